@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.api;
+
+import java.lang.foreign.MemorySegment;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * One counted reference to a shared buffer: what a kernel driver holds as a
+ * {@code struct dma_buf *} after {@code dma_buf_export}, {@code dma_buf_get}
+ * or {@code get_dma_buf}.
+ *
+ * <p>A reference belongs to the bundle whose {@link DmaBufService} made it and
+ * acts on that bundle's behalf. It is dropped exactly once, by {@link #put()}
+ * or by {@link #fd(int)} (which moves it into the fd table); after that every
+ * method but the getters fails with {@link Errno#EBADF}. The buffer itself
+ * lives while any reference, fd, attachment or transfer in flight holds it,
+ * and is released once, through the exporter's {@link DmaBufOps.Release},
+ * when the last one drops. When a bundle stops, the framework drops every
+ * reference it still holds and logs it.
+ *
+ * <p>All methods are thread-safe. Methods that take the buffer's reservation
+ * lock say so; none of them may be called from a {@link DmaBufOps} callback
+ * of the same buffer unless that callback's contract allows it.
+ */
+@ProviderType
+public interface DmaBuf {
+    /** The longest name, in bytes of UTF-8, including the terminating NUL: {@code DMA_BUF_NAME_LEN}. */
+    int NAME_LEN = 32;
+
+    /** @return the size in bytes, fixed at export */
+    long size();
+
+    /** @return the exporter's name ({@code exp_name}) */
+    String expName();
+
+    /** @return the buffer's inode number: unique for the framework's lifetime, as bufinfo's {@code ino} */
+    long inode();
+
+    /** @return the file flags given at export, see {@link Fcntl} */
+    int flags();
+
+    /** @return the name set by {@link #setName}, or {@code null} */
+    String name();
+
+    /** @return whether this reference is still held (not put, not moved into an fd) */
+    boolean isHeld();
+
+    /**
+     * {@code DMA_BUF_SET_NAME}: names the buffer for debugging.
+     *
+     * @param name at most {@link #NAME_LEN} - 1 bytes of UTF-8, no NUL
+     * @throws DmaBufException {@link Errno#EINVAL} when the name is null, too
+     *         long or contains NUL; {@link Errno#EBADF} when this reference was dropped
+     */
+    void setName(String name);
+
+    /**
+     * {@code get_dma_buf}: takes another reference to the same buffer, owned by
+     * the same bundle.
+     *
+     * @return the new reference
+     * @throws DmaBufException {@link Errno#EBADF} when this reference was dropped
+     */
+    DmaBuf get();
+
+    /**
+     * {@code dma_buf_put}: drops this reference. The last one releases the buffer.
+     *
+     * @throws DmaBufException {@link Errno#EINVAL} when this reference was already
+     *         dropped (in the kernel a double put is a use-after-free; here it is
+     *         caught and changes nothing)
+     */
+    void put();
+
+    /**
+     * {@code dma_buf_fd}: installs the buffer in the owning bundle's fd table,
+     * consuming this reference (it moves into the fd).
+     *
+     * @param fdFlags 0 or {@link Fcntl#O_CLOEXEC}
+     * @return the lowest free fd
+     * @throws DmaBufException {@link Errno#EINVAL} for other flags;
+     *         {@link Errno#EBADF} when this reference was dropped;
+     *         {@link Errno#EMFILE} when the fd table is full
+     */
+    int fd(int fdFlags);
+
+    /**
+     * {@code dma_buf_attach}: a static importer declares that {@code device}
+     * will access the buffer. Calls the exporter's {@link DmaBufOps.Attach},
+     * which may refuse. The attachment holds the buffer: it stays alive until
+     * {@link #detach}. Must be called without the reservation lock held.
+     *
+     * @param device the importing device
+     * @return the attachment, owned by this reference's bundle
+     * @throws DmaBufException {@link Errno#EINVAL} for a null device;
+     *         {@link Errno#ENODEV} when the device is unplugged or the exporter
+     *         is gone; the exporter's error (typically {@link Errno#EBUSY})
+     *         when it refuses; {@link Errno#EBADF} when this reference was dropped
+     */
+    Attachment attach(Device device);
+
+    /**
+     * {@code dma_buf_dynamic_attach}: as {@link #attach}, for an importer that
+     * can follow the memory when the exporter moves it: the exporter calls
+     * {@link ImporterOps.MoveNotify} instead of keeping the memory pinned.
+     *
+     * @param device the importing device
+     * @param importerOps the importer's callbacks; {@code move_notify} is mandatory
+     * @return the attachment
+     * @throws DmaBufException {@link Errno#EINVAL} when {@code importerOps} or its
+     *         {@code move_notify} is missing; otherwise as {@link #attach}
+     */
+    Attachment dynamicAttach(Device device, ImporterOps importerOps);
+
+    /**
+     * {@code dma_buf_detach}: the importer leaves. Mappings still open on the
+     * attachment are unmapped first, a pin still held is dropped, then the
+     * exporter's {@link DmaBufOps.Detach} runs. Must be called without the
+     * reservation lock held.
+     *
+     * <p>As the kernel does, an attachment of another buffer, or one already
+     * detached, is only warned about in the log: nothing is done.
+     *
+     * @param attachment the attachment made on this buffer
+     * @throws DmaBufException {@link Errno#EBADF} when this reference was dropped
+     */
+    void detach(Attachment attachment);
+
+    /**
+     * {@code dma_buf_move_notify}: the exporter is about to move (or revoke)
+     * the backing memory; every dynamic importer's {@code move_notify} runs,
+     * with the reservation lock held. Only the exporting bundle may call it.
+     *
+     * @throws DmaBufException {@link Errno#EPERM} when the caller is not the
+     *         exporter; {@link Errno#EBADF} when this reference was dropped
+     */
+    void moveNotify();
+
+    /**
+     * {@code dma_buf_begin_cpu_access}: brackets CPU access to the memory.
+     * Waits for the fences the access conflicts with (a read waits for the
+     * writers, a write for everybody), then calls the exporter's
+     * {@link DmaBufOps.CpuAccess begin_cpu_access}.
+     *
+     * @param direction {@link DmaDirection#FROM_DEVICE} to read,
+     *        {@link DmaDirection#TO_DEVICE} or {@link DmaDirection#BIDIRECTIONAL} to write
+     * @throws DmaBufException {@link Errno#EINVAL} for a null direction;
+     *         {@link Errno#EINTR} when the wait was interrupted; the exporter's error
+     */
+    void beginCpuAccess(DmaDirection direction);
+
+    /**
+     * {@code dma_buf_end_cpu_access}: ends what {@link #beginCpuAccess} began.
+     *
+     * @param direction the direction given to begin
+     * @throws DmaBufException {@link Errno#EINVAL} for a null direction; the exporter's error
+     */
+    void endCpuAccess(DmaDirection direction);
+
+    /**
+     * {@code dma_buf_vmap}: maps the whole buffer for the CPU. Counted: the
+     * first call asks the exporter's {@link DmaBufOps.Vmap}, later ones return
+     * the same segment until the matching {@link #vunmap}s. Takes the
+     * reservation lock.
+     *
+     * @return the CPU's view of the buffer, {@link #size()} bytes
+     * @throws DmaBufException {@link Errno#EINVAL} when the exporter has no vmap;
+     *         {@link Errno#EBADF} when this reference was dropped
+     */
+    MemorySegment vmap();
+
+    /**
+     * {@code dma_buf_vunmap}: undoes one {@link #vmap}, made through this
+     * reference. Takes the reservation lock. As the kernel does, a segment
+     * that is not the current virtual mapping, or a vunmap without a vmap, is
+     * only warned about: nothing is done.
+     *
+     * @param mapping the segment {@link #vmap} returned
+     * @throws DmaBufException {@link Errno#EBADF} when this reference was dropped
+     */
+    void vunmap(MemorySegment mapping);
+
+    /**
+     * {@code dma_buf_mmap}: maps a range of the buffer for the CPU. Bracket
+     * the accesses with {@link #beginCpuAccess}/{@link #endCpuAccess}.
+     *
+     * @param offset the byte offset, a multiple of the 4096-byte page size
+     * @param length the length in bytes, more than 0
+     * @return the CPU's view of the range
+     * @throws DmaBufException {@link Errno#EINVAL} when the range does not lie
+     *         inside the buffer, the offset is not page-aligned, or the exporter
+     *         has no mmap; {@link Errno#EOVERFLOW} when offset + length overflows
+     */
+    MemorySegment mmap(long offset, long length);
+}

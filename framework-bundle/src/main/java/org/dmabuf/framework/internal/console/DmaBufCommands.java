@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.console;
+
+import java.util.Locale;
+
+import org.apache.felix.service.command.Descriptor;
+import org.dmabuf.api.DmaBuf;
+import org.dmabuf.api.Heap;
+import org.dmabuf.framework.internal.core.BufInfo;
+import org.dmabuf.framework.internal.core.DmaBufCore;
+import org.dmabuf.framework.internal.core.HeapBackend;
+import org.dmabuf.framework.internal.core.Module;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The {@code dmabuf:} Gogo commands. The console is a user program: buffers
+ * it allocates are fds in its own table ({@code console}), kept until
+ * {@code dmabuf:close} or until the console component stops.
+ */
+@Component(service = DmaBufCommands.class, property = {
+        "osgi.command.scope=dmabuf",
+        "osgi.command.function=bufinfo",
+        "osgi.command.function=heaps",
+        "osgi.command.function=alloc",
+        "osgi.command.function=close",
+        "osgi.command.function=fds"
+})
+public class DmaBufCommands {
+    /** The console's module name. */
+    public static final String CONSOLE = "console";
+
+    private final DmaBufCore core;
+    private final Module console;
+
+    @Activate
+    public DmaBufCommands(@Reference DmaBufCore core) {
+        this.core = core;
+        this.console = core.openModule(CONSOLE, -1);
+    }
+
+    @Deactivate
+    void deactivate() {
+        console.close();
+    }
+
+    @Descriptor("print every buffer as /sys/kernel/debug/dma_buf/bufinfo does")
+    public String bufinfo() {
+        return BufInfo.format(core.buffers());
+    }
+
+    @Descriptor("list the DMA-BUF heaps (/dev/dma_heap)")
+    public String heaps() {
+        StringBuilder s = new StringBuilder(String.format("%-20s %-10s %14s %16s%n", "heap", "memory", "used", "capacity"));
+        for (HeapBackend h : core.heapList()) {
+            s.append(String.format("%-20s %-10s %14d %16d%n", h.name(), h.contiguous() ? "contiguous" : "scattered",
+                    h.usedBytes(), h.capacity()));
+        }
+        return s.toString();
+    }
+
+    @Descriptor("allocate a zero-filled buffer from a heap; the console keeps its fd until dmabuf:close")
+    public String alloc(@Descriptor("heap name: system or default_cma_region") String heap,
+            @Descriptor("size in bytes, or with a K, M or G suffix") String size) {
+        return alloc(heap, size, null);
+    }
+
+    @Descriptor("allocate a zero-filled, named buffer from a heap; the console keeps its fd until dmabuf:close")
+    public String alloc(@Descriptor("heap name: system or default_cma_region") String heap,
+            @Descriptor("size in bytes, or with a K, M or G suffix") String size,
+            @Descriptor("buffer name, at most 31 bytes") String name) {
+        Heap h = console.heap(heap);
+        long bytes = parseSize(size);
+        int fd = h.allocate(bytes);
+        DmaBuf buf = console.get(fd);
+        try {
+            if (name != null) {
+                try {
+                    buf.setName(name);
+                } catch (RuntimeException e) {
+                    console.close(fd);
+                    throw e;
+                }
+            }
+            return String.format("fd %d: ino %d, %d bytes from %s%s", fd, buf.inode(), buf.size(), heap,
+                    name == null ? "" : " named " + name);
+        } finally {
+            buf.put();
+        }
+    }
+
+    @Descriptor("close an fd of the console, dropping its reference to the buffer")
+    public String close(@Descriptor("the fd printed by dmabuf:alloc") int fd) {
+        DmaBuf buf = console.get(fd);
+        long ino = buf.inode();
+        buf.put();
+        console.close(fd);
+        return "closed fd " + fd + " (ino " + ino + ")";
+    }
+
+    @Descriptor("list the console's open fds")
+    public String fds() {
+        StringBuilder s = new StringBuilder();
+        for (int fd : console.fds()) {
+            if (fd < 3) {
+                continue;
+            }
+            DmaBuf b = console.get(fd);
+            try {
+                s.append(String.format("fd %d: ino %d, %d bytes, %s%s%n", fd, b.inode(), b.size(), b.expName(),
+                        b.name() == null ? "" : ", " + b.name()));
+            } finally {
+                b.put();
+            }
+        }
+        return s.length() == 0 ? "no buffers open" : s.toString();
+    }
+
+    /**
+     * @param size a number of bytes, optionally followed by K, M or G (powers of 1024)
+     * @return the number of bytes
+     * @throws IllegalArgumentException naming the text and what was expected
+     */
+    static long parseSize(String size) {
+        String s = size == null ? "" : size.trim().toUpperCase(Locale.ROOT);
+        long unit = 1;
+        if (s.endsWith("IB")) {
+            s = s.substring(0, s.length() - 2);
+        } else if (s.endsWith("B")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        if (!s.isEmpty()) {
+            switch (s.charAt(s.length() - 1)) {
+                case 'K' -> unit = 1L << 10;
+                case 'M' -> unit = 1L << 20;
+                case 'G' -> unit = 1L << 30;
+                default -> unit = 1;
+            }
+            if (unit != 1) {
+                s = s.substring(0, s.length() - 1);
+            }
+        }
+        try {
+            return Math.multiplyExact(Long.parseLong(s), unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("size '" + size + "' is not a size; expected bytes such as 4096, 4K or 8M");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.core;
+
+import java.util.List;
+
+import org.dmabuf.api.Attachment;
+import org.dmabuf.api.Device;
+import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.DmaDirection;
+import org.dmabuf.api.Errno;
+import org.dmabuf.api.ImporterOps;
+import org.dmabuf.api.Mapping;
+
+/** {@code struct dma_buf_attachment}: holds a reference to its buffer until detached. */
+final class AttachmentImpl extends Tracked implements Attachment {
+    final BufferObject buf;
+    final Module owner;
+    private final Device device;
+    final ImporterOps importerOps;
+
+    // guarded by buf.lock
+    volatile boolean attached = true;
+    List<MappingImpl> mappings;
+    int pins;
+
+    AttachmentImpl(BufferObject buf, Module owner, Device device, ImporterOps importerOps) {
+        this.buf = buf;
+        this.owner = owner;
+        this.device = device;
+        this.importerOps = importerOps;
+    }
+
+    @Override
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public long inode() {
+        return buf.ino;
+    }
+
+    @Override
+    public boolean isDynamic() {
+        return importerOps != null;
+    }
+
+    @Override
+    public boolean peer2peer() {
+        return importerOps != null && importerOps.allowPeer2peer();
+    }
+
+    @Override
+    public boolean isAttached() {
+        return attached;
+    }
+
+    @Override
+    public Mapping mapAttachment(DmaDirection direction) {
+        if (direction == null) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_map_attachment: direction is null; expected"
+                    + " TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL");
+        }
+        return buf.map(this, direction);
+    }
+
+    @Override
+    public void unmapAttachment(Mapping mapping) {
+        if (!(mapping instanceof MappingImpl m) || m.attachment() != this) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_unmap_attachment: "
+                    + (mapping == null ? "mapping is null" : "the mapping belongs to another attachment")
+                    + "; expected a mapping made by mapAttachment on this attachment");
+        }
+        buf.unmap(this, m);
+    }
+
+    @Override
+    public void pin() {
+        requireDynamic("dma_buf_pin");
+        buf.pin(this);
+    }
+
+    @Override
+    public void unpin() {
+        requireDynamic("dma_buf_unpin");
+        buf.unpin(this);
+    }
+
+    private void requireDynamic(String func) {
+        if (importerOps == null) {
+            throw new DmaBufException(Errno.EINVAL, func + ": the attachment of " + device.name() + " to ino "
+                    + buf.ino + " is static; expected a dynamic attachment (dynamicAttach with move_notify)");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "attachment of " + device.name() + " to ino " + buf.ino + (isDynamic() ? " (dynamic)" : "");
+    }
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.core;
+
+import java.util.List;
+
+import org.dmabuf.api.Fcntl;
+
+/**
+ * {@code /sys/kernel/debug/dma_buf/bufinfo}, in the layout of the kernel's
+ * {@code dma_buf_debug_show}.
+ */
+public final class BufInfo {
+    private static final int FMODE_READ = 0x1;
+    private static final int FMODE_WRITE = 0x2;
+    private static final int FMODE_LSEEK = 0x4;
+
+    private BufInfo() {
+    }
+
+    /**
+     * @param buffers the buffers, as {@link DmaBufCore#buffers()} gives them
+     * @return the text, ending with {@code Total N objects, M bytes}
+     */
+    public static String format(List<DmaBufCore.BufferInfo> buffers) {
+        StringBuilder s = new StringBuilder();
+        s.append("\nDma-buf Objects:\n");
+        s.append(String.format("%-8s\t%-8s\t%-8s\t%-8s\texp_name\t%-8s\tname%n", "size", "flags", "mode", "count", "ino"));
+        long bytes = 0;
+        for (DmaBufCore.BufferInfo b : buffers) {
+            s.append(String.format("%08d\t%08x\t%08x\t%08d\t%s\t%08d\t%s%n", b.size(), b.flags(), mode(b.flags()),
+                    b.count(), b.expName(), b.ino(), b.name() == null ? "<none>" : b.name()));
+            s.append("\tAttached Devices:\n");
+            for (String d : b.attachedDevices()) {
+                s.append('\t').append(d).append('\n');
+            }
+            s.append("Total ").append(b.attachedDevices().size()).append(" devices attached\n\n");
+            bytes += b.size();
+        }
+        s.append("\nTotal ").append(buffers.size()).append(" objects, ").append(bytes).append(" bytes\n");
+        return s.toString();
+    }
+
+    static int mode(int flags) {
+        int acc = flags & Fcntl.O_ACCMODE;
+        int m = FMODE_LSEEK;
+        if (acc == Fcntl.O_RDONLY || acc == Fcntl.O_RDWR) {
+            m |= FMODE_READ;
+        }
+        if (acc == Fcntl.O_WRONLY || acc == Fcntl.O_RDWR) {
+            m |= FMODE_WRITE;
+        }
+        return m;
+    }
+}

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.core;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.DmaBufOps;
+import org.dmabuf.api.DmaDirection;
+import org.dmabuf.api.Errno;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A shared buffer: {@code struct dma_buf}. Counted by every reference, fd,
+ * attachment, virtual mapping and transfer in flight; released once, when the
+ * count drops to zero. Its {@link #lock} is the buffer's reservation lock:
+ * map, unmap, pin, unpin, vmap, vunmap and move-notify run under it, attach
+ * and detach take it only to change the list of attachments.
+ */
+final class BufferObject {
+    private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
+    private static final VarHandle REFS;
+
+    static {
+        try {
+            REFS = MethodHandles.lookup().findVarHandle(BufferObject.class, "refs", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final DmaBufCore core;
+    final long ino;
+    final long size;
+    final int flags;
+    final String expName;
+    final DmaBufOps<Object> ops;
+    final Object priv;
+    final Module exporter;
+    final ReentrantLock lock = new ReentrantLock();
+
+    private volatile String name;
+    @SuppressWarnings("unused") // through REFS
+    private volatile long refs = 1;
+
+    // guarded by lock
+    private final List<AttachmentImpl> attachments = new ArrayList<>(1);
+    private int vmapCount;
+    private MemorySegment vmapPtr;
+    private boolean released;
+
+    @SuppressWarnings("unchecked")
+    BufferObject(DmaBufCore core, long ino, Module exporter, DmaBufOps<?> ops, Object priv,
+            long size, int flags, String expName) {
+        this.core = core;
+        this.ino = ino;
+        this.exporter = exporter;
+        this.ops = (DmaBufOps<Object>) ops;
+        this.priv = priv;
+        this.size = size;
+        this.flags = flags;
+        this.expName = expName;
+    }
+
+    String name() {
+        return name;
+    }
+
+    void setName(String name) {
+        this.name = name;
+    }
+
+    long refCount() {
+        return (long) REFS.getVolatile(this);
+    }
+
+    /** Takes a reference; the caller must already hold one (an fd, a reference, an attachment). */
+    void getRef() {
+        long was = (long) REFS.getAndAdd(this, 1L);
+        if (was <= 0) {
+            REFS.getAndAdd(this, -1L);
+            throw new IllegalStateException("dma-buf ino " + ino + ": get on a released buffer");
+        }
+    }
+
+    /** Takes a reference unless the buffer is already being released. @return whether it was taken */
+    boolean tryGetRef() {
+        long c;
+        do {
+            c = (long) REFS.getVolatile(this);
+            if (c <= 0) {
+                return false;
+            }
+        } while (!REFS.weakCompareAndSet(this, c, c + 1));
+        return true;
+    }
+
+    /** Drops a reference; the last one releases the buffer. */
+    void put() {
+        long now = (long) REFS.getAndAdd(this, -1L) - 1;
+        if (now == 0) {
+            release();
+        } else if (now < 0) {
+            throw new IllegalStateException("dma-buf ino " + ino + ": reference count went below zero");
+        }
+    }
+
+    // dma_buf_release: called once, by whoever dropped the last reference
+    private void release() {
+        lock.lock();
+        try {
+            released = true;
+            if (!attachments.isEmpty() || vmapCount != 0) {
+                // cannot happen: attachments and vmaps hold references. Kept as the kernel's WARN_ON.
+                LOG.warn("dma-buf ino {}: released with {} attachments and {} vmaps left", ino,
+                        attachments.size(), vmapCount);
+            }
+        } finally {
+            lock.unlock();
+        }
+        core.unregister(this);
+        try {
+            ops.release().release(priv);
+        } catch (Throwable t) {
+            LOG.error("dma-buf ino {}: exporter {}: release failed; its memory may be leaked", ino, expName, t);
+        }
+    }
+
+    /** @return whether the buffer was released; for use under {@link #lock} */
+    boolean releasedLocked() {
+        return released;
+    }
+
+    // --- attachments -------------------------------------------------------
+
+    void addAttachment(AttachmentImpl a) {
+        lock.lock();
+        try {
+            attachments.add(a);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Detaches {@code a}: unmaps what is left, drops its pins, runs the exporter's detach, drops its reference. */
+    boolean detach(AttachmentImpl a, String why) {
+        List<MappingImpl> leftover;
+        int pins;
+        lock.lock();
+        try {
+            if (!a.attached) {
+                return false;
+            }
+            a.attached = false;
+            attachments.remove(a);
+            leftover = a.mappings;
+            a.mappings = null;
+            pins = a.pins;
+            a.pins = 0;
+            if (leftover != null) {
+                for (MappingImpl m : leftover) {
+                    LOG.warn("dma-buf ino {}: {}: {} still mapped {}, unmapping", ino, why,
+                            a.device().name(), m.direction());
+                    unmapLocked(a, m);
+                }
+            }
+            if (pins > 0) {
+                LOG.warn("dma-buf ino {}: {}: {} still pinned {} time(s), unpinning", ino, why,
+                        a.device().name(), pins);
+                if (ops.unpin() != null) {
+                    for (int i = 0; i < pins; i++) {
+                        callUnpin(a);
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (ops.detach() != null) {
+            try {
+                ops.detach().detach(priv, a);
+            } catch (Throwable t) {
+                LOG.error("dma-buf ino {}: exporter {}: detach of {} failed", ino, expName, a.device().name(), t);
+            }
+        }
+        a.owner.untrack(a);
+        put();
+        return true;
+    }
+
+    List<AttachmentImpl> attachmentsSnapshot() {
+        lock.lock();
+        try {
+            return List.copyOf(attachments);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // --- mappings ------------------------------------------------------------
+
+    MappingImpl map(AttachmentImpl a, DmaDirection dir) {
+        lock.lock();
+        try {
+            if (!a.attached || released) {
+                throw new DmaBufException(Errno.EINVAL, "dma_buf_map_attachment: the attachment of "
+                        + a.device().name() + " to ino " + ino + " is detached; expected a live attachment");
+            }
+            boolean pinOnMap = ops.pin() != null && !a.isDynamic();
+            if (pinOnMap) {
+                callExporter("pin", () -> ops.pin().pin(priv, a));
+            }
+            MemorySegment seg;
+            try {
+                seg = callExporter("map_dma_buf", () -> ops.map().map(priv, a, dir));
+                if (seg == null || seg.byteSize() != size) {
+                    if (seg != null) {
+                        final MemorySegment bad = seg;
+                        callExporter("unmap_dma_buf", () -> ops.unmap().unmap(priv, a, bad, dir));
+                    }
+                    throw new DmaBufException(Errno.EIO, "dma_buf_map_attachment: exporter " + expName
+                            + " returned " + (seg == null ? "no memory" : seg.byteSize() + " bytes")
+                            + " for ino " + ino + "; expected " + size + " bytes");
+                }
+            } catch (RuntimeException e) {
+                if (pinOnMap) {
+                    callUnpin(a);
+                }
+                throw e;
+            }
+            MappingImpl m = new MappingImpl(a, dir, seg, pinOnMap);
+            if (a.mappings == null) {
+                a.mappings = new ArrayList<>(1);
+            }
+            a.mappings.add(m);
+            return m;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void unmap(AttachmentImpl a, MappingImpl m) {
+        lock.lock();
+        try {
+            if (!m.mapped || a.mappings == null || !a.mappings.remove(m)) {
+                throw new DmaBufException(Errno.EINVAL, "dma_buf_unmap_attachment: this mapping of ino " + ino
+                        + " for " + a.device().name() + " is not mapped; expected a mapping returned by"
+                        + " mapAttachment and not yet unmapped");
+            }
+            unmapLocked(a, m);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void unmapLocked(AttachmentImpl a, MappingImpl m) {
+        m.mapped = false;
+        try {
+            ops.unmap().unmap(priv, a, m.segment(), m.direction());
+        } catch (Throwable t) {
+            LOG.error("dma-buf ino {}: exporter {}: unmap_dma_buf failed", ino, expName, t);
+        }
+        if (m.pinnedOnMap) {
+            callUnpin(a);
+        }
+    }
+
+    // --- pin -----------------------------------------------------------------
+
+    void pin(AttachmentImpl a) {
+        lock.lock();
+        try {
+            if (!a.attached || released) {
+                throw new DmaBufException(Errno.EINVAL, "dma_buf_pin: the attachment of " + a.device().name()
+                        + " to ino " + ino + " is detached; expected a live attachment");
+            }
+            if (ops.pin() != null) {
+                callExporter("pin", () -> ops.pin().pin(priv, a));
+            }
+            a.pins++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void unpin(AttachmentImpl a) {
+        lock.lock();
+        try {
+            if (a.pins == 0) {
+                throw new DmaBufException(Errno.EINVAL, "dma_buf_unpin: the attachment of " + a.device().name()
+                        + " to ino " + ino + " is not pinned; expected one unpin per pin");
+            }
+            a.pins--;
+            if (ops.unpin() != null) {
+                callUnpin(a);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void callUnpin(AttachmentImpl a) {
+        try {
+            ops.unpin().unpin(priv, a);
+        } catch (Throwable t) {
+            LOG.error("dma-buf ino {}: exporter {}: unpin failed", ino, expName, t);
+        }
+    }
+
+    // --- move notify ---------------------------------------------------------
+
+    int moveNotify() {
+        lock.lock();
+        try {
+            int n = 0;
+            for (AttachmentImpl a : attachments) {
+                if (a.importerOps != null) {
+                    n++;
+                    try {
+                        a.importerOps.moveNotify().moveNotify(a);
+                    } catch (Throwable t) {
+                        LOG.error("dma-buf ino {}: importer {} of {}: move_notify failed", ino,
+                                a.owner.name(), a.device().name(), t);
+                    }
+                }
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // --- vmap ------------------------------------------------------------------
+
+    MemorySegment vmap() {
+        lock.lock();
+        try {
+            if (released) {
+                throw new DmaBufException(Errno.EBADF, "dma_buf_vmap: ino " + ino + " is released");
+            }
+            if (ops.vmap() == null) {
+                throw new DmaBufException(Errno.EINVAL, "dma_buf_vmap: exporter " + expName
+                        + " of ino " + ino + " has no vmap op; expected an exporter that supports vmap");
+            }
+            if (vmapCount == 0) {
+                MemorySegment seg = callExporter("vmap", () -> ops.vmap().vmap(priv));
+                if (seg == null || seg.byteSize() < size) {
+                    throw new DmaBufException(Errno.EIO, "dma_buf_vmap: exporter " + expName
+                            + " returned " + (seg == null ? "no memory" : seg.byteSize() + " bytes")
+                            + "; expected " + size + " bytes");
+                }
+                vmapPtr = seg;
+            }
+            vmapCount++;
+            getRef();
+            return vmapPtr;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return whether a vmap was undone (false: warned and ignored) */
+    boolean vunmap(MemorySegment map, String who) {
+        lock.lock();
+        try {
+            if (vmapCount == 0) {
+                LOG.warn("dma-buf ino {}: {}: dma_buf_vunmap without a vmap; ignored", ino, who);
+                return false;
+            }
+            if (map == null || map.address() != vmapPtr.address() || map.byteSize() != vmapPtr.byteSize()) {
+                LOG.warn("dma-buf ino {}: {}: dma_buf_vunmap of a segment that is not the buffer's vmap; ignored",
+                        ino, who);
+                return false;
+            }
+            if (--vmapCount == 0) {
+                if (ops.vunmap() != null) {
+                    try {
+                        ops.vunmap().vunmap(priv, vmapPtr);
+                    } catch (Throwable t) {
+                        LOG.error("dma-buf ino {}: exporter {}: vunmap failed", ino, expName, t);
+                    }
+                }
+                vmapPtr = null;
+            }
+        } finally {
+            lock.unlock();
+        }
+        put();
+        return true;
+    }
+
+    MemorySegment vmapSegment() {
+        lock.lock();
+        try {
+            return vmapPtr;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int vmapCount() {
+        lock.lock();
+        try {
+            return vmapCount;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // --- exporter calls ------------------------------------------------------
+
+    /**
+     * Calls an exporter callback: a {@link DmaBufException} is the exporter's
+     * answer and passes through; anything else is a driver bug, logged and
+     * reported as EIO.
+     */
+    <R> R callExporter(String op, java.util.function.Supplier<R> call) {
+        try {
+            return call.get();
+        } catch (DmaBufException e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError vme) {
+                throw vme;
+            }
+            LOG.error("dma-buf ino {}: exporter {}: {} failed", ino, expName, op, e);
+            throw new DmaBufException(Errno.EIO, "exporter " + expName + " failed in " + op + " for ino " + ino
+                    + ": " + e, e);
+        }
+    }
+
+    void callExporter(String op, Runnable call) {
+        callExporter(op, () -> {
+            call.run();
+            return null;
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "dma-buf ino " + ino + " (" + size + " bytes, " + expName + ")";
+    }
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.core;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.DmaBufOps;
+import org.dmabuf.api.Errno;
+import org.dmabuf.api.ExportInfo;
+import org.dmabuf.api.Fcntl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DMA-BUF core: what {@code drivers/dma-buf/dma-buf.c} and
+ * {@code dma-heap.c} hold globally. The registry of live buffers (the
+ * kernel's debugfs list) is a concurrent set, not a lock; every buffer has
+ * its own lock and every module its own.
+ *
+ * <p>Plain Java, no OSGi: the OSGi layer opens one {@link Module} per bundle.
+ */
+public final class DmaBufCore {
+    private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
+    /** The module name under which the core itself exports (heaps). */
+    public static final String KERNEL = "kernel";
+
+    private final Set<BufferObject> live = ConcurrentHashMap.newKeySet();
+    private final Set<Module> modules = ConcurrentHashMap.newKeySet();
+    private final AtomicLong nextIno = new AtomicLong(1);
+    private final Map<String, HeapBackend> heaps;
+    private final List<HeapBackend> heapOrder;
+    private final Module kernel;
+
+    /**
+     * @param heaps the heaps, in order; their names must be unique
+     * @throws IllegalArgumentException on a duplicate heap name, as
+     *         {@code dma_heap_add} refuses one
+     */
+    public DmaBufCore(List<HeapBackend> heaps) {
+        Map<String, HeapBackend> m = new LinkedHashMap<>();
+        for (HeapBackend h : heaps) {
+            if (m.putIfAbsent(h.name(), h) != null) {
+                throw new IllegalArgumentException("dma_heap: Already registered heap named " + h.name());
+            }
+        }
+        this.heaps = Map.copyOf(m);
+        this.heapOrder = List.copyOf(m.values());
+        this.kernel = new Module(this, KERNEL, 0);
+    }
+
+    /**
+     * Opens the view of one bundle.
+     *
+     * @param name its symbolic name
+     * @param bundleId its id
+     * @return its module, to be {@link Module#close() closed} when it stops
+     */
+    public Module openModule(String name, long bundleId) {
+        Module m = new Module(this, name, bundleId);
+        modules.add(m);
+        return m;
+    }
+
+    void moduleClosed(Module m) {
+        modules.remove(m);
+    }
+
+    /** @return the modules open now */
+    public List<Module> modules() {
+        List<Module> out = new ArrayList<>(modules);
+        out.sort(Comparator.comparingLong(Module::bundleId).thenComparing(Module::name));
+        return out;
+    }
+
+    HeapBackend heapBackend(String name) {
+        HeapBackend h = name == null ? null : heaps.get(name);
+        if (h == null) {
+            throw new DmaBufException(Errno.ENOENT, "open /dev/dma_heap/" + name + ": no such heap; expected one of "
+                    + String.join(", ", heapOrder.stream().map(HeapBackend::name).toList()));
+        }
+        return h;
+    }
+
+    List<HeapBackend> heapBackends() {
+        return heapOrder;
+    }
+
+    /** @return the heaps' backends, in order */
+    public List<HeapBackend> heapList() {
+        return heapOrder;
+    }
+
+    // dma_buf_export: validation at the door, then a buffer with one reference
+    BufferObject export(Module exporter, ExportInfo<?> info) {
+        if (info == null) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_export: exp_info is null; expected ExportInfo.builder(..).build()");
+        }
+        DmaBufOps<?> ops = info.ops();
+        if (ops == null) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_export: exp_info has no ops; expected dma_buf_ops with"
+                    + " map_dma_buf, unmap_dma_buf and release");
+        }
+        if (info.priv() == null) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_export: exp_info has no priv; expected the exporter's"
+                    + " private object");
+        }
+        List<String> missing = new ArrayList<>(3);
+        if (ops.map() == null) {
+            missing.add("map_dma_buf");
+        }
+        if (ops.unmap() == null) {
+            missing.add("unmap_dma_buf");
+        }
+        if (ops.release() == null) {
+            missing.add("release");
+        }
+        if (!missing.isEmpty()) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_export: ops lack " + String.join(", ", missing)
+                    + "; expected map_dma_buf, unmap_dma_buf and release (mandatory)");
+        }
+        if ((ops.pin() == null) != (ops.unpin() == null)) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_export: ops give "
+                    + (ops.pin() == null ? "unpin without pin" : "pin without unpin")
+                    + "; expected both or neither");
+        }
+        if (info.size() <= 0) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_export: size " + info.size()
+                    + "; expected at least 1 byte");
+        }
+        if ((info.flags() & ~Fcntl.O_ACCMODE) != 0 || (info.flags() & Fcntl.O_ACCMODE) == Fcntl.O_ACCMODE) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_export: file flags 0" + Integer.toOctalString(info.flags())
+                    + "; expected O_RDONLY, O_WRONLY or O_RDWR");
+        }
+        if (exporter.isClosed()) {
+            throw new DmaBufException(Errno.ENOENT, "dma_buf_export: module " + exporter.name()
+                    + " is unloading; expected an exporter that is running");
+        }
+        String expName = info.expName() != null ? info.expName() : exporter.name();
+        BufferObject buf = new BufferObject(this, nextIno.getAndIncrement(), exporter, ops, info.priv(),
+                info.size(), info.flags(), expName);
+        live.add(buf);
+        return buf;
+    }
+
+    /** Exports on the core's own behalf (heaps): the caller receives the one reference. */
+    BufferObject exportAsKernel(ExportInfo<?> info) {
+        return export(kernel, info);
+    }
+
+    /**
+     * Forgets a buffer whose export failed after it was made: nobody saw it,
+     * the exporter still owns its private object, so release does not run.
+     */
+    void discard(BufferObject buf) {
+        live.remove(buf);
+    }
+
+    void unregister(BufferObject buf) {
+        live.remove(buf);
+    }
+
+    /** @return the number of live buffers */
+    public int bufferCount() {
+        return live.size();
+    }
+
+    /** @return the bytes of all live buffers */
+    public long bufferBytes() {
+        long n = 0;
+        for (BufferObject b : live) {
+            n += b.size;
+        }
+        return n;
+    }
+
+    /** @return a snapshot of every live buffer, by inode number */
+    public List<BufferInfo> buffers() {
+        List<BufferObject> bs = new ArrayList<>(live);
+        bs.sort(Comparator.comparingLong(b -> b.ino));
+        List<BufferInfo> out = new ArrayList<>(bs.size());
+        for (BufferObject b : bs) {
+            List<String> devs = new ArrayList<>();
+            for (AttachmentImpl a : b.attachmentsSnapshot()) {
+                devs.add(a.device().name());
+            }
+            out.add(new BufferInfo(b.ino, b.size, b.flags, b.refCount(), b.expName, b.name(),
+                    b.exporter.name(), List.copyOf(devs)));
+        }
+        return out;
+    }
+
+    /**
+     * One buffer as bufinfo shows it.
+     *
+     * @param ino inode number
+     * @param size bytes
+     * @param flags file flags
+     * @param count references of every kind
+     * @param expName exporter's name
+     * @param name the buffer's name, or null
+     * @param exporter the exporting module
+     * @param attachedDevices names of the attached devices
+     */
+    public record BufferInfo(long ino, long size, int flags, long count, String expName, String name,
+            String exporter, List<String> attachedDevices) {
+    }
+
+    @Override
+    public String toString() {
+        return "dma-buf core: " + live.size() + " buffers, " + modules.size() + " modules";
+    }
+
+    /** Closes every module still open (framework shutdown). */
+    public void shutdown() {
+        for (Module m : modules()) {
+            m.close();
+        }
+        if (!live.isEmpty()) {
+            LOG.warn("dma-buf: {} buffers still live at shutdown", live.size());
+        }
+    }
+}

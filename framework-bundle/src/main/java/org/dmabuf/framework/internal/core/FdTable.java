@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.Errno;
+
+/**
+ * One bundle's fd table ({@code struct files_struct}): small integers to open
+ * files. The lowest free number is used first, as {@code alloc_fd} does.
+ * Guarded by its own lock, never by a lock shared between bundles.
+ *
+ * <p>A slot is taken in two steps, {@link #reserve()} then {@link #install},
+ * so a caller can find out that the table is full before it changes anything
+ * else, as the kernel's {@code get_unused_fd_flags} and {@code fd_install}.
+ */
+final class FdTable {
+    /** The most fds a table can hold, as the kernel's default {@code nr_open}. */
+    static final int NR_OPEN = 1 << 20;
+
+    /** A file that is not a dma-buf: the standard streams every table starts with. */
+    enum StdStream {
+        STDIN, STDOUT, STDERR
+    }
+
+    private static final Object RESERVED = new Object() {
+        @Override
+        public String toString() {
+            return "reserved";
+        }
+    };
+
+    private final int max;
+    private Object[] files = new Object[16];
+    private int lowestFree; // no free slot below this
+    private int open;
+    private boolean closed;
+
+    FdTable() {
+        this(NR_OPEN);
+    }
+
+    FdTable(int max) {
+        this.max = max;
+        files[0] = StdStream.STDIN;
+        files[1] = StdStream.STDOUT;
+        files[2] = StdStream.STDERR;
+        lowestFree = 3;
+        open = 3;
+    }
+
+    /**
+     * @return the lowest free fd, now reserved
+     * @throws DmaBufException EMFILE when the table is full, EBADF when it is closed
+     */
+    synchronized int reserve() {
+        if (closed) {
+            throw new DmaBufException(Errno.EBADF, "fd table is closed: its bundle has stopped");
+        }
+        int fd = lowestFree;
+        while (fd < files.length && files[fd] != null) {
+            fd++;
+        }
+        if (fd >= max) {
+            throw new DmaBufException(Errno.EMFILE,
+                    "fd table is full: " + max + " fds open, expected fewer than nr_open");
+        }
+        if (fd >= files.length) {
+            files = Arrays.copyOf(files, Math.min(max, Math.max(files.length * 2, fd + 1)));
+        }
+        files[fd] = RESERVED;
+        lowestFree = fd + 1;
+        open++;
+        return fd;
+    }
+
+    /**
+     * Fills a slot taken by {@link #reserve()}.
+     *
+     * @return false when the table was closed meanwhile: the caller still owns
+     *         what it meant to install and must drop it
+     */
+    synchronized boolean install(int fd, Object file) {
+        if (closed) {
+            return false;
+        }
+        if (files[fd] != RESERVED) {
+            throw new IllegalStateException("fd " + fd + " was not reserved");
+        }
+        files[fd] = file;
+        return true;
+    }
+
+    /** Gives back a slot taken by {@link #reserve()} and not installed. */
+    synchronized void unreserve(int fd) {
+        if (files[fd] == RESERVED) {
+            files[fd] = null;
+            open--;
+            if (fd < lowestFree) {
+                lowestFree = fd;
+            }
+        }
+    }
+
+    /**
+     * @return the file open at {@code fd}
+     * @throws DmaBufException EBADF when nothing is open there
+     */
+    synchronized Object lookup(int fd, String func) {
+        Object f = fd >= 0 && fd < files.length ? files[fd] : null;
+        if (f == null || f == RESERVED) {
+            throw new DmaBufException(Errno.EBADF, func + ": fd " + fd
+                    + " is not open in this bundle's fd table; expected an fd from dma_buf_fd, dup, receive or a heap");
+        }
+        return f;
+    }
+
+    /**
+     * Runs {@code action} on the file at {@code fd} while the table's lock is
+     * held, so the file cannot be closed under it.
+     */
+    synchronized <R> R withFile(int fd, String func, java.util.function.Function<Object, R> action) {
+        return action.apply(lookup(fd, func));
+    }
+
+    /**
+     * @return the file that was open at {@code fd}, now closed
+     * @throws DmaBufException EBADF when nothing is open there
+     */
+    synchronized Object remove(int fd, String func) {
+        Object f = lookup(fd, func);
+        files[fd] = null;
+        open--;
+        if (fd < lowestFree) {
+            lowestFree = fd;
+        }
+        return f;
+    }
+
+    /** @return the open fds in increasing order */
+    synchronized int[] fds() {
+        int[] out = new int[open];
+        int n = 0;
+        for (int fd = 0; fd < files.length && n < out.length; fd++) {
+            if (files[fd] != null && files[fd] != RESERVED) {
+                out[n++] = fd;
+            }
+        }
+        return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
+    /** @return the number of open fds, standard streams included */
+    synchronized int openCount() {
+        return open;
+    }
+
+    /** Closes the table: nothing can be reserved any more. @return the files that were open, by fd */
+    synchronized List<Entry> close() {
+        closed = true;
+        List<Entry> out = new ArrayList<>();
+        for (int fd = 0; fd < files.length; fd++) {
+            Object f = files[fd];
+            if (f != null && f != RESERVED) {
+                out.add(new Entry(fd, f));
+            }
+            files[fd] = null;
+        }
+        open = 0;
+        return out;
+    }
+
+    /** An fd and its file. */
+    record Entry(int fd, Object file) {
+    }
+}

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.core;
+
+import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.Errno;
+import org.dmabuf.api.ExportInfo;
+import org.dmabuf.api.Fcntl;
+import org.dmabuf.api.Heap;
+
+/** A heap opened by one bundle: allocations land in that bundle's fd table. */
+final class HeapView implements Heap {
+    private final HeapBackend backend;
+    private final Module module;
+
+    HeapView(HeapBackend backend, Module module) {
+        this.backend = backend;
+        this.module = module;
+    }
+
+    @Override
+    public String name() {
+        return backend.name();
+    }
+
+    @Override
+    public boolean contiguous() {
+        return backend.contiguous();
+    }
+
+    // dma_heap_ioctl_allocate and dma_heap_buffer_alloc
+    @Override
+    public int allocate(long len, int fdFlags, long heapFlags) {
+        String func = "DMA_HEAP_IOCTL_ALLOC(" + backend.name() + ")";
+        if (len <= 0) {
+            throw new DmaBufException(Errno.EINVAL, func + ": len " + len + "; expected at least 1 byte");
+        }
+        if ((fdFlags & ~VALID_FD_FLAGS) != 0) {
+            throw new DmaBufException(Errno.EINVAL, func + ": fd_flags 0" + Integer.toOctalString(fdFlags)
+                    + " has unknown bits; expected an access mode and optionally O_CLOEXEC (0"
+                    + Integer.toOctalString(VALID_FD_FLAGS) + ")");
+        }
+        if ((heapFlags & ~VALID_HEAP_FLAGS) != 0) {
+            throw new DmaBufException(Errno.EINVAL, func + ": heap_flags 0x" + Long.toHexString(heapFlags)
+                    + " has unknown bits; expected 0 (no heap flags are defined)");
+        }
+        int fd = module.fdTable().reserve();
+        BufferObject buf;
+        try {
+            ExportInfo<?> info = backend.allocate(len, fdFlags & Fcntl.O_ACCMODE);
+            buf = module.core().exportAsKernel(info);
+        } catch (RuntimeException e) {
+            module.fdTable().unreserve(fd);
+            throw e;
+        }
+        return module.installReserved(fd, buf, func);
+    }
+
+    @Override
+    public String toString() {
+        return "/dev/dma_heap/" + backend.name();
+    }
+}

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.dmabuf.api.DmaBuf;
+import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.DmaBufService;
+import org.dmabuf.api.Errno;
+import org.dmabuf.api.ExportInfo;
+import org.dmabuf.api.FdTransfer;
+import org.dmabuf.api.Heap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One bundle as the DMA-BUF core sees it: a kernel module (for the buffers it
+ * exports) and a process (its fd table), plus everything it holds, so that
+ * all of it can be given back when the bundle stops. This is the object a
+ * bundle gets as its {@link DmaBufService}.
+ *
+ * <p>The module's own lock ({@code this}) guards only its lists; nothing is
+ * called while it is held, so it can never be part of a deadlock.
+ */
+public final class Module implements DmaBufService {
+    static final Logger LOG = LoggerFactory.getLogger("dma-buf");
+
+    private final DmaBufCore core;
+    private final String name;
+    private final long bundleId;
+    private final FdTable fds = new FdTable();
+
+    // guarded by this
+    private final Tracked.List0 refs = new Tracked.List0();
+    private final Tracked.List0 attachments = new Tracked.List0();
+    private final Tracked.List0 vmaps = new Tracked.List0();
+    private final Tracked.List0 transfers = new Tracked.List0();
+    private boolean closed;
+
+    Module(DmaBufCore core, String name, long bundleId) {
+        this.core = core;
+        this.name = name;
+        this.bundleId = bundleId;
+    }
+
+    /** @return the module name: the bundle's symbolic name */
+    public String name() {
+        return name;
+    }
+
+    /** @return the bundle id, or -1 for the framework's own users */
+    public long bundleId() {
+        return bundleId;
+    }
+
+    DmaBufCore core() {
+        return core;
+    }
+
+    FdTable fdTable() {
+        return fds;
+    }
+
+    DmaBufException gone(String func) {
+        return new DmaBufException(Errno.EBADF, func + ": " + name + " has stopped; its fds and references are closed");
+    }
+
+    // --- tracking --------------------------------------------------------------
+
+    private Tracked.List0 listOf(Tracked t) {
+        return switch (t) {
+            case DmaBufRef r -> refs;
+            case AttachmentImpl a -> attachments;
+            case VmapRecord v -> vmaps;
+            case TransferImpl x -> transfers;
+            default -> throw new IllegalArgumentException(t.getClass().getName());
+        };
+    }
+
+    /** @return false when the module is closed: the caller must undo what it did */
+    synchronized boolean track(Tracked t) {
+        if (closed) {
+            return false;
+        }
+        listOf(t).add(t);
+        return true;
+    }
+
+    synchronized void untrack(Tracked t) {
+        listOf(t).remove(t);
+    }
+
+    synchronized VmapRecord untrackVmap(BufferObject buf) {
+        for (Tracked t : vmaps.snapshot()) {
+            if (((VmapRecord) t).buf == buf) {
+                vmaps.remove(t);
+                return (VmapRecord) t;
+            }
+        }
+        return null;
+    }
+
+    /** @return whether the module has been closed (its bundle stopped) */
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    // --- DmaBufService -----------------------------------------------------------
+
+    @Override
+    public <T> DmaBuf export(ExportInfo<T> info) {
+        BufferObject buf = core.export(this, info);
+        DmaBufRef ref = new DmaBufRef(buf, this);
+        if (!track(ref)) {
+            core.discard(buf); // as a failed dma_buf_export: priv stays the exporter's
+            throw new DmaBufException(Errno.ENOENT, "dma_buf_export: module " + name
+                    + " is unloading; expected an exporter that is running");
+        }
+        return ref;
+    }
+
+    @Override
+    public DmaBuf get(int fd) {
+        BufferObject buf = fds.withFile(fd, "dma_buf_get", f -> {
+            if (!(f instanceof BufferObject b)) {
+                throw new DmaBufException(Errno.EINVAL, "dma_buf_get: fd " + fd + " is " + describe(f)
+                        + ", not a dma-buf; expected an fd of a dma-buf");
+            }
+            b.getRef();
+            return b;
+        });
+        DmaBufRef ref = new DmaBufRef(buf, this);
+        if (!track(ref)) {
+            buf.put();
+            throw gone("dma_buf_get");
+        }
+        return ref;
+    }
+
+    @Override
+    public int dup(int fd) {
+        int nfd = fds.reserve();
+        Object file;
+        try {
+            file = fds.withFile(fd, "dup", f -> {
+                if (f instanceof BufferObject b) {
+                    b.getRef();
+                }
+                return f;
+            });
+        } catch (RuntimeException e) {
+            fds.unreserve(nfd);
+            throw e;
+        }
+        if (!fds.install(nfd, file)) {
+            if (file instanceof BufferObject b) {
+                b.put();
+            }
+            throw gone("dup");
+        }
+        return nfd;
+    }
+
+    @Override
+    public void close(int fd) {
+        Object f = fds.remove(fd, "close");
+        if (f instanceof BufferObject b) {
+            b.put();
+        }
+    }
+
+    @Override
+    public FdTransfer send(int fd) {
+        BufferObject buf = fds.withFile(fd, "send", f -> {
+            if (!(f instanceof BufferObject b)) {
+                throw new DmaBufException(Errno.EINVAL, "send: fd " + fd + " is " + describe(f)
+                        + ", not a dma-buf; expected an fd of a dma-buf");
+            }
+            b.getRef();
+            return b;
+        });
+        TransferImpl t = new TransferImpl(buf, this);
+        if (!track(t)) {
+            buf.put();
+            throw gone("send");
+        }
+        return t;
+    }
+
+    @Override
+    public int receive(FdTransfer transfer) {
+        if (!(transfer instanceof TransferImpl t) || t.buf.core != core) {
+            throw new DmaBufException(Errno.EINVAL, "receive: "
+                    + (transfer == null ? "transfer is null" : "not a transfer made by this framework")
+                    + "; expected an FdTransfer from DmaBufService.send");
+        }
+        int fd = fds.reserve();
+        if (!t.claim(TransferImpl.RECEIVED)) {
+            fds.unreserve(fd);
+            throw new DmaBufException(Errno.EBADF, "receive: the transfer of ino " + t.buf.ino + " from "
+                    + t.sender.name() + " was already "
+                    + (t.state() == TransferImpl.RECEIVED ? "received" : "cancelled")
+                    + "; expected a transfer still in flight");
+        }
+        t.sender.untrack(t);
+        if (!fds.install(fd, t.buf)) {
+            t.buf.put();
+            throw gone("receive");
+        }
+        return fd;
+    }
+
+    @Override
+    public Heap heap(String heapName) {
+        return new HeapView(core.heapBackend(heapName), this);
+    }
+
+    @Override
+    public List<Heap> heaps() {
+        List<Heap> out = new ArrayList<>();
+        for (HeapBackend b : core.heapBackends()) {
+            out.add(new HeapView(b, this));
+        }
+        return out;
+    }
+
+    @Override
+    public int[] fds() {
+        return fds.fds();
+    }
+
+    /** Installs a buffer whose reference the caller holds into a reserved slot. */
+    int installReserved(int fd, BufferObject buf, String func) {
+        if (!fds.install(fd, buf)) {
+            buf.put();
+            throw gone(func);
+        }
+        return fd;
+    }
+
+    private static String describe(Object f) {
+        return f instanceof FdTable.StdStream s ? s.name().toLowerCase() : String.valueOf(f);
+    }
+
+    // --- introspection -------------------------------------------------------------
+
+    /** @return what the module holds now */
+    public synchronized Holdings holdings() {
+        return new Holdings(fds.openCount(), refs.size(), attachments.size(), vmaps.size(), transfers.size());
+    }
+
+    /**
+     * What a module holds.
+     *
+     * @param fds open fds, standard streams included
+     * @param references references not put
+     * @param attachments attachments not detached
+     * @param vmaps virtual mappings not undone
+     * @param transfers transfers sent and not yet received
+     */
+    public record Holdings(int fds, int references, int attachments, int vmaps, int transfers) {
+    }
+
+    // --- stop -----------------------------------------------------------------------
+
+    /**
+     * The bundle stopped: gives back everything it held, in the order the
+     * kernel would tear a process and a module down (transfers in flight,
+     * attachments with their mappings, virtual mappings, references, fds),
+     * and logs each. Idempotent.
+     *
+     * @return what had to be cleaned up
+     */
+    public Holdings close() {
+        List<Tracked> xs, as, vs, rs;
+        synchronized (this) {
+            if (closed) {
+                return new Holdings(0, 0, 0, 0, 0);
+            }
+            closed = true;
+            xs = transfers.drain();
+            as = attachments.drain();
+            vs = vmaps.drain();
+            rs = refs.drain();
+        }
+        List<FdTable.Entry> open = fds.close();
+        core.moduleClosed(this);
+        for (Tracked t : xs) {
+            TransferImpl x = (TransferImpl) t;
+            if (x.claim(TransferImpl.CANCELLED)) {
+                LOG.info("{}: cancelled the transfer of ino {} never received", name, x.buf.ino);
+                x.buf.put();
+            }
+        }
+        for (Tracked t : as) {
+            AttachmentImpl a = (AttachmentImpl) t;
+            LOG.warn("{}: still attached {} to ino {} at stop; detaching", name, a.device().name(), a.buf.ino);
+            a.buf.detach(a, name + " stopping");
+        }
+        for (Tracked t : vs) {
+            BufferObject b = ((VmapRecord) t).buf;
+            LOG.warn("{}: still vmapped ino {} at stop; vunmapping", name, b.ino);
+            b.vunmap(b.vmapSegment(), name + " stopping");
+        }
+        for (Tracked t : rs) {
+            DmaBufRef r = (DmaBufRef) t;
+            if (r.drop()) {
+                LOG.warn("{}: still held a reference to ino {} at stop; putting it", name, r.buf.ino);
+                r.buf.put();
+            }
+        }
+        int dmabufFds = 0;
+        for (FdTable.Entry e : open) {
+            if (e.file() instanceof BufferObject b) {
+                dmabufFds++;
+                LOG.info("{}: closing fd {} (ino {}) at stop", name, e.fd(), b.ino);
+                b.put();
+            }
+        }
+        Holdings h = new Holdings(dmabufFds, rs.size(), as.size(), vs.size(), xs.size());
+        if (dmabufFds + rs.size() + as.size() + vs.size() + xs.size() > 0) {
+            LOG.info("{}: cleaned up at stop: {} fds, {} references, {} attachments, {} vmaps, {} transfers", name,
+                    dmabufFds, rs.size(), as.size(), vs.size(), xs.size());
+        }
+        return h;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An object a module holds and must give back when it stops: a reference,
+ * an attachment, a virtual mapping, a transfer in flight. Linked into its
+ * module's list (intrusive, so tracking costs no allocation and removal is
+ * O(1)); the links are guarded by the module's lock.
+ */
+abstract class Tracked {
+    Tracked prev;
+    Tracked next;
+    boolean linked;
+
+    /** An intrusive doubly linked list of {@link Tracked}; not thread-safe. */
+    static final class List0 {
+        private Tracked head;
+        private int size;
+
+        void add(Tracked t) {
+            t.prev = null;
+            t.next = head;
+            if (head != null) {
+                head.prev = t;
+            }
+            head = t;
+            t.linked = true;
+            size++;
+        }
+
+        boolean remove(Tracked t) {
+            if (!t.linked) {
+                return false;
+            }
+            if (t.prev != null) {
+                t.prev.next = t.next;
+            } else {
+                head = t.next;
+            }
+            if (t.next != null) {
+                t.next.prev = t.prev;
+            }
+            t.prev = t.next = null;
+            t.linked = false;
+            size--;
+            return true;
+        }
+
+        int size() {
+            return size;
+        }
+
+        /** Unlinks everything and returns it, oldest first. */
+        List<Tracked> drain() {
+            List<Tracked> out = new ArrayList<>(size);
+            for (Tracked t = head; t != null; ) {
+                Tracked n = t.next;
+                t.prev = t.next = null;
+                t.linked = false;
+                out.add(t);
+                t = n;
+            }
+            head = null;
+            size = 0;
+            return out.reversed();
+        }
+
+        /** @return a snapshot, oldest first */
+        List<Tracked> snapshot() {
+            List<Tracked> out = new ArrayList<>(size);
+            for (Tracked t = head; t != null; t = t.next) {
+                out.add(t);
+            }
+            return out.reversed();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.osgi;
+
+import org.dmabuf.api.DmaBufService;
+import org.dmabuf.framework.internal.core.DmaBufCore;
+import org.dmabuf.framework.internal.core.Module;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.ServiceFactory;
+import org.osgi.framework.ServiceRegistration;
+
+/**
+ * Hands every bundle its own {@link DmaBufService}: a {@link Module} with its
+ * own fd table. When the bundle stops (the framework ungets its services) or
+ * ungets the service itself, the module gives back all it held.
+ */
+final class DmaBufServiceFactory implements ServiceFactory<DmaBufService> {
+    private final DmaBufCore core;
+
+    DmaBufServiceFactory(DmaBufCore core) {
+        this.core = core;
+    }
+
+    @Override
+    public DmaBufService getService(Bundle bundle, ServiceRegistration<DmaBufService> registration) {
+        return core.openModule(bundle.getSymbolicName(), bundle.getBundleId());
+    }
+
+    @Override
+    public void ungetService(Bundle bundle, ServiceRegistration<DmaBufService> registration, DmaBufService service) {
+        ((Module) service).close();
+    }
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.core;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.dmabuf.api.Attachment;
+import org.dmabuf.api.DmaBufOps;
+import org.dmabuf.api.ExportInfo;
+import org.dmabuf.framework.internal.device.SimulatedDevice;
+import org.dmabuf.framework.internal.heap.PageHeap;
+import org.dmabuf.framework.internal.memory.PageAllocator;
+import org.dmabuf.framework.internal.memory.Pages;
+
+/** A core with the two heaps, devices, and an exporter that counts its callbacks. */
+final class Fixture {
+    static final long CMA_SIZE = 1L << 20;
+
+    final PageAllocator systemPages = new PageAllocator("system", 1L << 34, false);
+    final PageAllocator cmaPages = new PageAllocator("cma", CMA_SIZE, false);
+    final DmaBufCore core = new DmaBufCore(List.of(new PageHeap(PageHeap.SYSTEM, false, systemPages),
+            new PageHeap(PageHeap.CMA, true, cmaPages)));
+    final SimulatedDevice igpu = new SimulatedDevice("0000:00:02.0", 0x8086, 0x9a49, "Intel", true);
+    final SimulatedDevice dgpu = new SimulatedDevice("0000:01:00.0", 0x10de, 0x2520, "NVIDIA", true);
+    final SimulatedDevice noIommu = new SimulatedDevice("54200000.dc", 0x10de, 0x0fa0, "Tegra DC", false);
+
+    final Module exporter = core.openModule("exporter", 10);
+    final Module importer = core.openModule("importer", 11);
+
+    /** Counts every callback of the buffers it exports. */
+    final class CountingExporter {
+        final AtomicInteger attach = new AtomicInteger();
+        final AtomicInteger detach = new AtomicInteger();
+        final AtomicInteger map = new AtomicInteger();
+        final AtomicInteger unmap = new AtomicInteger();
+        final AtomicInteger release = new AtomicInteger();
+        final AtomicInteger pin = new AtomicInteger();
+        final AtomicInteger unpin = new AtomicInteger();
+        final AtomicInteger begin = new AtomicInteger();
+        final AtomicInteger end = new AtomicInteger();
+        final AtomicInteger vmap = new AtomicInteger();
+        final AtomicInteger vunmap = new AtomicInteger();
+        volatile RuntimeException failAttach;
+        volatile RuntimeException failMap;
+
+        DmaBufOps.Builder<Pages> ops() {
+            return DmaBufOps.<Pages>builder()
+                    .attach((p, a) -> {
+                        if (failAttach != null) {
+                            throw failAttach;
+                        }
+                        attach.incrementAndGet();
+                    })
+                    .detach((p, a) -> detach.incrementAndGet())
+                    .map((p, a, d) -> {
+                        if (failMap != null) {
+                            throw failMap;
+                        }
+                        map.incrementAndGet();
+                        return p.segment();
+                    })
+                    .unmap((p, a, s, d) -> unmap.incrementAndGet())
+                    .release(p -> {
+                        release.incrementAndGet();
+                        p.free();
+                    })
+                    .beginCpuAccess((p, d) -> begin.incrementAndGet())
+                    .endCpuAccess((p, d) -> end.incrementAndGet())
+                    .vmap(p -> {
+                        vmap.incrementAndGet();
+                        return p.segment();
+                    })
+                    .vunmap((p, s) -> vunmap.incrementAndGet())
+                    .mmap((p, off, len) -> p.segment().asSlice(off, len));
+        }
+
+        DmaBufOps<Pages> dynamicOps() {
+            return ops().pin((p, a) -> pin.incrementAndGet()).unpin((p, a) -> unpin.incrementAndGet()).build();
+        }
+
+        ExportInfo<Pages> info(long size) {
+            return info(ops().build(), size);
+        }
+
+        ExportInfo<Pages> info(DmaBufOps<Pages> ops, long size) {
+            return ExportInfo.builder(ops, systemPages.allocate(size), size).build();
+        }
+    }
+
+    CountingExporter counting() {
+        return new CountingExporter();
+    }
+
+    static void noop(Attachment a) {
+    }
+
+    static MemorySegment segmentOf(Pages p) {
+        return p.segment();
+    }
+}
