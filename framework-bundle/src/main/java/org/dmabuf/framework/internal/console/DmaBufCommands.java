@@ -6,7 +6,6 @@ import java.util.Locale;
 import org.apache.felix.service.command.Descriptor;
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.Heap;
-import org.dmabuf.framework.internal.core.BufInfo;
 import org.dmabuf.framework.internal.core.DmaBufCore;
 import org.dmabuf.framework.internal.core.HeapBackend;
 import org.dmabuf.framework.internal.core.Module;
@@ -18,9 +17,11 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * The {@code dmabuf:} Gogo commands. The console is a user program: buffers
  * it allocates are fds in its own table ({@code console}), kept until
- * {@code dmabuf:close} or until the console component stops.
+ * {@code dmabuf:close} or until the console component stops. Immediate, so
+ * that the console (and its fds) lives between commands: Gogo ungets command
+ * services after each call, which would end a delayed component.
  */
-@Component(service = DmaBufCommands.class, property = {
+@Component(service = DmaBufCommands.class, immediate = true, property = {
         "osgi.command.scope=dmabuf",
         "osgi.command.function=bufinfo",
         "osgi.command.function=heaps",
@@ -48,7 +49,7 @@ public class DmaBufCommands {
 
     @Descriptor("print every buffer as /sys/kernel/debug/dma_buf/bufinfo does")
     public String bufinfo() {
-        return BufInfo.format(core.buffers());
+        return core.bufinfo();
     }
 
     @Descriptor("list the DMA-BUF heaps (/dev/dma_heap)")

@@ -4,6 +4,7 @@ package org.dmabuf.framework.internal.core;
 import java.util.List;
 
 import org.dmabuf.api.Fcntl;
+import org.dmabuf.api.debugfs.BufferInfo;
 
 /**
  * {@code /sys/kernel/debug/dma_buf/bufinfo}, in the layout of the kernel's
@@ -21,12 +22,12 @@ public final class BufInfo {
      * @param buffers the buffers, as {@link DmaBufCore#buffers()} gives them
      * @return the text, ending with {@code Total N objects, M bytes}
      */
-    public static String format(List<DmaBufCore.BufferInfo> buffers) {
+    public static String format(List<BufferInfo> buffers) {
         StringBuilder s = new StringBuilder();
         s.append("\nDma-buf Objects:\n");
         s.append(String.format("%-8s\t%-8s\t%-8s\t%-8s\texp_name\t%-8s\tname%n", "size", "flags", "mode", "count", "ino"));
         long bytes = 0;
-        for (DmaBufCore.BufferInfo b : buffers) {
+        for (BufferInfo b : buffers) {
             s.append(String.format("%08d\t%08x\t%08x\t%08d\t%s\t%08d\t%s%n", b.size(), b.flags(), mode(b.flags()),
                     b.count(), b.expName(), b.ino(), b.name() == null ? "<none>" : b.name()));
             s.append("\tAttached Devices:\n");

@@ -15,6 +15,9 @@ import org.dmabuf.api.DmaBufOps;
 import org.dmabuf.api.Errno;
 import org.dmabuf.api.ExportInfo;
 import org.dmabuf.api.Fcntl;
+import org.dmabuf.api.debugfs.BufferInfo;
+import org.dmabuf.api.debugfs.DmaBufDebug;
+import org.dmabuf.api.debugfs.ModuleInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Plain Java, no OSGi: the OSGi layer opens one {@link Module} per bundle.
  */
-public final class DmaBufCore {
+public final class DmaBufCore implements DmaBufDebug {
     private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
     /** The module name under which the core itself exports (heaps). */
     public static final String KERNEL = "kernel";
@@ -72,8 +75,8 @@ public final class DmaBufCore {
         modules.remove(m);
     }
 
-    /** @return the modules open now */
-    public List<Module> modules() {
+    /** @return the modules open now, by bundle id */
+    public List<Module> openModules() {
         List<Module> out = new ArrayList<>(modules);
         out.sort(Comparator.comparingLong(Module::bundleId).thenComparing(Module::name));
         return out;
@@ -166,12 +169,37 @@ public final class DmaBufCore {
         live.remove(buf);
     }
 
-    /** @return the number of live buffers */
+    @Override
+    public String bufinfo() {
+        return BufInfo.format(buffers());
+    }
+
+    @Override
+    public long offHeapBytes() {
+        long n = 0;
+        for (HeapBackend h : heapOrder) {
+            n += h.offHeapBytes();
+        }
+        return n;
+    }
+
+    @Override
+    public List<ModuleInfo> modules() {
+        List<ModuleInfo> out = new ArrayList<>();
+        for (Module m : openModules()) {
+            Module.Holdings h = m.holdings();
+            out.add(new ModuleInfo(m.name(), m.bundleId(), h.fds() - m.stdStreams(), h.references(), h.attachments(),
+                    h.vmaps(), h.transfers()));
+        }
+        return out;
+    }
+
+    @Override
     public int bufferCount() {
         return live.size();
     }
 
-    /** @return the bytes of all live buffers */
+    @Override
     public long bufferBytes() {
         long n = 0;
         for (BufferObject b : live) {
@@ -180,7 +208,7 @@ public final class DmaBufCore {
         return n;
     }
 
-    /** @return a snapshot of every live buffer, by inode number */
+    @Override
     public List<BufferInfo> buffers() {
         List<BufferObject> bs = new ArrayList<>(live);
         bs.sort(Comparator.comparingLong(b -> b.ino));
@@ -196,22 +224,6 @@ public final class DmaBufCore {
         return out;
     }
 
-    /**
-     * One buffer as bufinfo shows it.
-     *
-     * @param ino inode number
-     * @param size bytes
-     * @param flags file flags
-     * @param count references of every kind
-     * @param expName exporter's name
-     * @param name the buffer's name, or null
-     * @param exporter the exporting module
-     * @param attachedDevices names of the attached devices
-     */
-    public record BufferInfo(long ino, long size, int flags, long count, String expName, String name,
-            String exporter, List<String> attachedDevices) {
-    }
-
     @Override
     public String toString() {
         return "dma-buf core: " + live.size() + " buffers, " + modules.size() + " modules";
@@ -219,7 +231,7 @@ public final class DmaBufCore {
 
     /** Closes every module still open (framework shutdown). */
     public void shutdown() {
-        for (Module m : modules()) {
+        for (Module m : openModules()) {
             m.close();
         }
         if (!live.isEmpty()) {

@@ -26,6 +26,9 @@ public interface HeapBackend {
     /** @return bytes in use */
     long usedBytes();
 
+    /** @return off-heap bytes still held, released or not (see {@code PageAllocator}); trims idle memory first */
+    long offHeapBytes();
+
     /** @return the most bytes it can hand out */
     long capacity();
 }

@@ -245,6 +245,17 @@ public final class Module implements DmaBufService {
 
     // --- introspection -------------------------------------------------------------
 
+    /** @return the fds that are standard streams, not dma-bufs */
+    int stdStreams() {
+        int n = 0;
+        for (int fd : fds.fds()) {
+            if (fd < 3) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** @return what the module holds now */
     public synchronized Holdings holdings() {
         return new Holdings(fds.openCount(), refs.size(), attachments.size(), vmaps.size(), transfers.size());

@@ -89,6 +89,12 @@ public final class PageHeap implements HeapBackend {
     }
 
     @Override
+    public long offHeapBytes() {
+        pages.trim();
+        return pages.reservedBytes();
+    }
+
+    @Override
     public long capacity() {
         return pages.capacity();
     }

@@ -5,6 +5,7 @@ import java.util.Hashtable;
 import java.util.List;
 
 import org.dmabuf.api.DmaBufService;
+import org.dmabuf.api.debugfs.DmaBufDebug;
 import org.dmabuf.framework.internal.core.DmaBufCore;
 import org.dmabuf.framework.internal.heap.PageHeap;
 import org.dmabuf.framework.internal.memory.PageAllocator;
@@ -54,7 +55,7 @@ public class FrameworkComponent {
 
     private DmaBufCore core;
     private ServiceRegistration<DmaBufService> serviceReg;
-    private ServiceRegistration<DmaBufCore> coreReg;
+    private ServiceRegistration<?> coreReg;
 
     @Activate
     void activate(BundleContext context, Config config) {
@@ -66,7 +67,8 @@ public class FrameworkComponent {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(Constants.SERVICE_DESCRIPTION, "DMA-BUF core, one view per bundle");
         serviceReg = context.registerService(DmaBufService.class, new DmaBufServiceFactory(core), props);
-        coreReg = context.registerService(DmaBufCore.class, core, null);
+        coreReg = context.registerService(new String[] {DmaBufCore.class.getName(), DmaBufDebug.class.getName()},
+                core, null);
         LOG.info("dma-buf: core up, heaps {}", core.heapList().stream().map(h -> h.name()).toList());
     }
 

@@ -78,6 +78,6 @@ class ModuleCloseTest {
         f.importer.heap("system").allocate(4096);
         assertThat(f.importer.close().fds()).isEqualTo(1);
         assertThat(f.importer.close()).isEqualTo(new Module.Holdings(0, 0, 0, 0, 0));
-        assertThat(f.core.modules()).extracting(Module::name).containsExactly("exporter");
+        assertThat(f.core.openModules()).extracting(Module::name).containsExactly("exporter");
     }
 }

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.apache.felix.framework.FrameworkFactory;
+import org.apache.felix.main.AutoProcessor;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.launch.Framework;
+
+/**
+ * Starts Felix with the bundles of {@code conf/config.properties}, then
+ * either hands the terminal to the Gogo shell (no argument) or runs a Gogo
+ * script (one argument) and exits with its status.
+ */
+public final class Launcher {
+    /** Exit status when the command line or the distribution is wrong. */
+    static final int USAGE = 2;
+
+    private Launcher() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 1 || args.length == 1 && (args[0].equals("-h") || args[0].equals("--help"))) {
+            System.err.println("usage: dmabuf [script.gogo]");
+            System.err.println("  with no argument: the interactive Felix console");
+            System.err.println("  with a script: runs it non-interactively; exit status 1 if any command failed");
+            System.exit(args.length > 1 ? USAGE : 0);
+        }
+        Path home = Path.of(System.getProperty("dmabuf.home", ".")).toAbsolutePath().normalize();
+        Path script = null;
+        if (args.length == 1) {
+            script = Path.of(args[0]).toAbsolutePath();
+            if (!Files.isReadable(script)) {
+                System.err.println("dmabuf: cannot read script " + args[0] + "; expected a readable Gogo script file");
+                System.exit(USAGE);
+            }
+        }
+        System.exit(new Launcher().run(home, script));
+    }
+
+    int run(Path home, Path script) throws Exception {
+        loadSystemProperties(home.resolve("conf/system.properties"), home);
+        Map<String, String> config = loadConfig(home.resolve("conf/config.properties"), home);
+        Path storage = Files.createTempDirectory("dmabuf-felix-");
+        config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
+        if (script != null) {
+            // the shell must neither read stdin nor stop the framework: the launcher runs the script
+            config.put("gosh.args", "--nointeractive");
+        }
+        Framework framework = new FrameworkFactory().newFramework(config);
+        Thread hook = new Thread(() -> stopQuietly(framework), "dmabuf shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            framework.init();
+            BundleContext context = framework.getBundleContext();
+            CountDownLatch started = new CountDownLatch(1);
+            context.addFrameworkListener(e -> {
+                if (e.getType() == FrameworkEvent.STARTED) {
+                    started.countDown();
+                }
+            });
+            AutoProcessor.process(config, context);
+            framework.start();
+            if (script == null) {
+                FrameworkEvent stopped = framework.waitForStop(0); // until the shell or a signal stops it
+                return stopped.getType() == FrameworkEvent.ERROR ? 1 : 0;
+            }
+            if (!started.await(60, TimeUnit.SECONDS)) {
+                System.err.println("dmabuf: the framework did not reach its start level within 60 s");
+                return 1;
+            }
+            int failures = new ScriptRunner(context).run(script);
+            return failures == 0 ? 0 : 1;
+        } finally {
+            stopQuietly(framework);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: nothing to remove
+            }
+            deleteTree(storage);
+        }
+    }
+
+    private static void stopQuietly(Framework framework) {
+        try {
+            if ((framework.getState() & (Framework.ACTIVE | Framework.STARTING)) != 0) {
+                framework.stop();
+            }
+            framework.waitForStop(30_000);
+        } catch (Exception e) {
+            System.err.println("dmabuf: stopping the framework failed: " + e);
+        }
+    }
+
+    static void loadSystemProperties(Path file, Path home) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        }
+        for (String k : p.stringPropertyNames()) {
+            if (System.getProperty(k) == null) {
+                System.setProperty(k, substitute(p.getProperty(k), home));
+            }
+        }
+    }
+
+    /**
+     * Reads the framework configuration, replacing {@code ${name}} with the
+     * distribution's home for {@code dmabuf.home} and with system properties
+     * otherwise. Public for the integration tests, which boot the same set.
+     */
+    public static Map<String, String> loadConfig(Path file, Path home) throws IOException {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        }
+        Map<String, String> out = new HashMap<>();
+        for (String k : p.stringPropertyNames()) {
+            out.put(k, substitute(p.getProperty(k), home));
+        }
+        return out;
+    }
+
+    private static final Pattern VAR = Pattern.compile("\\$\\{([^}]+)}");
+
+    static String substitute(String value, Path home) {
+        Matcher m = VAR.matcher(value);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(1);
+            String v = name.equals("dmabuf.home") ? home.toUri().getPath().replaceAll("/$", "") : System.getProperty(name);
+            if (v == null) {
+                throw new IllegalArgumentException("dmabuf configuration: ${" + name + "} is not set; expected"
+                        + " dmabuf.home or a system property");
+            }
+            m.appendReplacement(sb, Matcher.quoteReplacement(v));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("dmabuf: could not delete " + dir + ": " + e);
+        }
+    }
+}
