@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.it.bundles.hoarder;
+
+import org.dmabuf.api.Device;
+import org.dmabuf.api.DmaBuf;
+import org.dmabuf.api.DmaBufService;
+import org.dmabuf.api.DmaDirection;
+import org.dmabuf.api.Heap;
+import org.osgi.framework.BundleActivator;
+import org.osgi.framework.BundleContext;
+
+/**
+ * A careless driver: allocates from both heaps and holds every kind of
+ * handle (fds, duplicated fds, references, attachments with mappings, pins,
+ * virtual mappings, a transfer nobody receives), and lets go of nothing.
+ */
+public class HoarderActivator implements BundleActivator {
+    /** Buffers it allocates from each heap. */
+    public static final int PER_HEAP = 8;
+
+    @Override
+    public void start(BundleContext context) throws Exception {
+        DmaBufService dmabuf = context.getService(context.getServiceReference(DmaBufService.class));
+        Device gpu = context.getService(context.getServiceReferences(Device.class,
+                "(" + Device.PROP_NAME + "=0000:01:00.0)").iterator().next());
+        for (Heap heap : dmabuf.heaps()) {
+            for (int i = 0; i < PER_HEAP; i++) {
+                int fd = heap.allocate(64 * 1024);
+                dmabuf.dup(fd);
+                DmaBuf buf = dmabuf.get(fd);
+                buf.get();
+                buf.vmap();
+                buf.attach(gpu).mapAttachment(DmaDirection.BIDIRECTIONAL);
+                buf.dynamicAttach(gpu, org.dmabuf.api.ImporterOps.builder().moveNotify(a -> { }).build()).pin();
+                dmabuf.send(fd);
+            }
+        }
+    }
+
+    @Override
+    public void stop(BundleContext context) {
+        // nothing, on purpose
+    }
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.it.support;
+
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+import org.dmabuf.launcher.Launcher;
+import org.ops4j.pax.exam.Option;
+
+/**
+ * Boots the platform in Pax Exam exactly as {@code bin/dmabuf} does: the
+ * bundles and start levels of the distribution's {@code conf/config.properties}
+ * (one list for both), its framework and system properties, plus whatever a
+ * test adds.
+ *
+ * <pre>{@code
+ * @Configuration
+ * public Option[] config() {
+ *     return Platform.options();
+ * }
+ * }</pre>
+ */
+public final class Platform {
+    private static final String AUTO_START = "felix.auto.start.";
+    /** System property through which the booted bundles' locations reach the probe. */
+    static final String LOCATIONS = "dmabuf.it.locations";
+
+    private Platform() {
+    }
+
+    /** @return the distribution the tests run, from the system property {@code dmabuf.home} */
+    public static Path home() {
+        String home = System.getProperty("dmabuf.home");
+        if (home == null) {
+            throw new IllegalStateException("system property dmabuf.home is not set; expected the unpacked distribution"
+                    + " (the integration-tests pom sets it)");
+        }
+        return Path.of(home);
+    }
+
+    /**
+     * @param extra options of the test, added after the platform's
+     * @return the platform's options
+     */
+    public static Option[] options(Option... extra) {
+        Path home = home();
+        List<Option> out = new ArrayList<>();
+        try {
+            for (Map.Entry<Integer, List<String>> level : bundles().entrySet()) {
+                for (String url : level.getValue()) {
+                    out.add(bundle(url).startLevel(level.getKey()).start());
+                }
+            }
+            Map<String, String> config = Launcher.loadConfig(home.resolve("conf/config.properties"), home);
+            config.forEach((k, v) -> {
+                if (!k.startsWith(AUTO_START) && !k.startsWith("org.osgi.framework.startlevel")
+                        && !k.startsWith("org.osgi.framework.storage")) {
+                    out.add(frameworkProperty(k).value(v));
+                }
+            });
+            Properties system = new Properties();
+            try (InputStream in = Files.newInputStream(home.resolve("conf/system.properties"))) {
+                system.load(in);
+            }
+            for (String k : system.stringPropertyNames()) {
+                if (k.startsWith("org.slf4j.")) {
+                    out.add(systemProperty(k).value(system.getProperty(k)));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.add(systemProperty(LOCATIONS).value(String.join(" ",
+                bundles().values().stream().flatMap(List::stream).toList())));
+        out.add(frameworkProperty("gosh.args").value("--nointeractive")); // no console on the test's stdin
+        out.add(frameworkStartLevel(maxStartLevel() + 1)); // the probe comes after everything
+        out.add(junitBundles());
+        out.add(cleanCaches());
+        out.addAll(Arrays.asList(extra));
+        return out.toArray(Option[]::new);
+    }
+
+    /**
+     * @return inside the container: the locations of the distribution's
+     *         bundles, as the configuration passed them in
+     */
+    public static List<String> locations() {
+        String v = System.getProperty(LOCATIONS);
+        if (v == null) {
+            throw new IllegalStateException(LOCATIONS + " is not set; expected a container booted with Platform.options()");
+        }
+        return List.of(v.split(" "));
+    }
+
+    /** @return outside the container: the distribution's bundle URLs by start level */
+    public static TreeMap<Integer, List<String>> bundles() {
+        Path home = home();
+        TreeMap<Integer, List<String>> out = new TreeMap<>();
+        try {
+            Map<String, String> config = Launcher.loadConfig(home.resolve("conf/config.properties"), home);
+            config.forEach((k, v) -> {
+                if (k.startsWith(AUTO_START)) {
+                    out.put(Integer.parseInt(k.substring(AUTO_START.length())),
+                            Arrays.stream(v.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    private static int maxStartLevel() {
+        return bundles().lastKey();
+    }
+}

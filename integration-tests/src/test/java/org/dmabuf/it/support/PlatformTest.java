@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.it.support;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import javax.inject.Inject;
+
+import org.dmabuf.api.debugfs.DmaBufDebug;
+import org.dmabuf.api.debugfs.ModuleInfo;
+import org.junit.Before;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Filter;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * The base of the platform's Pax Exam tests: boots the distribution's bundles
+ * in the real Felix, and fails every test while any of them is not active.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public abstract class PlatformTest {
+    /** How long a test waits for the thing it waits on. */
+    protected static final long TIMEOUT_MS = 10_000;
+
+    @Inject
+    protected BundleContext context;
+
+    @Inject
+    protected DmaBufDebug debug;
+
+    @Configuration
+    public Option[] config() {
+        return Platform.options();
+    }
+
+    /** @return symbolic names of distribution bundles that are allowed not to be active (none by default) */
+    protected Set<String> notActiveByDesign() {
+        return Set.of();
+    }
+
+    @Before
+    public void everyDistributionBundleIsActive() {
+        List<String> wrong = new ArrayList<>();
+        for (String url : Platform.locations()) {
+            Bundle b = context.getBundle(url);
+            if (b == null) {
+                wrong.add(url + " is not installed");
+            } else if (b.getState() != Bundle.ACTIVE && !notActiveByDesign().contains(b.getSymbolicName())) {
+                wrong.add(b.getSymbolicName() + " is " + state(b.getState()));
+            }
+        }
+        if (!wrong.isEmpty()) {
+            fail("distribution bundles not active: " + wrong);
+        }
+    }
+
+    /** Waits for a service matching {@code filter}, at most {@link #TIMEOUT_MS}. */
+    protected <T> T await(Class<T> type, String filter) throws Exception {
+        Filter f = FrameworkUtil.createFilter("(&(objectClass=" + type.getName() + ")" + filter + ")");
+        ServiceTracker<T, T> t = new ServiceTracker<>(context, f, null);
+        t.open(true);
+        try {
+            T s = t.waitForService(TIMEOUT_MS);
+            assertNotNull("no service " + f + " within " + TIMEOUT_MS + " ms", s);
+            return s;
+        } finally {
+            t.close();
+        }
+    }
+
+    /** @return what the bundle of that name holds through its view, or null when it holds no view */
+    protected ModuleInfo module(String symbolicName) {
+        return debug.modules().stream().filter(m -> m.name().equals(symbolicName)).findFirst().orElse(null);
+    }
+
+    protected static void assertHolds(ModuleInfo m, int fds, int references, int attachments) {
+        assertNotNull("module", m);
+        assertEquals(m + ": fds", fds, m.fds());
+        assertEquals(m + ": references", references, m.references());
+        assertEquals(m + ": attachments", attachments, m.attachments());
+    }
+
+    protected static String state(int state) {
+        return switch (state) {
+            case Bundle.INSTALLED -> "INSTALLED";
+            case Bundle.RESOLVED -> "RESOLVED";
+            case Bundle.STARTING -> "STARTING";
+            case Bundle.STOPPING -> "STOPPING";
+            case Bundle.ACTIVE -> "ACTIVE";
+            case Bundle.UNINSTALLED -> "UNINSTALLED";
+            default -> String.valueOf(state);
+        };
+    }
+
+    protected static long nanosSince(long start) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+}
