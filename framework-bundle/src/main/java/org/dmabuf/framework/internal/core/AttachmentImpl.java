@@ -10,6 +10,7 @@ import org.dmabuf.api.DmaDirection;
 import org.dmabuf.api.Errno;
 import org.dmabuf.api.ImporterOps;
 import org.dmabuf.api.Mapping;
+import org.dmabuf.api.Symbol;
 
 /** {@code struct dma_buf_attachment}: holds a reference to its buffer until detached. */
 final class AttachmentImpl extends Tracked implements Attachment {
@@ -57,6 +58,7 @@ final class AttachmentImpl extends Tracked implements Attachment {
 
     @Override
     public Mapping mapAttachment(DmaDirection direction) {
+        owner.require(Symbol.DMA_BUF_MAP_ATTACHMENT);
         if (direction == null) {
             throw new DmaBufException(Errno.EINVAL, "dma_buf_map_attachment: direction is null; expected"
                     + " TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL");
@@ -66,6 +68,7 @@ final class AttachmentImpl extends Tracked implements Attachment {
 
     @Override
     public void unmapAttachment(Mapping mapping) {
+        owner.require(Symbol.DMA_BUF_UNMAP_ATTACHMENT);
         if (!(mapping instanceof MappingImpl m) || m.attachment() != this) {
             throw new DmaBufException(Errno.EINVAL, "dma_buf_unmap_attachment: "
                     + (mapping == null ? "mapping is null" : "the mapping belongs to another attachment")
@@ -76,12 +79,14 @@ final class AttachmentImpl extends Tracked implements Attachment {
 
     @Override
     public void pin() {
+        owner.require(Symbol.DMA_BUF_PIN);
         requireDynamic("dma_buf_pin");
         buf.pin(this);
     }
 
     @Override
     public void unpin() {
+        owner.require(Symbol.DMA_BUF_UNPIN);
         requireDynamic("dma_buf_unpin");
         buf.unpin(this);
     }

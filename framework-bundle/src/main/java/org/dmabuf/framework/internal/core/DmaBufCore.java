@@ -40,6 +40,7 @@ public final class DmaBufCore implements DmaBufDebug {
     private final Map<String, HeapBackend> heaps;
     private final List<HeapBackend> heapOrder;
     private final Module kernel;
+    private volatile CallerGuard guard;
 
     /**
      * @param heaps the heaps, in order; their names must be unique
@@ -55,7 +56,7 @@ public final class DmaBufCore implements DmaBufDebug {
         }
         this.heaps = Map.copyOf(m);
         this.heapOrder = List.copyOf(m.values());
-        this.kernel = new Module(this, KERNEL, 0);
+        this.kernel = new Module(this, KERNEL, 0, Module.ALL_SYMBOLS);
     }
 
     /**
@@ -66,9 +67,30 @@ public final class DmaBufCore implements DmaBufDebug {
      * @return its module, to be {@link Module#close() closed} when it stops
      */
     public Module openModule(String name, long bundleId) {
-        Module m = new Module(this, name, bundleId);
+        return openModule(name, bundleId, Module.ALL_SYMBOLS);
+    }
+
+    /**
+     * Opens the view of one bundle, allowed only the symbols it linked.
+     *
+     * @param name its symbolic name
+     * @param bundleId its id
+     * @param grants the symbols it may call, as a mask of {@code 1L << Symbol.ordinal()}
+     * @return its module, to be {@link Module#close() closed} when it stops
+     */
+    public Module openModule(String name, long bundleId, long grants) {
+        Module m = new Module(this, name, bundleId, grants);
         modules.add(m);
         return m;
+    }
+
+    /** @param g the guard to consult on every GPL-only call, or {@code null} for none */
+    public void guard(CallerGuard g) {
+        this.guard = g;
+    }
+
+    CallerGuard guard() {
+        return guard;
     }
 
     void moduleClosed(Module m) {
@@ -190,6 +212,22 @@ public final class DmaBufCore implements DmaBufDebug {
             Module.Holdings h = m.holdings();
             out.add(new ModuleInfo(m.name(), m.bundleId(), h.fds() - m.stdStreams(), h.references(), h.attachments(),
                     h.vmaps(), h.transfers()));
+        }
+        return out;
+    }
+
+    /**
+     * @return for every module that exported buffers others hold, the names of
+     *         the modules holding them (lsmod's "Used by"), by exporter name
+     */
+    public Map<String, Set<String>> users() {
+        Map<String, Set<String>> out = new java.util.TreeMap<>();
+        for (Module m : openModules()) {
+            for (BufferObject b : m.heldBuffers()) {
+                if (b.exporter != m && b.exporter != kernel) {
+                    out.computeIfAbsent(b.exporter.name(), k -> new java.util.TreeSet<>()).add(m.name());
+                }
+            }
         }
         return out;
     }

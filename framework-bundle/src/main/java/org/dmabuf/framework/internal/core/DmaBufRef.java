@@ -14,6 +14,7 @@ import org.dmabuf.api.DmaDirection;
 import org.dmabuf.api.Errno;
 import org.dmabuf.api.Fcntl;
 import org.dmabuf.api.ImporterOps;
+import org.dmabuf.api.Symbol;
 import org.dmabuf.framework.internal.memory.PageAllocator;
 
 /**
@@ -115,6 +116,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
 
     @Override
     public void put() {
+        owner.require(Symbol.DMA_BUF_PUT);
         if (!drop()) {
             throw new DmaBufException(Errno.EINVAL, "dma_buf_put: this reference to ino " + buf.ino
                     + " was already put or moved into an fd; expected one put per reference");
@@ -125,6 +127,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
 
     @Override
     public int fd(int fdFlags) {
+        owner.require(Symbol.DMA_BUF_FD);
         if ((fdFlags & ~Fcntl.O_CLOEXEC) != 0) {
             throw new DmaBufException(Errno.EINVAL, "dma_buf_fd: flags 0" + Integer.toOctalString(fdFlags)
                     + " are not fd flags; expected 0 or O_CLOEXEC");
@@ -146,11 +149,13 @@ final class DmaBufRef extends Tracked implements DmaBuf {
 
     @Override
     public Attachment attach(Device device) {
+        owner.require(Symbol.DMA_BUF_ATTACH);
         return attach("dma_buf_attach", device, null);
     }
 
     @Override
     public Attachment dynamicAttach(Device device, ImporterOps importerOps) {
+        owner.require(Symbol.DMA_BUF_DYNAMIC_ATTACH);
         if (importerOps == null || importerOps.moveNotify() == null) {
             throw new DmaBufException(Errno.EINVAL, "dma_buf_dynamic_attach: "
                     + (importerOps == null ? "importer_ops is null" : "importer_ops has no move_notify")
@@ -190,6 +195,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
 
     @Override
     public void detach(Attachment attachment) {
+        owner.require(Symbol.DMA_BUF_DETACH);
         checkHeld("dma_buf_detach");
         if (!(attachment instanceof AttachmentImpl a) || a.buf != buf) {
             Module.LOG.warn("dma_buf_detach: {}: {} is not an attachment of ino {}; nothing done", owner.name(),
@@ -207,6 +213,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
 
     @Override
     public void moveNotify() {
+        owner.require(Symbol.DMA_BUF_MOVE_NOTIFY);
         checkHeld("dma_buf_move_notify");
         if (buf.exporter != owner) {
             throw new DmaBufException(Errno.EPERM, "dma_buf_move_notify: " + owner.name() + " is not the exporter of ino "
@@ -217,11 +224,13 @@ final class DmaBufRef extends Tracked implements DmaBuf {
 
     @Override
     public void beginCpuAccess(DmaDirection direction) {
+        owner.require(Symbol.DMA_BUF_BEGIN_CPU_ACCESS);
         cpuAccess("dma_buf_begin_cpu_access", direction, true);
     }
 
     @Override
     public void endCpuAccess(DmaDirection direction) {
+        owner.require(Symbol.DMA_BUF_END_CPU_ACCESS);
         cpuAccess("dma_buf_end_cpu_access", direction, false);
     }
 
@@ -239,6 +248,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
 
     @Override
     public MemorySegment vmap() {
+        owner.require(Symbol.DMA_BUF_VMAP);
         checkHeld("dma_buf_vmap");
         MemorySegment seg = buf.vmap();
         if (!owner.track(new VmapRecord(buf))) {
@@ -250,6 +260,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
 
     @Override
     public void vunmap(MemorySegment mapping) {
+        owner.require(Symbol.DMA_BUF_VUNMAP);
         checkHeld("dma_buf_vunmap");
         VmapRecord r = owner.untrackVmap(buf);
         if (r == null) {
@@ -263,6 +274,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
 
     @Override
     public MemorySegment mmap(long offset, long length) {
+        owner.require(Symbol.DMA_BUF_MMAP);
         checkHeld("dma_buf_mmap");
         if (offset < 0 || length <= 0) {
             throw new DmaBufException(Errno.EINVAL, "dma_buf_mmap: offset " + offset + ", length " + length

@@ -152,6 +152,17 @@ final class FdTable {
         return n == out.length ? out : Arrays.copyOf(out, n);
     }
 
+    /** @return the buffers open in the table */
+    synchronized List<BufferObject> buffers() {
+        List<BufferObject> out = new ArrayList<>();
+        for (Object f : files) {
+            if (f instanceof BufferObject b) {
+                out.add(b);
+            }
+        }
+        return out;
+    }
+
     /** @return the number of open fds, standard streams included */
     synchronized int openCount() {
         return open;

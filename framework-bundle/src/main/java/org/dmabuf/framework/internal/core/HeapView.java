@@ -6,6 +6,7 @@ import org.dmabuf.api.Errno;
 import org.dmabuf.api.ExportInfo;
 import org.dmabuf.api.Fcntl;
 import org.dmabuf.api.Heap;
+import org.dmabuf.api.Symbol;
 
 /** A heap opened by one bundle: allocations land in that bundle's fd table. */
 final class HeapView implements Heap {
@@ -30,6 +31,7 @@ final class HeapView implements Heap {
     // dma_heap_ioctl_allocate and dma_heap_buffer_alloc
     @Override
     public int allocate(long len, int fdFlags, long heapFlags) {
+        module.require(Symbol.DMA_HEAP_BUFFER_ALLOC);
         String func = "DMA_HEAP_IOCTL_ALLOC(" + backend.name() + ")";
         if (len <= 0) {
             throw new DmaBufException(Errno.EINVAL, func + ": len " + len + "; expected at least 1 byte");

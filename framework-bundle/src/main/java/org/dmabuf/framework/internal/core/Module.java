@@ -2,7 +2,9 @@
 package org.dmabuf.framework.internal.core;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.DmaBufException;
@@ -11,6 +13,7 @@ import org.dmabuf.api.Errno;
 import org.dmabuf.api.ExportInfo;
 import org.dmabuf.api.FdTransfer;
 import org.dmabuf.api.Heap;
+import org.dmabuf.api.Symbol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +33,7 @@ public final class Module implements DmaBufService {
     private final String name;
     private final long bundleId;
     private final FdTable fds = new FdTable();
+    private final long grants;
 
     // guarded by this
     private final Tracked.List0 refs = new Tracked.List0();
@@ -38,10 +42,44 @@ public final class Module implements DmaBufService {
     private final Tracked.List0 transfers = new Tracked.List0();
     private boolean closed;
 
-    Module(DmaBufCore core, String name, long bundleId) {
+    /** Every symbol: the framework's own users (the console, the heaps). */
+    public static final long ALL_SYMBOLS = -1L;
+
+    Module(DmaBufCore core, String name, long bundleId, long grants) {
         this.core = core;
         this.name = name;
         this.bundleId = bundleId;
+        this.grants = grants;
+    }
+
+    /** @return the mask of symbols this module may call */
+    public long grants() {
+        return grants;
+    }
+
+    /** @return the bit of a symbol in a grant mask */
+    public static long bit(Symbol s) {
+        return 1L << s.ordinal();
+    }
+
+    /**
+     * The check at every entry point, as linking is in the kernel: a module
+     * calls only the symbols it was granted (a mask test, nanoseconds); while a
+     * refused bundle is resolved, the caller guard also checks who is calling.
+     *
+     * @throws DmaBufException ENOENT with the kernel's {@code Unknown symbol} message
+     */
+    void require(Symbol s) {
+        if ((grants & bit(s)) == 0) {
+            throw new DmaBufException(Errno.ENOENT, org.dmabuf.framework.internal.licence.LicenceGate
+                    .unknownSymbol(name, s.symbolName()) + ": " + name + " was not granted " + s.symbolName()
+                    + "; expected Require-Capability: " + Symbol.CAPABILITY + ";filter:=\"(" + Symbol.CAPABILITY + "="
+                    + s.symbolName() + ")\" and a licence that allows it (dmabuf:why " + name + ")");
+        }
+        CallerGuard g = core.guard();
+        if (g != null) {
+            g.check(this, s);
+        }
     }
 
     /** @return the module name: the bundle's symbolic name */
@@ -110,6 +148,7 @@ public final class Module implements DmaBufService {
 
     @Override
     public <T> DmaBuf export(ExportInfo<T> info) {
+        require(Symbol.DMA_BUF_EXPORT);
         BufferObject buf = core.export(this, info);
         DmaBufRef ref = new DmaBufRef(buf, this);
         if (!track(ref)) {
@@ -122,6 +161,7 @@ public final class Module implements DmaBufService {
 
     @Override
     public DmaBuf get(int fd) {
+        require(Symbol.DMA_BUF_GET);
         BufferObject buf = fds.withFile(fd, "dma_buf_get", f -> {
             if (!(f instanceof BufferObject b)) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_get: fd " + fd + " is " + describe(f)
@@ -213,11 +253,13 @@ public final class Module implements DmaBufService {
 
     @Override
     public Heap heap(String heapName) {
+        require(Symbol.DMA_HEAP_FIND);
         return new HeapView(core.heapBackend(heapName), this);
     }
 
     @Override
     public List<Heap> heaps() {
+        require(Symbol.DMA_HEAP_FIND);
         List<Heap> out = new ArrayList<>();
         for (HeapBackend b : core.heapBackends()) {
             out.add(new HeapView(b, this));
@@ -254,6 +296,26 @@ public final class Module implements DmaBufService {
             }
         }
         return n;
+    }
+
+    /** @return the buffers this module holds in any way: fds, references, attachments, vmaps, transfers */
+    Set<BufferObject> heldBuffers() {
+        Set<BufferObject> out = new HashSet<>(fds.buffers());
+        synchronized (this) {
+            for (Tracked t : refs.snapshot()) {
+                out.add(((DmaBufRef) t).buf);
+            }
+            for (Tracked t : attachments.snapshot()) {
+                out.add(((AttachmentImpl) t).buf);
+            }
+            for (Tracked t : vmaps.snapshot()) {
+                out.add(((VmapRecord) t).buf);
+            }
+            for (Tracked t : transfers.snapshot()) {
+                out.add(((TransferImpl) t).buf);
+            }
+        }
+        return out;
     }
 
     /** @return what the module holds now */

@@ -10,19 +10,22 @@ import org.osgi.framework.ServiceRegistration;
 
 /**
  * Hands every bundle its own {@link DmaBufService}: a {@link Module} with its
- * own fd table. When the bundle stops (the framework ungets its services) or
+ * own fd table and the symbols it linked. When the bundle stops (the framework ungets its services) or
  * ungets the service itself, the module gives back all it held.
  */
 final class DmaBufServiceFactory implements ServiceFactory<DmaBufService> {
     private final DmaBufCore core;
+    private final GateService gate;
 
-    DmaBufServiceFactory(DmaBufCore core) {
+    DmaBufServiceFactory(DmaBufCore core, GateService gate) {
         this.core = core;
+        this.gate = gate;
     }
 
+    /** Each view may call exactly the symbols its bundle linked and the gate allows it now. */
     @Override
     public DmaBufService getService(Bundle bundle, ServiceRegistration<DmaBufService> registration) {
-        return core.openModule(bundle.getSymbolicName(), bundle.getBundleId());
+        return core.openModule(bundle.getSymbolicName(), bundle.getBundleId(), gate.grants(bundle));
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.Hashtable;
 import java.util.List;
 
 import org.dmabuf.api.DmaBufService;
+import org.dmabuf.api.Symbol;
 import org.dmabuf.api.debugfs.DmaBufDebug;
 import org.dmabuf.framework.internal.core.DmaBufCore;
 import org.dmabuf.framework.internal.heap.PageHeap;
@@ -16,6 +17,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -57,6 +59,9 @@ public class FrameworkComponent {
     private ServiceRegistration<DmaBufService> serviceReg;
     private ServiceRegistration<?> coreReg;
 
+    @Reference
+    private GateService gate;
+
     @Activate
     void activate(BundleContext context, Config config) {
         core = new DmaBufCore(List.of(
@@ -66,7 +71,16 @@ public class FrameworkComponent {
                         new PageAllocator(PageHeap.CMA, config.cma_size(), config.debug_memory()))));
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(Constants.SERVICE_DESCRIPTION, "DMA-BUF core, one view per bundle");
-        serviceReg = context.registerService(DmaBufService.class, new DmaBufServiceFactory(core), props);
+        // the core's symbols are EXPORT_SYMBOL_NS_GPL(.., "DMA_BUF"): the gate's service hooks hide it accordingly
+        props.put(Gatekeeper.SERVICE_EXPORT, Symbol.Export.EXPORT_SYMBOL_GPL.name());
+        props.put(Gatekeeper.SERVICE_NAMESPACE, Symbol.DMA_BUF);
+        serviceReg = context.registerService(DmaBufService.class, new DmaBufServiceFactory(core, gate), props);
+        // after a policy switch, announce the service again (MODIFIED) so newly allowed bundles see it
+        gate.onPolicyApplied(() -> serviceReg.setProperties(props));
+        // the caller guard runs only while a proprietary module is resolved
+        Runnable arm = () -> core.guard(gate.armed() ? gate.guard() : null);
+        gate.onArmingChanged(arm);
+        arm.run();
         coreReg = context.registerService(new String[] {DmaBufCore.class.getName(), DmaBufDebug.class.getName()},
                 core, null);
         LOG.info("dma-buf: core up, heaps {}", core.heapList().stream().map(h -> h.name()).toList());
@@ -79,6 +93,8 @@ public class FrameworkComponent {
 
     @Deactivate
     void deactivate() {
+        gate.onArmingChanged(() -> { });
+        gate.onPolicyApplied(() -> { });
         serviceReg.unregister(); // every bundle's view is closed here, so their buffers go
         coreReg.unregister();
         core.shutdown();

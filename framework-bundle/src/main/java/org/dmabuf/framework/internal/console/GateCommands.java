@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.console;
+
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.felix.service.command.Descriptor;
+import org.dmabuf.framework.internal.core.DmaBufCore;
+import org.dmabuf.framework.internal.licence.LicenceGate;
+import org.dmabuf.framework.internal.osgi.GateService;
+import org.dmabuf.framework.internal.osgi.PolicyComponent;
+import org.osgi.framework.Bundle;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/** The licence gate's {@code dmabuf:} commands: the policy, explanations, taint and modules. */
+@Component(service = GateCommands.class, immediate = true, property = {
+        "osgi.command.scope=dmabuf",
+        "osgi.command.function=policy",
+        "osgi.command.function=why",
+        "osgi.command.function=taint",
+        "osgi.command.function=modules"
+})
+public class GateCommands {
+    @Reference
+    private GateService gate;
+    @Reference
+    private DmaBufCore core;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ConfigurationAdmin configAdmin;
+
+    @Descriptor("show the export policy of the DMA-BUF core's symbols")
+    public String policy() {
+        LicenceGate.Policy p = gate.gate().policy();
+        return "export policy: " + p.label() + (p == LicenceGate.Policy.GPL_ONLY
+                ? " (upstream Linux: EXPORT_SYMBOL_NS_GPL in namespace DMA_BUF)"
+                : " (the 2012 request: EXPORT_SYMBOL)");
+    }
+
+    @Descriptor("switch the export policy; returns once the affected modules are started or stopped")
+    public String policy(@Descriptor("gpl-only or export-symbol") String policy) throws Exception {
+        LicenceGate.Policy p = LicenceGate.Policy.of(policy);
+        var done = gate.switchTo(p);
+        ConfigurationAdmin ca = configAdmin;
+        if (ca != null) { // persist it, so it survives a restart and shows in the Web Console
+            Configuration c = ca.getConfiguration(PolicyComponent.PID, "?");
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put("policy", p.label());
+            c.updateIfDifferent(props);
+        }
+        try {
+            return String.join("\n", done.get(90, TimeUnit.SECONDS).lines());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the policy switch failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the policy switch did not finish within 90 s");
+        }
+    }
+
+    @Descriptor("explain, in the kernel's words, why a bundle is refused or tainted")
+    public String why(@Descriptor("bundle id or symbolic name") String bundle) {
+        Bundle b = gate.find(bundle);
+        if (b == null) {
+            throw new IllegalArgumentException("no bundle '" + bundle + "'; expected a bundle id or symbolic name (lb)");
+        }
+        return String.join("\n", gate.why(b));
+    }
+
+    @Descriptor("print the kernel taint: Tainted: P O, or Not tainted, with the letters decoded")
+    public String taint() {
+        StringBuilder s = new StringBuilder(String.join("\n", gate.gate().taint().decoded()));
+        List<GateService.ModuleLine> ms = gate.modules();
+        s.append("\nModules linked in:");
+        for (GateService.ModuleLine m : ms) {
+            s.append(' ').append(m.label());
+        }
+        return s.append('\n').toString();
+    }
+
+    @Descriptor("list the DMA-BUF modules as lsmod does: licence, taint, state, and who uses whose buffers")
+    public String modules() {
+        Map<String, Set<String>> users = core.users();
+        StringBuilder s = new StringBuilder(String.format("%-4s %-20s %-24s %-10s %s%n", "Id", "Module", "Licence",
+                "State", "Used by"));
+        for (GateService.ModuleLine m : gate.modules()) {
+            Set<String> by = users.getOrDefault(m.name(), Set.of());
+            String used = by.size() + (by.isEmpty() ? "" : " " + String.join(",", by));
+            s.append(String.format("%-4d %-20s %-24s %-10s %s%s%n", m.id(), m.label(), m.license(), m.state(), used,
+                    m.refused() ? "   (refused: dmabuf:why " + m.name() + ")" : ""));
+        }
+        return s.toString();
+    }
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.osgi;
+
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.dmabuf.api.Symbol;
+import org.dmabuf.framework.internal.licence.LicenseParser;
+import org.dmabuf.framework.internal.licence.ModuleFacts;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.Filter;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.namespace.PackageNamespace;
+import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.resource.Namespace;
+import org.osgi.resource.Requirement;
+
+/**
+ * Reads {@link ModuleFacts} from a bundle's manifest (its current revision),
+ * cached per revision, so the hooks answer in nanoseconds after the first time.
+ */
+final class BundleFacts {
+    private static final String API_PACKAGE = "org.dmabuf.api";
+    private final Map<BundleRevision, ModuleFacts> cache = new ConcurrentHashMap<>();
+
+    ModuleFacts of(Bundle b) {
+        BundleRevision r = b.adapt(BundleRevision.class);
+        return r == null ? of(b, null) : of(r);
+    }
+
+    ModuleFacts of(BundleRevision r) {
+        return cache.computeIfAbsent(r, x -> of(x.getBundle(), x));
+    }
+
+    void forget(Bundle b) {
+        cache.keySet().removeIf(r -> r.getBundle().equals(b));
+    }
+
+    private static ModuleFacts of(Bundle b, BundleRevision r) {
+        Dictionary<String, String> h = b.getHeaders("");
+        String license = h.get(Constants.BUNDLE_LICENSE);
+        boolean intree = "Y".equalsIgnoreCase(String.valueOf(h.get(ModuleFacts.INTREE_HEADER)).trim());
+        List<ModuleFacts.SymbolRequirement> symbols = new ArrayList<>();
+        Set<String> namespaces = new LinkedHashSet<>();
+        boolean importsApi = false;
+        if (r != null) {
+            for (Requirement req : r.getRequirements(Symbol.CAPABILITY)) {
+                String filter = req.getDirectives().get(Namespace.REQUIREMENT_FILTER_DIRECTIVE);
+                Filter f = parse(filter);
+                boolean optional = Namespace.RESOLUTION_OPTIONAL
+                        .equals(req.getDirectives().get(Namespace.REQUIREMENT_RESOLUTION_DIRECTIVE));
+                symbols.add(new ModuleFacts.SymbolRequirement(String.valueOf(filter),
+                        f == null ? m -> false : f::matches, optional));
+            }
+            for (Requirement req : r.getRequirements(Symbol.NAMESPACE_CAPABILITY)) {
+                Filter f = parse(req.getDirectives().get(Namespace.REQUIREMENT_FILTER_DIRECTIVE));
+                for (Symbol s : Symbol.values()) {
+                    if (s.namespace() != null && f != null
+                            && f.matches(Map.of(Symbol.NAMESPACE_CAPABILITY, s.namespace()))) {
+                        namespaces.add(s.namespace());
+                    }
+                }
+            }
+            for (Requirement req : r.getRequirements(PackageNamespace.PACKAGE_NAMESPACE)) {
+                Filter f = parse(req.getDirectives().get(Namespace.REQUIREMENT_FILTER_DIRECTIVE));
+                if (f != null && f.matches(Map.of(PackageNamespace.PACKAGE_NAMESPACE, API_PACKAGE))) {
+                    importsApi = true;
+                }
+            }
+        }
+        boolean module = b.getBundleId() != 0 && (!symbols.isEmpty() || !namespaces.isEmpty() || importsApi);
+        return new ModuleFacts(b.getBundleId(), String.valueOf(b.getSymbolicName()), LicenseParser.parse(license),
+                intree, List.copyOf(symbols), Set.copyOf(namespaces), module);
+    }
+
+    private static Filter parse(String filter) {
+        if (filter == null) {
+            return null;
+        }
+        try {
+            return FrameworkUtil.createFilter(filter);
+        } catch (InvalidSyntaxException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.osgi;
+
+import java.util.List;
+
+import org.dmabuf.framework.internal.licence.LicenceGate;
+import org.osgi.framework.BundleActivator;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.hooks.resolver.ResolverHookFactory;
+import org.osgi.framework.hooks.service.EventListenerHook;
+import org.osgi.framework.hooks.service.FindHook;
+
+/**
+ * Puts the licence gate in place the moment the framework bundle starts,
+ * before any driver can resolve (drivers start at a later start level). An
+ * activator rather than a DS component because the hooks must not wait for
+ * DS: the order is the point. The initial policy is the framework property
+ * {@code dmabuf.policy} (default {@code gpl-only}); Config Admin takes over
+ * as soon as it delivers {@code org.dmabuf.policy}.
+ */
+public final class GateActivator implements BundleActivator {
+    /** Framework property: the export policy at start. */
+    public static final String POLICY_PROPERTY = "dmabuf.policy";
+
+    private List<ServiceRegistration<?>> regs = List.of();
+    private Gatekeeper keeper;
+    private GateService service;
+
+    @Override
+    public void start(BundleContext context) {
+        String p = context.getProperty(POLICY_PROPERTY);
+        LicenceGate gate = new LicenceGate(p == null ? LicenceGate.Policy.GPL_ONLY : LicenceGate.Policy.of(p));
+        keeper = new Gatekeeper(gate, context);
+        context.addBundleListener(keeper);
+        keeper.scan(context);
+        service = new GateService(context, keeper);
+        regs = List.of(
+                context.registerService(ResolverHookFactory.class, keeper, null),
+                context.registerService(FindHook.class, keeper, null),
+                context.registerService(EventListenerHook.class, keeper, null),
+                context.registerService(GateService.class, service, null));
+    }
+
+    @Override
+    public void stop(BundleContext context) {
+        regs.forEach(ServiceRegistration::unregister);
+        context.removeBundleListener(keeper);
+        service.close();
+    }
+}

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.osgi;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.dmabuf.api.Symbol;
+import org.dmabuf.framework.internal.licence.LicenceGate;
+import org.dmabuf.framework.internal.licence.ModuleFacts;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
+import org.osgi.framework.wiring.BundleWire;
+import org.osgi.framework.wiring.BundleWiring;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The licence gate as the rest of the framework bundle uses it: grants for a
+ * bundle's view, the policy switch, and the explanations the console prints.
+ * A service of the framework bundle, internal to it.
+ */
+public final class GateService {
+    private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
+
+    private final BundleContext context;
+    private final Gatekeeper keeper;
+    private final ExecutorService switcher = Executors.newSingleThreadExecutor(r -> new Thread(r, "dmabuf-policy"));
+    private volatile Runnable reannounce = () -> { };
+
+    GateService(BundleContext context, Gatekeeper keeper) {
+        this.context = context;
+        this.keeper = keeper;
+    }
+
+    /** @return the gate */
+    public LicenceGate gate() {
+        return keeper.gate();
+    }
+
+    void onPolicyApplied(Runnable r) {
+        this.reannounce = r;
+    }
+
+    /** @return the caller guard, to install in the core while {@link #armed()} */
+    org.dmabuf.framework.internal.core.CallerGuard guard() {
+        return keeper;
+    }
+
+    /** @return whether a proprietary module is resolved, so the caller guard must run */
+    boolean armed() {
+        return keeper.armed();
+    }
+
+    void onArmingChanged(Runnable r) {
+        keeper.onArmingChanged(r);
+    }
+
+    void close() {
+        switcher.shutdownNow();
+    }
+
+    /** @return the symbols the bundle linked and may call now, as a grant mask */
+    long grants(Bundle b) {
+        ModuleFacts m = keeper.facts(b);
+        BundleWiring w = b.adapt(BundleWiring.class);
+        long mask = 0;
+        if (w == null) {
+            return 0;
+        }
+        for (BundleWire wire : w.getRequiredWires(Symbol.CAPABILITY)) {
+            Symbol s = Symbol.byName(String.valueOf(wire.getCapability().getAttributes().get(Symbol.CAPABILITY)));
+            if (s != null && gate().decide(m, s) == LicenceGate.Decision.GRANT) {
+                mask |= 1L << s.ordinal();
+            }
+        }
+        return mask;
+    }
+
+    // --- the policy switch ------------------------------------------------------------------
+
+    /**
+     * What a switch did.
+     *
+     * @param from the policy before
+     * @param to the policy after
+     * @param refreshed modules refreshed because they lost a symbol (stopped, cleaned up, left unresolved)
+     * @param started modules that were refused and now started
+     * @param failed modules that could not be started, with why
+     */
+    public record Switch(LicenceGate.Policy from, LicenceGate.Policy to, List<String> refreshed, List<String> started,
+            List<String> failed) {
+        /** @return one line per fact, for the console and the log */
+        public List<String> lines() {
+            List<String> out = new ArrayList<>();
+            out.add("export policy: " + from.label() + " -> " + to.label());
+            if (to == LicenceGate.Policy.EXPORT_SYMBOL && from != to) {
+                out.add("  the DMA-BUF core is EXPORT_SYMBOL now, as NVIDIA asked in 2012 (acked by Rob Clark, "
+                        + "NAKed upstream by Alan Cox and Mauro Chehab)");
+            } else if (to == LicenceGate.Policy.GPL_ONLY && from != to) {
+                out.add("  the DMA-BUF core is EXPORT_SYMBOL_NS_GPL(.., \"DMA_BUF\") again, as upstream Linux");
+            }
+            out.add("  started:   " + (started.isEmpty() ? "-" : String.join(" ", started)));
+            out.add("  refreshed: " + (refreshed.isEmpty() ? "-" : String.join(" ", refreshed)));
+            failed.forEach(f -> out.add("  failed:    " + f));
+            out.add("  every other bundle and its buffers: untouched");
+            return out;
+        }
+    }
+
+    /**
+     * Switches the export policy and re-evaluates only the modules it affects:
+     * refused modules that may now link are started (if they were meant to
+     * run); running modules that lose a symbol are refreshed, which stops them
+     * and cleans up their handles as a stop does.
+     *
+     * @return when the switch has taken effect
+     */
+    public CompletableFuture<Switch> switchTo(LicenceGate.Policy to) {
+        return CompletableFuture.supplyAsync(() -> apply(to), switcher);
+    }
+
+    private Switch apply(LicenceGate.Policy to) {
+        LicenceGate.Policy from = gate().policy();
+        List<String> refreshed = new ArrayList<>();
+        List<String> started = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        if (from == to) {
+            return new Switch(from, to, refreshed, started, failed);
+        }
+        gate().policy(to);
+        Set<Bundle> toRefresh = new LinkedHashSet<>();
+        List<Bundle> toStart = new ArrayList<>();
+        int activeLevel = context.getBundle(0).adapt(FrameworkStartLevel.class).getStartLevel();
+        for (Bundle b : context.getBundles()) {
+            ModuleFacts m = keeper.facts(b);
+            if (!m.module()) {
+                continue;
+            }
+            boolean resolved = (b.getState() & (Bundle.RESOLVED | Bundle.STARTING | Bundle.ACTIVE | Bundle.STOPPING)) != 0;
+            if (resolved && losesSymbol(b, m)) {
+                toRefresh.add(b);
+            } else if (b.getState() == Bundle.INSTALLED && !gate().verdict(m).refused()) {
+                BundleStartLevel sl = b.adapt(BundleStartLevel.class);
+                if (sl.isPersistentlyStarted() && sl.getStartLevel() <= activeLevel) {
+                    toStart.add(b);
+                }
+            }
+        }
+        if (!toRefresh.isEmpty()) {
+            CountDownLatch done = new CountDownLatch(1);
+            context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(toRefresh, e -> {
+                if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED) {
+                    done.countDown();
+                }
+            });
+            try {
+                if (!done.await(60, TimeUnit.SECONDS)) {
+                    failed.add("the refresh did not finish within 60 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            toRefresh.forEach(b -> refreshed.add(b.getSymbolicName()));
+        }
+        for (Bundle b : toStart) {
+            try {
+                b.start();
+                started.add(b.getSymbolicName());
+            } catch (BundleException e) {
+                failed.add(b.getSymbolicName() + ": " + e.getMessage());
+            }
+        }
+        reannounce.run();
+        Switch s = new Switch(from, to, refreshed, started, failed);
+        s.lines().forEach(l -> LOG.info("dma-buf: {}", l.strip()));
+        return s;
+    }
+
+    // a running module linked to a symbol the new policy denies it, or denied one it may now have
+    private boolean losesSymbol(Bundle b, ModuleFacts m) {
+        BundleWiring w = b.adapt(BundleWiring.class);
+        if (w == null) {
+            return false;
+        }
+        for (BundleWire wire : w.getRequiredWires(Symbol.CAPABILITY)) {
+            Symbol s = Symbol.byName(String.valueOf(wire.getCapability().getAttributes().get(Symbol.CAPABILITY)));
+            if (s != null && gate().decide(m, s) != LicenceGate.Decision.GRANT) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // --- explanations ------------------------------------------------------------------------------
+
+    /** @return the bundle by id or symbolic name, or {@code null} */
+    public Bundle find(String idOrName) {
+        try {
+            return context.getBundle(Long.parseLong(idOrName.trim()));
+        } catch (NumberFormatException e) {
+            for (Bundle b : context.getBundles()) {
+                if (idOrName.trim().equals(b.getSymbolicName())) {
+                    return b;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** @return the gate's explanation of a bundle, in the kernel's words */
+    public List<String> why(Bundle b) {
+        ModuleFacts m = keeper.facts(b);
+        LicenceGate.Verdict v = gate().verdict(m);
+        List<String> out = new ArrayList<>();
+        out.add(m.bsn() + " [" + b.getBundleId() + "]: " + state(b.getState())
+                + (m.module() ? "" : ", not a DMA-BUF module (it neither requires symbols nor imports the API)"));
+        out.add("  licence: " + (m.license().header() == null ? "(no Bundle-License header)"
+                : "'" + m.license().name() + "'") + ": " + m.license().reason());
+        if (v.inheritedFrom() != null) {
+            out.add("  inherited taint P from proprietary module " + v.inheritedFrom());
+        }
+        out.add("  policy:  " + v.policy().label());
+        out.add("  taint:   " + keeper.gate().taint().moduleLabel(m.bsn()));
+        if (!m.module()) {
+            return out;
+        }
+        List<Symbol> granted = v.granted();
+        out.add("  granted: " + (granted.isEmpty() ? "-" : String.join(" ", granted.stream().map(Symbol::symbolName).toList())));
+        Map<Symbol, LicenceGate.Decision> denied = v.denied();
+        if (denied.isEmpty() && !v.refused()) {
+            out.add("  denied:  -");
+        } else {
+            out.add("  denied:");
+            v.refusalLines().forEach(l -> out.add("    " + l));
+            v.gplIncompatibleLines().forEach(l -> out.add("    " + l));
+            List<String> gplDenied = denied.entrySet().stream().filter(e -> e.getValue() == LicenceGate.Decision.DENY_GPL)
+                    .map(e -> e.getKey().symbolName()).toList();
+            if (!gplDenied.isEmpty()) {
+                out.add("  why:     " + String.join(", ", gplDenied) + (gplDenied.size() == 1 ? " is" : " are")
+                        + " EXPORT_SYMBOL_GPL under the " + v.policy().label() + " policy, and licence '"
+                        + m.license().name() + "' is not GPL-compatible"
+                        + (v.inheritedFrom() != null ? " (taint inherited from " + v.inheritedFrom() + ")" : ""));
+            }
+            denied.forEach((s, d) -> {
+                if (d == LicenceGate.Decision.DENY_NAMESPACE) {
+                    out.add("  why:     " + s.symbolName() + " is in namespace " + s.namespace() + ", which "
+                            + m.bsn() + " does not import (add Require-Capability: " + Symbol.NAMESPACE_CAPABILITY
+                            + ";filter:=\"(" + Symbol.NAMESPACE_CAPABILITY + "=" + s.namespace() + ")\")");
+                }
+            });
+            keeper.lastRefusal(b.getBundleId()).stream().filter(l -> l.contains("proprietary module"))
+                    .forEach(l -> out.add("  why:     " + l));
+            if (denied.containsValue(LicenceGate.Decision.DENY_GPL) && v.policy() == LicenceGate.Policy.GPL_ONLY) {
+                out.add("  to load it: dmabuf:policy export-symbol (the 2012 request), or a GPL-compatible licence");
+            }
+        }
+        return out;
+    }
+
+    /** @return one line per DMA-BUF module, as lsmod */
+    public List<ModuleLine> modules() {
+        List<ModuleLine> out = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            ModuleFacts m = keeper.facts(b);
+            if (m.module()) {
+                out.add(new ModuleLine(b.getBundleId(), m.bsn(), m.license().name(), m.license().gplCompatible(),
+                        keeper.gate().taint().moduleLabel(m.bsn()), state(b.getState()),
+                        gate().verdict(m).refused()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A module as lsmod lists it.
+     *
+     * @param id bundle id
+     * @param name symbolic name
+     * @param license the licence as read
+     * @param gpl whether it is GPL-compatible
+     * @param label its name with taint letters: {@code nvidia(PO)}
+     * @param state the bundle state
+     * @param refused whether the gate refuses it under the policy in force
+     */
+    public record ModuleLine(long id, String name, String license, boolean gpl, String label, String state,
+            boolean refused) {
+    }
+
+    static String state(int s) {
+        return switch (s) {
+            case Bundle.INSTALLED -> "Installed";
+            case Bundle.RESOLVED -> "Resolved";
+            case Bundle.STARTING -> "Starting";
+            case Bundle.STOPPING -> "Stopping";
+            case Bundle.ACTIVE -> "Active";
+            default -> "Uninstalled";
+        };
+    }
+}

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.osgi;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.Errno;
+import org.dmabuf.api.Symbol;
+import org.dmabuf.framework.internal.core.CallerGuard;
+import org.dmabuf.framework.internal.core.Module;
+import org.dmabuf.framework.internal.licence.LicenceGate;
+import org.dmabuf.framework.internal.licence.ModuleFacts;
+import org.dmabuf.framework.internal.licence.Taint;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.SynchronousBundleListener;
+import org.osgi.framework.hooks.resolver.ResolverHook;
+import org.osgi.framework.hooks.resolver.ResolverHookFactory;
+import org.osgi.framework.hooks.service.EventListenerHook;
+import org.osgi.framework.hooks.service.FindHook;
+import org.osgi.framework.hooks.service.ListenerHook.ListenerInfo;
+import org.osgi.framework.namespace.PackageNamespace;
+import org.osgi.framework.wiring.BundleCapability;
+import org.osgi.framework.wiring.BundleRequirement;
+import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.framework.wiring.BundleWire;
+import org.osgi.framework.wiring.BundleWiring;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The licence gate's three places of enforcement, and its bookkeeping:
+ * <ol>
+ * <li>a resolver hook: GPL-only symbol capabilities are removed from the
+ * candidates of a module that may not use them, as are symbols of a namespace
+ * it does not import and packages of proprietary modules for a module that
+ * uses GPL-only symbols; starting such a module fails with the kernel's lines;</li>
+ * <li>service hooks: the GPL-only services are invisible to such modules;</li>
+ * <li>the caller guard: while such a module is resolved, a GPL-only entry
+ * point reached through someone else's view, or by reflection, fails.</li>
+ * </ol>
+ * It also sets taint as modules load (P, O) and link (inherited P).
+ */
+final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHook, SynchronousBundleListener,
+        CallerGuard {
+    static final Logger LOG = LoggerFactory.getLogger("module");
+    /** Service property: how a service's symbol is exported. */
+    static final String SERVICE_EXPORT = "dmabuf.export";
+    /** Service property: the symbol namespace of a service. */
+    static final String SERVICE_NAMESPACE = "dmabuf.namespace";
+
+    private final LicenceGate gate;
+    private final BundleFacts facts = new BundleFacts();
+    private final Bundle self;
+    /** Resolved modules that count as proprietary: the bundles the caller guard watches for. */
+    private final Set<Long> proprietaryResolved = ConcurrentHashMap.newKeySet();
+    private final Map<Long, List<String>> lastRefusal = new ConcurrentHashMap<>();
+    private volatile Runnable armingChanged = () -> { };
+
+    Gatekeeper(LicenceGate gate, BundleContext context) {
+        this.gate = gate;
+        this.self = context.getBundle();
+    }
+
+    LicenceGate gate() {
+        return gate;
+    }
+
+    ModuleFacts facts(Bundle b) {
+        return facts.of(b);
+    }
+
+    /** @return the kernel's lines the last refused start of this bundle gave, or none */
+    List<String> lastRefusal(long bundleId) {
+        return lastRefusal.getOrDefault(bundleId, List.of());
+    }
+
+    void onArmingChanged(Runnable r) {
+        this.armingChanged = r;
+    }
+
+    /** @return whether the caller guard must run: a proprietary module is resolved */
+    boolean armed() {
+        return !proprietaryResolved.isEmpty();
+    }
+
+    /** Takes stock of the bundles already there (the gate starting late, or again). */
+    void scan(BundleContext context) {
+        for (Bundle b : context.getBundles()) {
+            if ((b.getState() & (Bundle.RESOLVED | Bundle.STARTING | Bundle.ACTIVE | Bundle.STOPPING)) != 0) {
+                linked(b);
+            }
+        }
+    }
+
+    // --- 1. resolver hook --------------------------------------------------------
+
+    @Override
+    public ResolverHook begin(Collection<BundleRevision> triggers) {
+        return new Hook(List.copyOf(triggers));
+    }
+
+    private final class Hook implements ResolverHook {
+        private final List<BundleRevision> triggers;
+
+        Hook(List<BundleRevision> triggers) {
+            this.triggers = triggers;
+        }
+
+        @Override
+        public void filterResolvable(Collection<BundleRevision> candidates) {
+            // A start of refused modules only: fail it with the kernel's lines, as insmod does.
+            // (Felix reports them as "Resolver hook exception: <lines>".) In a resolve of many
+            // bundles the refused ones are left out quietly by filterMatches instead.
+            if (triggers.isEmpty()) {
+                return;
+            }
+            List<String> lines = new ArrayList<>();
+            for (BundleRevision r : triggers) {
+                ModuleFacts m = facts.of(r);
+                if (!m.module() || r.getWiring() != null) {
+                    return;
+                }
+                LicenceGate.Verdict v = gate.verdict(m);
+                if (!v.refused()) {
+                    return;
+                }
+                loading(m);
+                v.gplIncompatibleLines().forEach(LOG::error);
+                v.refusalLines().forEach(LOG::warn);
+                lastRefusal.put(m.bundleId(), v.refusalLines());
+                lines.addAll(v.refusalLines());
+            }
+            throw new ModuleRefused(String.join("\n", lines));
+        }
+
+        @Override
+        public void filterSingletonCollisions(BundleCapability singleton, Collection<BundleCapability> collisions) {
+            // not the gate's business
+        }
+
+        @Override
+        public void filterMatches(BundleRequirement requirement, Collection<BundleCapability> candidates) {
+            String ns = requirement.getNamespace();
+            if (Symbol.CAPABILITY.equals(ns)) {
+                ModuleFacts m = facts.of(requirement.getRevision());
+                for (Iterator<BundleCapability> it = candidates.iterator(); it.hasNext(); ) {
+                    Symbol s = Symbol.byName(String.valueOf(it.next().getAttributes().get(Symbol.CAPABILITY)));
+                    if (s != null && gate.decide(m, s) != LicenceGate.Decision.GRANT) {
+                        it.remove();
+                    }
+                }
+            } else if (PackageNamespace.PACKAGE_NAMESPACE.equals(ns)) {
+                ModuleFacts m = facts.of(requirement.getRevision());
+                if (!m.module() || !gate.usesGplOnlySymbols(m)) {
+                    return;
+                }
+                for (Iterator<BundleCapability> it = candidates.iterator(); it.hasNext(); ) {
+                    BundleRevision provider = it.next().getRevision();
+                    if (provider.getBundle().getBundleId() == m.bundleId()) {
+                        continue;
+                    }
+                    ModuleFacts p = facts.of(provider);
+                    if (p.module() && gate.proprietary(p)) {
+                        it.remove();
+                        String line = LicenceGate.gplUsesProprietary(m.bsn(), p.bsn());
+                        LOG.error(line);
+                        lastRefusal.put(m.bundleId(), List.of(line));
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void end() {
+        }
+    }
+
+    /** Thrown by the resolver hook: its message is the kernel's. */
+    static final class ModuleRefused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ModuleRefused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    // --- taint as modules load and link -------------------------------------------------
+
+    @Override
+    public void bundleChanged(BundleEvent event) {
+        Bundle b = event.getBundle();
+        switch (event.getType()) {
+            case BundleEvent.STARTING -> {
+                ModuleFacts m = facts.of(b);
+                if (m.module()) {
+                    loading(m);
+                }
+            }
+            case BundleEvent.RESOLVED -> linked(b);
+            case BundleEvent.UNRESOLVED, BundleEvent.UNINSTALLED -> {
+                if (proprietaryResolved.remove(b.getBundleId())) {
+                    armingChanged.run();
+                }
+                facts.forget(b);
+            }
+            case BundleEvent.UPDATED -> facts.forget(b);
+            default -> {
+            }
+        }
+    }
+
+    // load_module: the licence and the in-tree flag taint at load, refused or not
+    private void loading(ModuleFacts m) {
+        if (!m.license().gplCompatible()) {
+            gate.taint().add(m.bsn(), Taint.Flag.PROPRIETARY_MODULE);
+            LOG.warn(LicenceGate.licenseTaints(m.bsn(), m.license().name()));
+            if (m.license().warns()) {
+                LOG.warn("{}: {}", m.bsn(), m.license().reason());
+            }
+        }
+        if (!m.intree()) {
+            gate.taint().add(m.bsn(), Taint.Flag.OOT_MODULE);
+            LOG.warn(LicenceGate.outOfTreeTaints(m.bsn()));
+        }
+    }
+
+    // resolve_symbol/inherit_taint: a module linked to a proprietary module's packages inherits P
+    private void linked(Bundle b) {
+        ModuleFacts m = facts.of(b);
+        if (!m.module()) {
+            return;
+        }
+        BundleWiring w = b.adapt(BundleWiring.class);
+        if (w != null && !gate.proprietary(m)) {
+            for (BundleWire wire : w.getRequiredWires(PackageNamespace.PACKAGE_NAMESPACE)) {
+                Bundle provider = wire.getProvider().getBundle();
+                if (provider.getBundleId() == b.getBundleId()) {
+                    continue;
+                }
+                ModuleFacts p = facts.of(provider);
+                if (p.module() && gate.proprietary(p)) {
+                    gate.inherit(m, p.bsn());
+                    LOG.warn(LicenceGate.inheritingTaint(m.bsn(), p.bsn()));
+                    break;
+                }
+            }
+        }
+        if (gate.proprietary(m) && proprietaryResolved.add(b.getBundleId())) {
+            armingChanged.run();
+        }
+    }
+
+    // --- 2. service hooks ------------------------------------------------------------------
+
+    private boolean hidden(Bundle viewer, ServiceReference<?> ref) {
+        if (!Symbol.Export.EXPORT_SYMBOL_GPL.name().equals(ref.getProperty(SERVICE_EXPORT))) {
+            return false;
+        }
+        if (viewer.getBundleId() == 0 || viewer.equals(self)) {
+            return false;
+        }
+        String ns = String.valueOf(ref.getProperty(SERVICE_NAMESPACE));
+        boolean gplOnlyNow = gate.policy() == LicenceGate.Policy.GPL_ONLY
+                || !(Symbol.DMA_BUF.equals(ns) || Symbol.DMA_BUF_HEAP.equals(ns));
+        if (!gplOnlyNow) {
+            return false;
+        }
+        ModuleFacts m = facts.of(viewer);
+        return m.module() && gate.proprietary(m);
+    }
+
+    @Override
+    public void find(BundleContext context, String name, String filter, boolean allServices,
+            Collection<ServiceReference<?>> references) {
+        Bundle viewer = context.getBundle();
+        references.removeIf(ref -> hidden(viewer, ref));
+    }
+
+    @Override
+    public void event(ServiceEvent event, Map<BundleContext, Collection<ListenerInfo>> listeners) {
+        ServiceReference<?> ref = event.getServiceReference();
+        if (ref.getProperty(SERVICE_EXPORT) == null) {
+            return;
+        }
+        listeners.keySet().removeIf(ctx -> hidden(ctx.getBundle(), ref));
+    }
+
+    // --- 3. the caller guard ---------------------------------------------------------------------
+
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+
+    @Override
+    public void check(Module owner, Symbol symbol) {
+        if (!gate.gplOnly(symbol)) {
+            return;
+        }
+        ClassLoader ours = Gatekeeper.class.getClassLoader();
+        Class<?> caller = WALKER.walk(frames -> frames.map(StackWalker.StackFrame::getDeclaringClass)
+                .filter(c -> c.getClassLoader() != ours && c.getClassLoader() != null)
+                .findFirst().orElse(null));
+        Bundle b = caller == null ? null : FrameworkUtil.getBundle(caller);
+        if (b == null || b.getBundleId() == owner.bundleId() || !proprietaryResolved.contains(b.getBundleId())) {
+            return;
+        }
+        ModuleFacts m = facts.of(b);
+        LOG.error(LicenceGate.gplIncompatible(m.bsn(), symbol.symbolName()));
+        throw new DmaBufException(Errno.ENOENT, LicenceGate.unknownSymbol(m.bsn(), symbol.symbolName())
+                + ": reached through " + owner.name() + "'s DMA-BUF view (a passed-on object or reflection); "
+                + m.bsn() + " is licensed '" + m.license().name() + "', expected a GPL-compatible licence for "
+                + "GPL-only symbols");
+    }
+}
