@@ -54,9 +54,12 @@ public class LauncherIT {
         assertEquals(r.err, 0, r.status);
         assertTrue(r.out, r.out.contains("g! dmabuf:alloc system 4096 demo\nfd 3: ino 1, 4096 bytes from system named demo"));
         assertTrue(r.out, r.out.contains("Total 1 objects, 4096 bytes"));
-        for (String bsn : List.of("i915", "nvidia", "tegra-drm", "DMA-BUF framework")) {
+        for (String bsn : List.of("i915", "tegra-drm", "DMA-BUF framework")) {
             assertTrue(bsn + " active in lb:\n" + r.out, r.out.lines().anyMatch(l -> l.contains("|Active") && l.contains(bsn)));
         }
+        assertTrue("nvidia refused under the default policy:\n" + r.out,
+                r.out.lines().anyMatch(l -> l.contains("|Installed") && l.contains("nvidia")));
+        assertTrue(r.err, r.err.contains("nvidia: Unknown symbol dma_buf_export (err -2)"));
         assertTrue("the console's fd is closed at stop:\n" + r.err, r.err.contains("console: closing fd 3 (ino 1) at stop"));
     }
 

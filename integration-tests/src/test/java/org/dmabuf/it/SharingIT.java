@@ -24,10 +24,8 @@ public class SharingIT extends PlatformTest {
 
     @Test
     public void export_share_attach_map_and_release_across_two_bundles() throws Exception {
-        Bundle exporter = TestBundles.install(context,
-                new TestBundles.Spec("test.exporter", "GPL-2.0-only", ExporterActivator.class));
-        Bundle importer = TestBundles.install(context,
-                new TestBundles.Spec("test.importer", "GPL-2.0-only", ImporterActivator.class));
+        Bundle exporter = TestBundles.bundle("test.exporter").activator(ExporterActivator.class).install(context);
+        Bundle importer = TestBundles.bundle("test.importer").activator(ImporterActivator.class).install(context);
         try {
             exporter.start();
             importer.start();
@@ -60,10 +58,8 @@ public class SharingIT extends PlatformTest {
 
     @Test
     public void the_buffer_outlives_its_exporter_while_the_importer_holds_it() throws Exception {
-        Bundle exporter = TestBundles.install(context,
-                new TestBundles.Spec("test.exporter2", "GPL-2.0-only", ExporterActivator.class));
-        Bundle importer = TestBundles.install(context,
-                new TestBundles.Spec("test.importer2", "GPL-2.0-only", ImporterActivator.class));
+        Bundle exporter = TestBundles.bundle("test.exporter2").activator(ExporterActivator.class).install(context);
+        Bundle importer = TestBundles.bundle("test.importer2").activator(ImporterActivator.class).install(context);
         try {
             exporter.start();
             importer.start();

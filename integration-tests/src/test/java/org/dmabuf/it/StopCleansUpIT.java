@@ -19,8 +19,7 @@ public class StopCleansUpIT extends PlatformTest {
 
     @Test
     public void stopping_a_bundle_drops_every_handle_it_held() throws Exception {
-        Bundle hoarder = TestBundles.install(context,
-                new TestBundles.Spec("test.hoarder", "GPL-2.0-only", HoarderActivator.class));
+        Bundle hoarder = TestBundles.bundle("test.hoarder").activator(HoarderActivator.class).install(context);
         try {
             hoarder.start();
             int buffers = 2 * HoarderActivator.PER_HEAP;

@@ -14,10 +14,13 @@ import javax.inject.Inject;
 
 import org.dmabuf.api.debugfs.DmaBufDebug;
 import org.dmabuf.api.debugfs.ModuleInfo;
+import org.dmabuf.api.Symbol;
 import org.junit.Before;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.ProbeBuilder;
+import org.ops4j.pax.exam.TestProbeBuilder;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
@@ -48,9 +51,27 @@ public abstract class PlatformTest {
         return Platform.options();
     }
 
-    /** @return symbolic names of distribution bundles that are allowed not to be active (none by default) */
+    /**
+     * The probe is a GPL-2.0-only, in-tree module that links every symbol, so
+     * tests can use the DMA-BUF API directly.
+     */
+    @ProbeBuilder
+    public TestProbeBuilder probe(TestProbeBuilder probe) {
+        probe.setHeader("Bundle-License", "GPL-2.0-only");
+        probe.setHeader("DmaBuf-Intree", "Y");
+        probe.setHeader("Require-Capability", TestBundles.requireCapability(
+                java.util.Arrays.stream(Symbol.values()).map(Symbol::symbolName).toList(),
+                List.of(Symbol.DMA_BUF, Symbol.DMA_BUF_HEAP)));
+        return probe;
+    }
+
+    /**
+     * @return symbolic names of distribution bundles that are not active by
+     *         design: the proprietary nvidia driver, refused under the default
+     *         gpl-only policy
+     */
     protected Set<String> notActiveByDesign() {
-        return Set.of();
+        return Set.of("nvidia");
     }
 
     @Before

@@ -6,58 +6,147 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
+import org.dmabuf.api.Symbol;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 
 /**
- * Builds real bundles from classes of the test at run time: a manifest with
- * the given symbolic name, licence and activator, and the activator's classes
- * (its own and nested ones). Each test bundle imports only the DMA-BUF API and
- * the OSGi framework, as a third-party driver would.
+ * Builds real bundles from classes of the test at run time, as a third-party
+ * driver would be built: a manifest with the licence, the symbols it links
+ * and the namespaces it imports, and its classes (nested and anonymous ones
+ * included). By default a bundle is GPL-2.0-only, in-tree, and links every
+ * symbol of the DMA-BUF core and the heaps.
+ *
+ * <pre>{@code
+ * Bundle b = TestBundles.bundle("test.blob").license("Proprietary").activator(Holder.class).install(context);
+ * }</pre>
  */
 public final class TestBundles {
-    private TestBundles() {
+    private final String symbolicName;
+    private String license = "GPL-2.0-only";
+    private Class<?> activator;
+    private final List<Class<?>> classes = new ArrayList<>();
+    private List<String> symbols = Arrays.stream(Symbol.values()).map(Symbol::symbolName).toList();
+    private List<String> namespaces = List.of(Symbol.DMA_BUF, Symbol.DMA_BUF_HEAP);
+    private boolean intree = true;
+    private final List<String> imports = new ArrayList<>(List.of("org.dmabuf.api;version=\"[1.0,2)\"",
+            "org.osgi.framework;version=\"[1.10,2)\"", "org.osgi.util.tracker;version=\"[1.5,2)\""));
+    private final Map<String, String> headers = new LinkedHashMap<>();
+
+    private TestBundles(String symbolicName) {
+        this.symbolicName = symbolicName;
     }
 
-    /** What a test bundle is made of. */
-    public record Spec(String symbolicName, String license, Class<?> activator, Class<?>... more) {
+    /** @return a bundle of that symbolic name, with the defaults */
+    public static TestBundles bundle(String symbolicName) {
+        return new TestBundles(symbolicName);
     }
 
-    /**
-     * Builds and installs a bundle (not started).
-     *
-     * @param context the installing bundle's context
-     * @param spec what the bundle is
-     * @return the installed bundle
-     */
-    public static Bundle install(BundleContext context, Spec spec) throws BundleException {
-        return context.installBundle("test:" + spec.symbolicName(), build(spec));
+    /** @param l the Bundle-License header, or {@code null} for none @return this */
+    public TestBundles license(String l) {
+        this.license = l;
+        return this;
+    }
+
+    /** @param c the Bundle-Activator @return this */
+    public TestBundles activator(Class<?> c) {
+        this.activator = c;
+        return this;
+    }
+
+    /** @param cs more classes to pack @return this */
+    public TestBundles classes(Class<?>... cs) {
+        classes.addAll(List.of(cs));
+        return this;
+    }
+
+    /** @param names the symbols it links (none for none) @return this */
+    public TestBundles symbols(String... names) {
+        this.symbols = List.of(names);
+        return this;
+    }
+
+    /** @param ns the symbol namespaces it imports @return this */
+    public TestBundles namespaces(String... ns) {
+        this.namespaces = List.of(ns);
+        return this;
+    }
+
+    /** @param y whether it carries {@code DmaBuf-Intree: Y} @return this */
+    public TestBundles intree(boolean y) {
+        this.intree = y;
+        return this;
+    }
+
+    /** @param clause one more Import-Package clause @return this */
+    public TestBundles imports(String clause) {
+        imports.add(clause);
+        return this;
+    }
+
+    /** @param name a header @param value its value @return this */
+    public TestBundles header(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    /** @return the Require-Capability clauses for the symbols and namespaces */
+    public static String requireCapability(List<String> symbols, List<String> namespaces) {
+        List<String> clauses = new ArrayList<>();
+        for (String ns : namespaces) {
+            clauses.add(Symbol.NAMESPACE_CAPABILITY + ";filter:=\"(" + Symbol.NAMESPACE_CAPABILITY + "=" + ns + ")\"");
+        }
+        for (String s : symbols) {
+            clauses.add(Symbol.CAPABILITY + ";filter:=\"(" + Symbol.CAPABILITY + "=" + s + ")\"");
+        }
+        return String.join(",", clauses);
+    }
+
+    /** Builds and installs the bundle (not started). @return it */
+    public Bundle install(BundleContext context) throws BundleException {
+        return context.installBundle("test:" + symbolicName, build());
     }
 
     /** @return the bundle's jar */
-    public static InputStream build(Spec spec) {
+    public InputStream build() {
         Manifest mf = new Manifest();
         Attributes a = mf.getMainAttributes();
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
         a.putValue("Bundle-ManifestVersion", "2");
-        a.putValue("Bundle-SymbolicName", spec.symbolicName());
+        a.putValue("Bundle-SymbolicName", symbolicName);
         a.putValue("Bundle-Version", "1.0.0");
-        if (spec.license() != null) {
-            a.putValue("Bundle-License", spec.license());
+        if (license != null) {
+            a.putValue("Bundle-License", license);
         }
-        a.putValue("Bundle-Activator", spec.activator().getName());
-        a.putValue("Import-Package", "org.dmabuf.api;version=\"[1.0,2)\",org.osgi.framework;version=\"[1.10,2)\","
-                + "org.osgi.util.tracker;version=\"[1.5,2)\"");
+        if (activator != null) {
+            a.putValue("Bundle-Activator", activator.getName());
+        }
+        if (intree) {
+            a.putValue("DmaBuf-Intree", "Y");
+        }
+        a.putValue("Import-Package", String.join(",", imports));
+        String req = requireCapability(symbols, namespaces);
+        if (!req.isEmpty()) {
+            a.putValue("Require-Capability", req);
+        }
+        headers.forEach(a::putValue);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (JarOutputStream jar = new JarOutputStream(bytes, mf)) {
-            add(jar, spec.activator());
-            for (Class<?> c : spec.more()) {
+            if (activator != null) {
+                add(jar, activator);
+            }
+            for (Class<?> c : classes) {
                 add(jar, c);
             }
         } catch (IOException e) {

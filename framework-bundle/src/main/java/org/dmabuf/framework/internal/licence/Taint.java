@@ -21,8 +21,6 @@ public final class Taint {
     public enum Flag {
         /** A proprietary module was loaded. */
         PROPRIETARY_MODULE('P', 0, "proprietary module was loaded"),
-        /** The kernel issued a warning (a WARN_ON fired). */
-        WARN('W', 9, "kernel issued warning"),
         /** An externally-built ("out-of-tree") module was loaded. */
         OOT_MODULE('O', 12, "externally-built (\"out-of-tree\") module was loaded");
 

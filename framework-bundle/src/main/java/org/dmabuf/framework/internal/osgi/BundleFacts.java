@@ -27,23 +27,31 @@ import org.osgi.resource.Requirement;
  * cached per revision, so the hooks answer in nanoseconds after the first time.
  */
 final class BundleFacts {
-    private static final String API_PACKAGE = "org.dmabuf.api";
+    // an import of org.dmabuf.api or one of its subpackages, whatever the version range
+    private static final java.util.regex.Pattern API_IMPORT =
+            java.util.regex.Pattern.compile("\\(osgi\\.wiring\\.package=org\\.dmabuf\\.api(\\.[^)]*)?\\)");
     private final Map<BundleRevision, ModuleFacts> cache = new ConcurrentHashMap<>();
+    private final long kernelId;
+
+    /** @param kernelId the framework bundle's id: the kernel, which is no module */
+    BundleFacts(long kernelId) {
+        this.kernelId = kernelId;
+    }
 
     ModuleFacts of(Bundle b) {
         BundleRevision r = b.adapt(BundleRevision.class);
-        return r == null ? of(b, null) : of(r);
+        return r == null ? of(b, null, kernelId) : of(r);
     }
 
     ModuleFacts of(BundleRevision r) {
-        return cache.computeIfAbsent(r, x -> of(x.getBundle(), x));
+        return cache.computeIfAbsent(r, x -> of(x.getBundle(), x, kernelId));
     }
 
     void forget(Bundle b) {
         cache.keySet().removeIf(r -> r.getBundle().equals(b));
     }
 
-    private static ModuleFacts of(Bundle b, BundleRevision r) {
+    private static ModuleFacts of(Bundle b, BundleRevision r, long kernelId) {
         Dictionary<String, String> h = b.getHeaders("");
         String license = h.get(Constants.BUNDLE_LICENSE);
         boolean intree = "Y".equalsIgnoreCase(String.valueOf(h.get(ModuleFacts.INTREE_HEADER)).trim());
@@ -69,13 +77,13 @@ final class BundleFacts {
                 }
             }
             for (Requirement req : r.getRequirements(PackageNamespace.PACKAGE_NAMESPACE)) {
-                Filter f = parse(req.getDirectives().get(Namespace.REQUIREMENT_FILTER_DIRECTIVE));
-                if (f != null && f.matches(Map.of(PackageNamespace.PACKAGE_NAMESPACE, API_PACKAGE))) {
+                String filter = req.getDirectives().get(Namespace.REQUIREMENT_FILTER_DIRECTIVE);
+                if (filter != null && API_IMPORT.matcher(filter).find()) {
                     importsApi = true;
                 }
             }
         }
-        boolean module = b.getBundleId() != 0 && (!symbols.isEmpty() || !namespaces.isEmpty() || importsApi);
+        boolean module = b.getBundleId() != 0 && b.getBundleId() != kernelId && (!symbols.isEmpty() || !namespaces.isEmpty() || importsApi);
         return new ModuleFacts(b.getBundleId(), String.valueOf(b.getSymbolicName()), LicenseParser.parse(license),
                 intree, List.copyOf(symbols), Set.copyOf(namespaces), module);
     }

@@ -60,7 +60,7 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
     static final String SERVICE_NAMESPACE = "dmabuf.namespace";
 
     private final LicenceGate gate;
-    private final BundleFacts facts = new BundleFacts();
+    private final BundleFacts facts;
     private final Bundle self;
     /** Resolved modules that count as proprietary: the bundles the caller guard watches for. */
     private final Set<Long> proprietaryResolved = ConcurrentHashMap.newKeySet();
@@ -70,6 +70,7 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
     Gatekeeper(LicenceGate gate, BundleContext context) {
         this.gate = gate;
         this.self = context.getBundle();
+        this.facts = new BundleFacts(self.getBundleId());
     }
 
     LicenceGate gate() {
@@ -132,14 +133,20 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
                     return;
                 }
                 LicenceGate.Verdict v = gate.verdict(m);
-                if (!v.refused()) {
+                List<String> refusal = new ArrayList<>(v.refusalLines());
+                if (gate.usesGplOnlySymbols(m)) {
+                    for (String p : proprietaryOnlyProviders(r)) {
+                        refusal.add(LicenceGate.gplUsesProprietary(m.bsn(), p));
+                    }
+                }
+                if (refusal.isEmpty()) {
                     return;
                 }
                 loading(m);
                 v.gplIncompatibleLines().forEach(LOG::error);
-                v.refusalLines().forEach(LOG::warn);
-                lastRefusal.put(m.bundleId(), v.refusalLines());
-                lines.addAll(v.refusalLines());
+                refusal.forEach(LOG::warn);
+                lastRefusal.put(m.bundleId(), List.copyOf(refusal));
+                lines.addAll(refusal);
             }
             throw new ModuleRefused(String.join("\n", lines));
         }
@@ -184,6 +191,34 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
         @Override
         public void end() {
         }
+    }
+
+    // the proprietary modules that are the only providers of one of the revision's mandatory imports
+    private List<String> proprietaryOnlyProviders(BundleRevision r) {
+        List<String> out = new ArrayList<>();
+        Bundle[] all = self.getBundleContext().getBundles();
+        for (BundleRequirement req : r.getDeclaredRequirements(PackageNamespace.PACKAGE_NAMESPACE)) {
+            if ("optional".equals(req.getDirectives().get("resolution"))) {
+                continue;
+            }
+            List<ModuleFacts> providers = new ArrayList<>();
+            for (Bundle b : all) {
+                BundleRevision p = b.adapt(BundleRevision.class);
+                if (p == null || b.getBundleId() == r.getBundle().getBundleId()) {
+                    continue;
+                }
+                for (BundleCapability c : p.getDeclaredCapabilities(PackageNamespace.PACKAGE_NAMESPACE)) {
+                    if (req.matches(c)) {
+                        providers.add(facts.of(p));
+                        break;
+                    }
+                }
+            }
+            if (!providers.isEmpty() && providers.stream().allMatch(p -> p.module() && gate.proprietary(p))) {
+                providers.forEach(p -> out.add(p.bsn()));
+            }
+        }
+        return out;
     }
 
     /** Thrown by the resolver hook: its message is the kernel's. */

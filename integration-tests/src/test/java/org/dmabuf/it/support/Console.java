@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.it.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.osgi.framework.BundleContext;
+
+/** Runs Gogo commands in the container as a user at the console would, and captures log output. */
+public final class Console {
+    private final BundleContext context;
+
+    public Console(BundleContext context) {
+        this.context = context;
+    }
+
+    /** @return what the command returned, formatted as the shell prints it */
+    public String run(String command) throws Exception {
+        CommandProcessor processor = context.getService(context.getServiceReference(CommandProcessor.class));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        CommandSession session = processor.createSession(InputStream.nullInputStream(), ps, ps);
+        try {
+            Object r = session.execute(command);
+            return r == null ? out.toString(StandardCharsets.UTF_8) : String.valueOf(session.format(r, 0));
+        } finally {
+            session.close();
+        }
+    }
+
+    /** What ran, and what the framework logged meanwhile. */
+    public record Captured<T>(T value, Throwable failure, String log) {
+    }
+
+    /** Runs {@code action} while capturing standard error, where the platform logs. */
+    public static <T> Captured<T> logged(Supplier<T> action) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            return new Captured<>(action.get(), null, buf.toString(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            return new Captured<>(null, e.getCause() != null ? e.getCause() : e, buf.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(old);
+        }
+    }
+}
