@@ -3,12 +3,14 @@ package org.dmabuf.it;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
 
 import java.util.List;
 
 import org.dmabuf.api.debugfs.BufferInfo;
 import org.dmabuf.it.bundles.exporter.ExporterActivator;
 import org.dmabuf.it.bundles.importer.ImporterActivator;
+import org.dmabuf.it.support.Console;
 import org.dmabuf.it.support.PlatformTest;
 import org.dmabuf.it.support.TestBundles;
 import org.junit.Test;
@@ -41,6 +43,8 @@ public class SharingIT extends PlatformTest {
             assertEquals("the exporter's fd, the importer's fd, reference and attachment", 4, buf.count());
             assertHolds(module("test.exporter"), 1, 0, 0);
             assertHolds(module("test.importer"), 1, 1, 1);
+            String lsmod = new Console(context).run("dmabuf:modules");
+            assertTrue(lsmod, lsmod.lines().anyMatch(l -> l.contains("test.exporter") && l.endsWith("1 test.importer")));
 
             importer.stop();
             buf = shared();
