@@ -29,14 +29,16 @@ public interface Attachment {
     /**
      * {@code dma_buf_map_attachment}: maps the buffer for the device, for a
      * direction, through the exporter's {@link DmaBufOps.Map}. Takes the
-     * reservation lock. For a static importer of a dynamic exporter (one with
-     * pin and unpin) the memory is pinned for as long as the mapping lives.
+     * reservation lock. A static importer first waits for the buffer's KERNEL
+     * fences (memory management in flight), as the kernel does. For a static
+     * importer of a dynamic exporter (one with pin and unpin) the memory is
+     * pinned for as long as the mapping lives.
      *
      * @param direction the direction of the transfer
      * @return the mapping; its segment is the exporter's memory itself, not a copy
      * @throws DmaBufException {@link Errno#EINVAL} for a null direction or a
      *         detached attachment; {@link Errno#ENODEV} when the memory is gone;
-     *         the exporter's error
+     *         {@link Errno#EINTR} when the wait was interrupted; the exporter's error
      */
     Mapping mapAttachment(DmaDirection direction);
 

@@ -27,6 +27,10 @@ import org.osgi.annotation.versioning.ProviderType;
 public interface DmaBuf {
     /** The longest name, in bytes of UTF-8, including the terminating NUL: {@code DMA_BUF_NAME_LEN}. */
     int NAME_LEN = 32;
+    /** {@code DMA_BUF_SYNC_READ}: the fences a reader must wait for. */
+    int SYNC_READ = 1;
+    /** {@code DMA_BUF_SYNC_WRITE}: the fences a writer must wait for. */
+    int SYNC_WRITE = 2;
 
     /** @return the size in bytes, fixed at export */
     long size();
@@ -139,9 +143,9 @@ public interface DmaBuf {
 
     /**
      * {@code dma_buf_begin_cpu_access}: brackets CPU access to the memory.
-     * Waits for the fences the access conflicts with (a read waits for the
-     * writers, a write for everybody), then calls the exporter's
-     * {@link DmaBufOps.CpuAccess begin_cpu_access}.
+     * Waits for the fences the access conflicts with in the buffer's
+     * reservation object (a read waits for the writers, a write for everybody),
+     * then calls the exporter's {@link DmaBufOps.CpuAccess begin_cpu_access}.
      *
      * @param direction {@link DmaDirection#FROM_DEVICE} to read,
      *        {@link DmaDirection#TO_DEVICE} or {@link DmaDirection#BIDIRECTIONAL} to write
@@ -180,6 +184,38 @@ public interface DmaBuf {
      * @throws DmaBufException {@link Errno#EBADF} when this reference was dropped
      */
     void vunmap(MemorySegment mapping);
+
+    /**
+     * {@code dmabuf->resv}: the buffer's reservation object, its fences and its
+     * lock, seen through this reference's bundle (its grants apply).
+     *
+     * @return the reservation object
+     */
+    org.dmabuf.api.fence.DmaResv resv();
+
+    /**
+     * {@code DMA_BUF_IOCTL_EXPORT_SYNC_FILE}: the buffer's implicit fences as a
+     * sync file in the owning bundle's fd table: with {@link #SYNC_READ}, what a
+     * reader must wait for (the writers); with {@link #SYNC_WRITE}, what a writer
+     * must wait for (everybody). Merged into one fence; the stub when there is none.
+     *
+     * @param flags {@link #SYNC_READ}, {@link #SYNC_WRITE} or both
+     * @return the sync file's fd
+     * @throws DmaBufException {@link Errno#EINVAL} for other flags
+     */
+    int exportSyncFile(int flags);
+
+    /**
+     * {@code DMA_BUF_IOCTL_IMPORT_SYNC_FILE}: adds a sync file's fences to the
+     * buffer's reservation object, as WRITE fences with {@link #SYNC_WRITE},
+     * as READ fences with {@link #SYNC_READ}.
+     *
+     * @param syncFileFd a sync file fd of the owning bundle
+     * @param flags {@link #SYNC_READ} or {@link #SYNC_WRITE} (both means write)
+     * @throws DmaBufException {@link Errno#EINVAL} for other flags or an fd that is
+     *         not a sync file; {@link Errno#EBADF} when the fd is not open
+     */
+    void importSyncFile(int syncFileFd, int flags);
 
     /**
      * {@code dma_buf_mmap}: maps a range of the buffer for the CPU. Bracket

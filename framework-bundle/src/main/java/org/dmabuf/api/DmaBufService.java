@@ -20,13 +20,15 @@ import org.osgi.annotation.versioning.ProviderType;
  * number is used first; 0, 1 and 2 are taken at start by the bundle's
  * standard streams (which are not dma-bufs), as in a process. Giving a
  * buffer to another bundle is an explicit act: {@link #send} and
- * {@link #receive}.
+ * {@link #receive}. The fd operations ({@link FileDescriptors}) are system
+ * calls: open to every bundle; the rest are the DMA-BUF core's symbols, each
+ * checked against what the calling bundle linked ({@link Symbol}).
  *
  * <p>All methods are thread-safe and none takes a lock shared by all
  * buffers: the fd table has its own lock and each buffer its own.
  */
 @ProviderType
-public interface DmaBufService {
+public interface DmaBufService extends FileDescriptors {
 
     /**
      * {@code dma_buf_export}: wraps the exporter's memory and callbacks into a
@@ -56,47 +58,6 @@ public interface DmaBufService {
     DmaBuf get(int fd);
 
     /**
-     * {@code dup}: a second fd for the same buffer.
-     *
-     * @param fd an fd of the caller
-     * @return the lowest free fd
-     * @throws DmaBufException {@link Errno#EBADF} when the fd is not open;
-     *         {@link Errno#EMFILE} when the table is full
-     */
-    int dup(int fd);
-
-    /**
-     * {@code close}: drops an fd and the reference it holds.
-     *
-     * @param fd an fd of the caller
-     * @throws DmaBufException {@link Errno#EBADF} when the fd is not open
-     */
-    void close(int fd);
-
-    /**
-     * Sends a buffer to another bundle, as {@code sendmsg} with {@code SCM_RIGHTS}:
-     * takes a new reference for the transfer; the caller's fd stays open.
-     *
-     * @param fd an fd of the caller, of a dma-buf
-     * @return the transfer; hand it to the receiving bundle
-     * @throws DmaBufException {@link Errno#EBADF} when the fd is not open;
-     *         {@link Errno#EINVAL} when it is not a dma-buf
-     */
-    FdTransfer send(int fd);
-
-    /**
-     * Receives a buffer sent by {@link #send}: installs it in the caller's fd
-     * table. A transfer can be received once.
-     *
-     * @param transfer the transfer
-     * @return the new fd in the caller's table
-     * @throws DmaBufException {@link Errno#EINVAL} for null or a transfer not made
-     *         by this framework; {@link Errno#EBADF} when it was already received or
-     *         cancelled; {@link Errno#EMFILE} when the table is full
-     */
-    int receive(FdTransfer transfer);
-
-    /**
      * Opens a heap, as {@code open("/dev/dma_heap/<name>")}.
      *
      * @param name {@code system} or {@code default_cma_region}
@@ -108,9 +69,4 @@ public interface DmaBufService {
     /** @return the heaps, in the order they were registered */
     List<Heap> heaps();
 
-    /**
-     * @return the fds open in the caller's table, in increasing order, the
-     *         standard streams included (as {@code ls /proc/self/fd})
-     */
-    int[] fds();
 }

@@ -20,6 +20,7 @@ public final class ExportInfo<T> {
     private final long size;
     private final int flags;
     private final String expName;
+    private final org.dmabuf.api.fence.DmaResv resv;
 
     private ExportInfo(Builder<T> b) {
         this.ops = b.ops;
@@ -27,6 +28,7 @@ public final class ExportInfo<T> {
         this.size = b.size;
         this.flags = b.flags;
         this.expName = b.expName;
+        this.resv = b.resv;
     }
 
     /**
@@ -52,6 +54,8 @@ public final class ExportInfo<T> {
     public int flags() { return flags; }
     /** @return the exporter's name, or {@code null} for the exporting bundle's symbolic name */
     public String expName() { return expName; }
+    /** @return the reservation object to share, or {@code null} for a new one */
+    public org.dmabuf.api.fence.DmaResv resv() { return resv; }
 
     /**
      * Builds an {@link ExportInfo}.
@@ -64,6 +68,7 @@ public final class ExportInfo<T> {
         private final long size;
         private int flags = Fcntl.O_RDWR;
         private String expName;
+        private org.dmabuf.api.fence.DmaResv resv;
 
         private Builder(DmaBufOps<T> ops, T priv, long size) {
             this.ops = ops;
@@ -87,6 +92,17 @@ public final class ExportInfo<T> {
          */
         public Builder<T> expName(String expName) {
             this.expName = expName;
+            return this;
+        }
+
+        /**
+         * @param resv the reservation object of the exporter's own object (a GEM
+         *        buffer, say), so the buffer shares its fences and lock
+         *        ({@code exp_info.resv}); by default the buffer gets its own
+         * @return this builder
+         */
+        public Builder<T> resv(org.dmabuf.api.fence.DmaResv resv) {
+            this.resv = resv;
             return this;
         }
 

@@ -4,7 +4,7 @@ package org.dmabuf.api;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * An fd in flight from one bundle to another, as an fd sent over a Unix
+ * A file (a dma-buf or a sync file) in flight from one bundle to another, as an fd sent over a Unix
  * socket with {@code SCM_RIGHTS}: made by {@link DmaBufService#send}, taken
  * by {@link DmaBufService#receive} in the receiving bundle, exactly once.
  *
@@ -16,10 +16,10 @@ import org.osgi.annotation.versioning.ProviderType;
  */
 @ProviderType
 public interface FdTransfer {
-    /** @return the inode number of the buffer in flight, as {@link DmaBuf#inode()} */
+    /** @return the inode number of the file in flight (for a dma-buf, as {@link DmaBuf#inode()}) */
     long inode();
 
-    /** @return the size of the buffer in flight, in bytes */
+    /** @return the size of the buffer in flight in bytes, 0 for a sync file */
     long size();
 
     /** @return whether it was received or cancelled, and so can no longer be received */

@@ -25,13 +25,15 @@ import java.util.stream.Collectors;
  * </pre>
  *
  * A bundle whose licence is not GPL-compatible is not wired to GPL-only
- * symbols ({@link Export#EXPORT_SYMBOL_GPL}) unless the export policy is
- * {@code export-symbol}; it then stays Installed with the kernel's message
+ * symbols ({@link Export#EXPORT_SYMBOL_GPL}) (the DMA-BUF core's, unless the
+ * export policy is {@code export-symbol}); it then stays Installed with the kernel's message
  * {@code <bsn>: Unknown symbol <sym> (err -2)}. A call whose symbol the
  * calling bundle was not granted fails with {@link Errno#ENOENT} and the same
  * message. Operations that are system calls in Linux (closing, duplicating
  * and passing fds, the buffer's name) and inline helpers ({@code get_dma_buf})
- * have no symbol and are open to every bundle.
+ * have no symbol and are open to every bundle, as are the methods of a fence
+ * object itself (signal, wait, callbacks, status: {@code EXPORT_SYMBOL} or
+ * inline in Linux), which any holder of a shared fence may call.
  */
 public enum Symbol {
     // drivers/dma-buf/dma-buf.c: EXPORT_SYMBOL_NS_GPL(..., "DMA_BUF")
@@ -78,7 +80,52 @@ public enum Symbol {
     /** {@link DmaBufService#heap} and {@link DmaBufService#heaps}. */
     DMA_HEAP_FIND("dma_heap_find", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF_HEAP, "DmaBufService.heap, DmaBufService.heaps"),
     /** {@link Heap#allocate}. */
-    DMA_HEAP_BUFFER_ALLOC("dma_heap_buffer_alloc", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF_HEAP, "Heap.allocate");
+    DMA_HEAP_BUFFER_ALLOC("dma_heap_buffer_alloc", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF_HEAP, "Heap.allocate"),
+
+    // drivers/dma-buf/dma-fence*.c, sync_file.c: EXPORT_SYMBOL, open to every licence, but unwrap
+    /** {@link org.dmabuf.api.fence.DmaFenceService#contextAlloc} and {@code contextNumbers}. */
+    DMA_FENCE_CONTEXT_ALLOC("dma_fence_context_alloc", Export.EXPORT_SYMBOL, null,
+            "DmaFenceService.contextAlloc, DmaFenceService.contextNumbers"),
+    /** {@link org.dmabuf.api.fence.FenceContext#create} and {@code next}. */
+    DMA_FENCE_INIT("dma_fence_init", Export.EXPORT_SYMBOL, null, "FenceContext.create, FenceContext.next"),
+    /** {@link org.dmabuf.api.fence.DmaFenceService#stub}. */
+    DMA_FENCE_GET_STUB("dma_fence_get_stub", Export.EXPORT_SYMBOL, null, "DmaFenceService.stub"),
+    /** {@link org.dmabuf.api.fence.DmaFenceService#chain}. */
+    DMA_FENCE_CHAIN_INIT("dma_fence_chain_init", Export.EXPORT_SYMBOL, null, "DmaFenceService.chain"),
+    /** {@link org.dmabuf.api.fence.DmaFenceService#array}. */
+    DMA_FENCE_ARRAY_CREATE("dma_fence_array_create", Export.EXPORT_SYMBOL, null, "DmaFenceService.array"),
+    /** {@link org.dmabuf.api.fence.DmaFenceService#unwrap}: GPL-only in Linux. */
+    DMA_FENCE_UNWRAP_FIRST("dma_fence_unwrap_first", Export.EXPORT_SYMBOL_GPL, null, "DmaFenceService.unwrap"),
+    /** {@link org.dmabuf.api.fence.DmaFenceService#merge}: GPL-only in Linux. */
+    DMA_FENCE_UNWRAP_MERGE("__dma_fence_unwrap_merge", Export.EXPORT_SYMBOL_GPL, null, "DmaFenceService.merge"),
+    /** {@link org.dmabuf.api.fence.DmaFenceService#syncFileCreate}. */
+    SYNC_FILE_CREATE("sync_file_create", Export.EXPORT_SYMBOL, null, "DmaFenceService.syncFileCreate"),
+    /** {@link org.dmabuf.api.fence.DmaFenceService#syncFileGetFence}. */
+    SYNC_FILE_GET_FENCE("sync_file_get_fence", Export.EXPORT_SYMBOL, null, "DmaFenceService.syncFileGetFence"),
+
+    // drivers/dma-buf/dma-resv.c: EXPORT_SYMBOL, but the few GPL-only helpers
+    /** {@link org.dmabuf.api.fence.DmaFenceService#resvInit}. */
+    DMA_RESV_INIT("dma_resv_init", Export.EXPORT_SYMBOL, null, "DmaFenceService.resvInit"),
+    /** {@link org.dmabuf.api.fence.DmaResv#lock} and {@code tryLock}: {@code dma_resv_lock} is an inline over it. */
+    WW_MUTEX_LOCK("ww_mutex_lock", Export.EXPORT_SYMBOL, null, "DmaResv.lock, DmaResv.tryLock"),
+    /** {@link org.dmabuf.api.fence.DmaResv#unlock}. */
+    WW_MUTEX_UNLOCK("ww_mutex_unlock", Export.EXPORT_SYMBOL, null, "DmaResv.unlock"),
+    /** {@link org.dmabuf.api.fence.DmaResv#reserveFences}. */
+    DMA_RESV_RESERVE_FENCES("dma_resv_reserve_fences", Export.EXPORT_SYMBOL, null, "DmaResv.reserveFences"),
+    /** {@link org.dmabuf.api.fence.DmaResv#addFence}. */
+    DMA_RESV_ADD_FENCE("dma_resv_add_fence", Export.EXPORT_SYMBOL, null, "DmaResv.addFence"),
+    /** {@link org.dmabuf.api.fence.DmaResv#replaceFences}. */
+    DMA_RESV_REPLACE_FENCES("dma_resv_replace_fences", Export.EXPORT_SYMBOL, null, "DmaResv.replaceFences"),
+    /** {@link org.dmabuf.api.fence.DmaResv#iterUnlocked}. */
+    DMA_RESV_ITER_FIRST_UNLOCKED("dma_resv_iter_first_unlocked", Export.EXPORT_SYMBOL, null, "DmaResv.iterUnlocked"),
+    /** {@link org.dmabuf.api.fence.DmaResv#iter}: GPL-only. */
+    DMA_RESV_ITER_FIRST("dma_resv_iter_first", Export.EXPORT_SYMBOL_GPL, null, "DmaResv.iter"),
+    /** {@link org.dmabuf.api.fence.DmaResv#getFences}: GPL-only. */
+    DMA_RESV_GET_FENCES("dma_resv_get_fences", Export.EXPORT_SYMBOL_GPL, null, "DmaResv.getFences"),
+    /** {@link org.dmabuf.api.fence.DmaResv#testSignaled}: GPL-only. */
+    DMA_RESV_TEST_SIGNALED("dma_resv_test_signaled", Export.EXPORT_SYMBOL_GPL, null, "DmaResv.testSignaled"),
+    /** {@link org.dmabuf.api.fence.DmaResv#waitTimeout}: GPL-only. */
+    DMA_RESV_WAIT_TIMEOUT("dma_resv_wait_timeout", Export.EXPORT_SYMBOL_GPL, null, "DmaResv.waitTimeout");
 
     /** The namespace of the DMA-BUF core: {@code EXPORT_SYMBOL_NS_GPL(sym, "DMA_BUF")}. */
     public static final String DMA_BUF = "DMA_BUF";

@@ -238,8 +238,8 @@ public class LicenceGateIT extends PlatformTest {
     @Test
     public void the_policy_switches_both_ways_and_leaves_other_bundles_buffers_alone() throws Exception {
         Bundle keeper = TestBundles.bundle("test.keeper").activator(HolderActivator.class).install(context);
-        Bundle blob = TestBundles.bundle("test.blob2").license("Proprietary").activator(HolderActivator.class)
-                .install(context);
+        Bundle blob = TestBundles.bundle("test.blob2").license("Proprietary").symbols(TestBundles.CORE)
+                .activator(HolderActivator.class).install(context);
         try {
             keeper.start();
             refusedStart(blob);

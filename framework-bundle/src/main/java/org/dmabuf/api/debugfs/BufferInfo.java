@@ -14,7 +14,8 @@ import java.util.List;
  * @param name the buffer's name, or {@code null}
  * @param exporter the symbolic name of the exporting bundle ({@code kernel} for heaps)
  * @param attachedDevices the names of the attached devices, in attach order
+ * @param fences the fences of its reservation object, usage READ and below, as bufinfo shows them
  */
 public record BufferInfo(long ino, long size, int flags, long count, String expName, String name, String exporter,
-        List<String> attachedDevices) {
+        List<String> attachedDevices, List<FenceInfo> fences) {
 }

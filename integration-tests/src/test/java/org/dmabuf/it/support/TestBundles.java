@@ -41,12 +41,17 @@ public final class TestBundles {
     private List<String> namespaces = List.of(Symbol.DMA_BUF, Symbol.DMA_BUF_HEAP);
     private boolean intree = true;
     private final List<String> imports = new ArrayList<>(List.of("org.dmabuf.api;version=\"[1.0,2)\"",
+            "org.dmabuf.api.fence;version=\"[1.0,2)\"",
             "org.osgi.framework;version=\"[1.10,2)\"", "org.osgi.util.tracker;version=\"[1.5,2)\""));
     private final Map<String, String> headers = new LinkedHashMap<>();
 
     private TestBundles(String symbolicName) {
         this.symbolicName = symbolicName;
     }
+
+    /** The DMA-BUF core's and the heaps' symbols: what the 2012 policy switch is about. */
+    public static final String[] CORE = Arrays.stream(Symbol.values())
+            .filter(s -> s.namespace() != null).map(Symbol::symbolName).toArray(String[]::new);
 
     /** @return a bundle of that symbolic name, with the defaults */
     public static TestBundles bundle(String symbolicName) {

@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.dmabuf.api.Fcntl;
 import org.dmabuf.api.debugfs.BufferInfo;
+import org.dmabuf.api.debugfs.FenceInfo;
 
 /**
  * {@code /sys/kernel/debug/dma_buf/bufinfo}, in the layout of the kernel's
@@ -30,6 +31,11 @@ public final class BufInfo {
         for (BufferInfo b : buffers) {
             s.append(String.format("%08d\t%08x\t%08x\t%08d\t%s\t%08d\t%s%n", b.size(), b.flags(), mode(b.flags()),
                     b.count(), b.expName(), b.ino(), b.name() == null ? "<none>" : b.name()));
+            for (FenceInfo f : b.fences()) {
+                s.append('\t').append(f.usage()).append(" fence:").append(f.driver()).append(' ').append(f.timeline())
+                        .append(" seq ").append(Long.toUnsignedString(f.seqno())).append(' ')
+                        .append(f.signaled() ? "" : "un").append("signalled\n");
+            }
             s.append("\tAttached Devices:\n");
             for (String d : b.attachedDevices()) {
                 s.append('\t').append(d).append('\n');

@@ -12,6 +12,8 @@ import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.DmaBufOps;
 import org.dmabuf.api.DmaDirection;
 import org.dmabuf.api.Errno;
+import org.dmabuf.api.fence.DmaResvUsage;
+import org.dmabuf.framework.internal.fence.ResvImpl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +44,9 @@ final class BufferObject {
     final DmaBufOps<Object> ops;
     final Object priv;
     final Module exporter;
-    final ReentrantLock lock = new ReentrantLock();
+    final ResvImpl resv;
+    private final boolean ownResv;
+    final ReentrantLock lock;
 
     private volatile String name;
     @SuppressWarnings("unused") // through REFS
@@ -56,8 +60,11 @@ final class BufferObject {
 
     @SuppressWarnings("unchecked")
     BufferObject(DmaBufCore core, long ino, Module exporter, DmaBufOps<?> ops, Object priv,
-            long size, int flags, String expName) {
+            long size, int flags, String expName, ResvImpl sharedResv) {
         this.core = core;
+        this.ownResv = sharedResv == null;
+        this.resv = sharedResv != null ? sharedResv : new ResvImpl();
+        this.lock = resv.lock();
         this.ino = ino;
         this.exporter = exporter;
         this.ops = (DmaBufOps<Object>) ops;
@@ -121,9 +128,12 @@ final class BufferObject {
                         attachments.size(), vmapCount);
             }
         } finally {
-            lock.unlock();
+            resv.unlock();
         }
         core.unregister(this);
+        if (ownResv) {
+            resv.fini();
+        }
         try {
             ops.release().release(priv);
         } catch (Throwable t) {
@@ -143,7 +153,7 @@ final class BufferObject {
         try {
             attachments.add(a);
         } finally {
-            lock.unlock();
+            resv.unlock();
         }
     }
 
@@ -179,7 +189,7 @@ final class BufferObject {
                 }
             }
         } finally {
-            lock.unlock();
+            resv.unlock();
         }
         if (ops.detach() != null) {
             try {
@@ -198,7 +208,7 @@ final class BufferObject {
         try {
             return List.copyOf(attachments);
         } finally {
-            lock.unlock();
+            resv.unlock();
         }
     }
 
@@ -207,6 +217,10 @@ final class BufferObject {
     MappingImpl map(AttachmentImpl a, DmaDirection dir) {
         lock.lock();
         try {
+            if (!a.isDynamic()) {
+                // a static importer cannot follow moves: wait for memory management in flight
+                awaitFences(DmaResvUsage.KERNEL, "dma_buf_map_attachment");
+            }
             if (!a.attached || released) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_map_attachment: the attachment of "
                         + a.device().name() + " to ino " + ino + " is detached; expected a live attachment");
@@ -240,7 +254,7 @@ final class BufferObject {
             a.mappings.add(m);
             return m;
         } finally {
-            lock.unlock();
+            resv.unlock();
         }
     }
 
@@ -254,7 +268,7 @@ final class BufferObject {
             }
             unmapLocked(a, m);
         } finally {
-            lock.unlock();
+            resv.unlock();
         }
     }
 
@@ -284,7 +298,7 @@ final class BufferObject {
             }
             a.pins++;
         } finally {
-            lock.unlock();
+            resv.unlock();
         }
     }
 
@@ -300,7 +314,7 @@ final class BufferObject {
                 callUnpin(a);
             }
         } finally {
-            lock.unlock();
+            resv.unlock();
         }
     }
 
@@ -331,7 +345,7 @@ final class BufferObject {
             }
             return n;
         } finally {
-            lock.unlock();
+            resv.unlock();
         }
     }
 
@@ -360,7 +374,7 @@ final class BufferObject {
             getRef();
             return vmapPtr;
         } finally {
-            lock.unlock();
+            resv.unlock();
         }
     }
 
@@ -388,7 +402,7 @@ final class BufferObject {
                 vmapPtr = null;
             }
         } finally {
-            lock.unlock();
+            resv.unlock();
         }
         put();
         return true;
@@ -399,7 +413,7 @@ final class BufferObject {
         try {
             return vmapPtr;
         } finally {
-            lock.unlock();
+            resv.unlock();
         }
     }
 
@@ -408,7 +422,20 @@ final class BufferObject {
         try {
             return vmapCount;
         } finally {
-            lock.unlock();
+            resv.unlock();
+        }
+    }
+
+    /** Waits, interruptibly, for the fences of that usage and below. */
+    void awaitFences(DmaResvUsage usage, String func) {
+        try {
+            resv.await(usage, true);
+        } catch (DmaBufException e) {
+            if (e.errno() == Errno.EINTR) {
+                throw new DmaBufException(Errno.EINTR, func + ": interrupted while waiting for the " + usage.label()
+                        + " fences of ino " + ino, e);
+            }
+            throw e;
         }
     }
 

@@ -17,7 +17,10 @@ import org.dmabuf.api.ExportInfo;
 import org.dmabuf.api.Fcntl;
 import org.dmabuf.api.debugfs.BufferInfo;
 import org.dmabuf.api.debugfs.DmaBufDebug;
+import org.dmabuf.api.debugfs.FenceInfo;
+import org.dmabuf.api.fence.DmaResvUsage;
 import org.dmabuf.api.debugfs.ModuleInfo;
+import org.dmabuf.framework.internal.fence.ResvImpl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,9 +170,17 @@ public final class DmaBufCore implements DmaBufDebug {
             throw new DmaBufException(Errno.ENOENT, "dma_buf_export: module " + exporter.name()
                     + " is unloading; expected an exporter that is running");
         }
+        ResvImpl shared = null;
+        if (info.resv() != null) {
+            if (!(info.resv() instanceof ResvView rv)) {
+                throw new DmaBufException(Errno.EINVAL, "dma_buf_export: exp_info.resv is not a reservation object"
+                        + " of this framework; expected one from DmaFenceService.resvInit or DmaBuf.resv");
+            }
+            shared = rv.resv();
+        }
         String expName = info.expName() != null ? info.expName() : exporter.name();
         BufferObject buf = new BufferObject(this, nextIno.getAndIncrement(), exporter, ops, info.priv(),
-                info.size(), info.flags(), expName);
+                info.size(), info.flags(), expName, shared);
         live.add(buf);
         return buf;
     }
@@ -185,6 +196,11 @@ public final class DmaBufCore implements DmaBufDebug {
      */
     void discard(BufferObject buf) {
         live.remove(buf);
+    }
+
+    /** @return a new inode number, for files other than dma-bufs (sync files) */
+    long nextIno() {
+        return nextIno.getAndIncrement();
     }
 
     void unregister(BufferObject buf) {
@@ -256,8 +272,15 @@ public final class DmaBufCore implements DmaBufDebug {
             for (AttachmentImpl a : b.attachmentsSnapshot()) {
                 devs.add(a.device().name());
             }
+            List<FenceInfo> fences = new ArrayList<>();
+            for (ResvImpl.Entry e : b.resv.snapshot()) {
+                if (e.usage().ordinal() <= DmaResvUsage.READ.ordinal()) {
+                    fences.add(new FenceInfo(e.usage().label(), e.fence().driverName(), e.fence().timelineName(),
+                            e.fence().seqno(), e.fence().isSignaled()));
+                }
+            }
             out.add(new BufferInfo(b.ino, b.size, b.flags, b.refCount(), b.expName, b.name(),
-                    b.exporter.name(), List.copyOf(devs)));
+                    b.exporter.name(), List.copyOf(devs), List.copyOf(fences)));
         }
         return out;
     }

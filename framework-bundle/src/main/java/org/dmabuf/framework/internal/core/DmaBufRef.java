@@ -15,6 +15,11 @@ import org.dmabuf.api.Errno;
 import org.dmabuf.api.Fcntl;
 import org.dmabuf.api.ImporterOps;
 import org.dmabuf.api.Symbol;
+import org.dmabuf.api.fence.DmaFence;
+import org.dmabuf.api.fence.DmaResv;
+import org.dmabuf.api.fence.DmaResvUsage;
+import org.dmabuf.framework.internal.fence.Fences;
+import java.util.List;
 import org.dmabuf.framework.internal.memory.PageAllocator;
 
 /**
@@ -36,6 +41,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
     final Module owner;
     @SuppressWarnings("unused") // through HELD
     private volatile int held = 1;
+    private ResvView resvView;
 
     DmaBufRef(BufferObject buf, Module owner) {
         this.buf = buf;
@@ -240,6 +246,10 @@ final class DmaBufRef extends Tracked implements DmaBuf {
                     + " TO_DEVICE or BIDIRECTIONAL to write");
         }
         checkHeld(func);
+        if (begin) {
+            // implicit sync: a reader waits for the writers, a writer for everybody
+            buf.awaitFences(DmaResvUsage.rw(direction.cpuWrites()), func);
+        }
         var op = begin ? buf.ops.beginCpuAccess() : buf.ops.endCpuAccess();
         if (op != null) {
             buf.callExporter(begin ? "begin_cpu_access" : "end_cpu_access", () -> op.access(buf.priv, direction));
@@ -269,6 +279,59 @@ final class DmaBufRef extends Tracked implements DmaBuf {
         }
         if (!buf.vunmap(mapping, owner.name())) {
             owner.track(r); // warned and ignored: the vmap stays
+        }
+    }
+
+    @Override
+    public DmaResv resv() {
+        ResvView v = resvView;
+        if (v == null) {
+            v = resvView = new ResvView(buf.resv, owner);
+        }
+        return v;
+    }
+
+    // DMA_BUF_IOCTL_EXPORT_SYNC_FILE: an ioctl, no symbol
+    @Override
+    public int exportSyncFile(int flags) {
+        checkHeld("DMA_BUF_IOCTL_EXPORT_SYNC_FILE");
+        if (flags == 0 || (flags & ~(SYNC_READ | SYNC_WRITE)) != 0) {
+            throw new DmaBufException(Errno.EINVAL, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE: flags " + flags
+                    + "; expected DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE or both");
+        }
+        List<DmaFence> fences = buf.resv.getFences(DmaResvUsage.rw((flags & SYNC_WRITE) != 0));
+        DmaFence merged;
+        try {
+            merged = fences.isEmpty() ? Fences.STUB : Fences.merge(fences.toArray(DmaFence[]::new));
+        } finally {
+            fences.forEach(DmaFence::put);
+        }
+        return FenceView.createSyncFile(owner, merged, "dma-buf-" + buf.ino);
+    }
+
+    // DMA_BUF_IOCTL_IMPORT_SYNC_FILE: an ioctl, no symbol
+    @Override
+    public void importSyncFile(int syncFileFd, int flags) {
+        checkHeld("DMA_BUF_IOCTL_IMPORT_SYNC_FILE");
+        if (flags == 0 || (flags & ~(SYNC_READ | SYNC_WRITE)) != 0) {
+            throw new DmaBufException(Errno.EINVAL, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE: flags " + flags
+                    + "; expected DMA_BUF_SYNC_READ or DMA_BUF_SYNC_WRITE");
+        }
+        DmaFence fence = owner.syncFileFence(syncFileFd, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE");
+        try {
+            DmaResvUsage usage = (flags & SYNC_WRITE) != 0 ? DmaResvUsage.WRITE : DmaResvUsage.READ;
+            List<DmaFence> leaves = Fences.unwrap(fence);
+            buf.lock.lock();
+            try {
+                buf.resv.reserve(leaves.size());
+                for (DmaFence f : leaves) {
+                    buf.resv.add(f, usage);
+                }
+            } finally {
+                buf.resv.unlock();
+            }
+        } finally {
+            fence.put();
         }
     }
 

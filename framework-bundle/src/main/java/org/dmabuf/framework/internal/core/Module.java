@@ -14,6 +14,10 @@ import org.dmabuf.api.ExportInfo;
 import org.dmabuf.api.FdTransfer;
 import org.dmabuf.api.Heap;
 import org.dmabuf.api.Symbol;
+import org.dmabuf.api.fence.DmaFence;
+import org.dmabuf.framework.internal.fence.FenceContextImpl;
+import org.dmabuf.framework.internal.fence.Fences;
+import org.dmabuf.framework.internal.fence.SyncFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,7 +168,7 @@ public final class Module implements DmaBufService {
         require(Symbol.DMA_BUF_GET);
         BufferObject buf = fds.withFile(fd, "dma_buf_get", f -> {
             if (!(f instanceof BufferObject b)) {
-                throw new DmaBufException(Errno.EINVAL, "dma_buf_get: fd " + fd + " is " + describe(f)
+                throw new DmaBufException(Errno.EINVAL, "dma_buf_get: fd " + fd + " is " + Files.describe(f)
                         + ", not a dma-buf; expected an fd of a dma-buf");
             }
             b.getRef();
@@ -184,9 +188,7 @@ public final class Module implements DmaBufService {
         Object file;
         try {
             file = fds.withFile(fd, "dup", f -> {
-                if (f instanceof BufferObject b) {
-                    b.getRef();
-                }
+                Files.acquire(f);
                 return f;
             });
         } catch (RuntimeException e) {
@@ -194,9 +196,7 @@ public final class Module implements DmaBufService {
             throw e;
         }
         if (!fds.install(nfd, file)) {
-            if (file instanceof BufferObject b) {
-                b.put();
-            }
+            Files.release(file);
             throw gone("dup");
         }
         return nfd;
@@ -204,25 +204,22 @@ public final class Module implements DmaBufService {
 
     @Override
     public void close(int fd) {
-        Object f = fds.remove(fd, "close");
-        if (f instanceof BufferObject b) {
-            b.put();
-        }
+        Files.release(fds.remove(fd, "close"));
     }
 
     @Override
     public FdTransfer send(int fd) {
-        BufferObject buf = fds.withFile(fd, "send", f -> {
-            if (!(f instanceof BufferObject b)) {
-                throw new DmaBufException(Errno.EINVAL, "send: fd " + fd + " is " + describe(f)
-                        + ", not a dma-buf; expected an fd of a dma-buf");
+        Object file = fds.withFile(fd, "send", f -> {
+            if (f instanceof FdTable.StdStream) {
+                throw new DmaBufException(Errno.EINVAL, "send: fd " + fd + " is " + Files.describe(f)
+                        + "; expected an fd of a dma-buf or a sync file");
             }
-            b.getRef();
-            return b;
+            Files.acquire(f);
+            return f;
         });
-        TransferImpl t = new TransferImpl(buf, this);
+        TransferImpl t = new TransferImpl(file, this);
         if (!track(t)) {
-            buf.put();
+            Files.release(file);
             throw gone("send");
         }
         return t;
@@ -230,7 +227,7 @@ public final class Module implements DmaBufService {
 
     @Override
     public int receive(FdTransfer transfer) {
-        if (!(transfer instanceof TransferImpl t) || t.buf.core != core) {
+        if (!(transfer instanceof TransferImpl t) || t.sender.core != core) {
             throw new DmaBufException(Errno.EINVAL, "receive: "
                     + (transfer == null ? "transfer is null" : "not a transfer made by this framework")
                     + "; expected an FdTransfer from DmaBufService.send");
@@ -238,14 +235,14 @@ public final class Module implements DmaBufService {
         int fd = fds.reserve();
         if (!t.claim(TransferImpl.RECEIVED)) {
             fds.unreserve(fd);
-            throw new DmaBufException(Errno.EBADF, "receive: the transfer of ino " + t.buf.ino + " from "
+            throw new DmaBufException(Errno.EBADF, "receive: the transfer of ino " + t.inode() + " from "
                     + t.sender.name() + " was already "
                     + (t.state() == TransferImpl.RECEIVED ? "received" : "cancelled")
                     + "; expected a transfer still in flight");
         }
         t.sender.untrack(t);
-        if (!fds.install(fd, t.buf)) {
-            t.buf.put();
+        if (!fds.install(fd, t.file)) {
+            Files.release(t.file);
             throw gone("receive");
         }
         return fd;
@@ -272,17 +269,52 @@ public final class Module implements DmaBufService {
         return fds.fds();
     }
 
-    /** Installs a buffer whose reference the caller holds into a reserved slot. */
-    int installReserved(int fd, BufferObject buf, String func) {
-        if (!fds.install(fd, buf)) {
-            buf.put();
+    /** Installs a file whose reference the caller holds into a reserved slot. */
+    int installReserved(int fd, Object file, String func) {
+        if (!fds.install(fd, file)) {
+            Files.release(file);
             throw gone(func);
         }
         return fd;
     }
 
-    private static String describe(Object f) {
-        return f instanceof FdTable.StdStream s ? s.name().toLowerCase() : String.valueOf(f);
+    /** Installs a file whose reference the caller holds at the lowest free fd. */
+    int install(Object file, String func) {
+        int fd;
+        try {
+            fd = fds.reserve();
+        } catch (DmaBufException e) {
+            Files.release(file);
+            throw e;
+        }
+        return installReserved(fd, file, func);
+    }
+
+    /** @return the sync file at {@code fd}, its fence with a new reference */
+    DmaFence syncFileFence(int fd, String func) {
+        return fds.withFile(fd, func, f -> {
+            if (!(f instanceof SyncFile sf)) {
+                throw new DmaBufException(Errno.EINVAL, func + ": fd " + fd + " is " + Files.describe(f)
+                        + ", not a sync file; expected an fd from sync_file_create, SYNC_IOC_MERGE or"
+                        + " DMA_BUF_IOCTL_EXPORT_SYNC_FILE");
+            }
+            return sf.fence().get();
+        });
+    }
+
+    // --- fence contexts this module issued ---------------------------------------------
+
+    private final List<FenceContextImpl> contexts = new ArrayList<>(); // guarded by this
+
+    FenceContextImpl newContext(String driver, String timeline) {
+        FenceContextImpl c = new FenceContextImpl(Fences.contextAlloc(1), driver, timeline, name, this::require);
+        synchronized (this) {
+            if (closed) {
+                throw gone("dma_fence_context_alloc");
+            }
+            contexts.add(c);
+        }
+        return c;
     }
 
     // --- introspection -------------------------------------------------------------
@@ -312,7 +344,9 @@ public final class Module implements DmaBufService {
                 out.add(((VmapRecord) t).buf);
             }
             for (Tracked t : transfers.snapshot()) {
-                out.add(((TransferImpl) t).buf);
+                if (((TransferImpl) t).file instanceof BufferObject b) {
+                    out.add(b);
+                }
             }
         }
         return out;
@@ -347,6 +381,7 @@ public final class Module implements DmaBufService {
      */
     public Holdings close() {
         List<Tracked> xs, as, vs, rs;
+        List<FenceContextImpl> cs;
         synchronized (this) {
             if (closed) {
                 return new Holdings(0, 0, 0, 0, 0);
@@ -356,14 +391,24 @@ public final class Module implements DmaBufService {
             as = attachments.drain();
             vs = vmaps.drain();
             rs = refs.drain();
+            cs = List.copyOf(contexts);
+            contexts.clear();
+        }
+        // fences outlive their driver: whoever waits on them is told the driver is gone
+        for (FenceContextImpl c : cs) {
+            int n = c.abandon(Errno.ENODEV.code());
+            if (n > 0) {
+                LOG.warn("{}: stopped with {} fences pending on {}:{}; signalled them with -ENODEV", name, n,
+                        c.driverName(), c.timelineName());
+            }
         }
         List<FdTable.Entry> open = fds.close();
         core.moduleClosed(this);
         for (Tracked t : xs) {
             TransferImpl x = (TransferImpl) t;
             if (x.claim(TransferImpl.CANCELLED)) {
-                LOG.info("{}: cancelled the transfer of ino {} never received", name, x.buf.ino);
-                x.buf.put();
+                LOG.info("{}: cancelled the transfer of ino {} never received", name, x.inode());
+                Files.release(x.file);
             }
         }
         for (Tracked t : as) {
@@ -388,8 +433,8 @@ public final class Module implements DmaBufService {
             if (e.file() instanceof BufferObject b) {
                 dmabufFds++;
                 LOG.info("{}: closing fd {} (ino {}) at stop", name, e.fd(), b.ino);
-                b.put();
             }
+            Files.release(e.file());
         }
         Holdings h = new Holdings(dmabufFds, rs.size(), as.size(), vs.size(), xs.size());
         if (dmabufFds + rs.size() + as.size() + vs.size() + xs.size() > 0) {

@@ -5,29 +5,29 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.dmabuf.api.FdTransfer;
 
-/** An fd in flight between two bundles; holds one reference until received or cancelled. */
+/** A file in flight between two bundles; holds one reference until received or cancelled. */
 final class TransferImpl extends Tracked implements FdTransfer {
     static final int IN_FLIGHT = 0;
     static final int RECEIVED = 1;
     static final int CANCELLED = 2;
 
-    final BufferObject buf;
+    final Object file;
     final Module sender;
     private final AtomicInteger state = new AtomicInteger(IN_FLIGHT);
 
-    TransferImpl(BufferObject buf, Module sender) {
-        this.buf = buf;
+    TransferImpl(Object file, Module sender) {
+        this.file = file;
         this.sender = sender;
     }
 
     @Override
     public long inode() {
-        return buf.ino;
+        return Files.ino(file);
     }
 
     @Override
     public long size() {
-        return buf.size;
+        return file instanceof BufferObject b ? b.size : 0;
     }
 
     @Override
@@ -48,12 +48,12 @@ final class TransferImpl extends Tracked implements FdTransfer {
     public void cancel() {
         if (claim(CANCELLED)) {
             sender.untrack(this);
-            buf.put();
+            Files.release(file);
         }
     }
 
     @Override
     public String toString() {
-        return "transfer of ino " + buf.ino + " from " + sender.name();
+        return "transfer of ino " + inode() + " from " + sender.name();
     }
 }

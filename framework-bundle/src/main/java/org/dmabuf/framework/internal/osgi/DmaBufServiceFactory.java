@@ -2,8 +2,6 @@
 package org.dmabuf.framework.internal.osgi;
 
 import org.dmabuf.api.DmaBufService;
-import org.dmabuf.framework.internal.core.DmaBufCore;
-import org.dmabuf.framework.internal.core.Module;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceFactory;
 import org.osgi.framework.ServiceRegistration;
@@ -14,22 +12,20 @@ import org.osgi.framework.ServiceRegistration;
  * ungets the service itself, the module gives back all it held.
  */
 final class DmaBufServiceFactory implements ServiceFactory<DmaBufService> {
-    private final DmaBufCore core;
-    private final GateService gate;
+    private final ModuleRegistry modules;
 
-    DmaBufServiceFactory(DmaBufCore core, GateService gate) {
-        this.core = core;
-        this.gate = gate;
+    DmaBufServiceFactory(ModuleRegistry modules) {
+        this.modules = modules;
     }
 
     /** Each view may call exactly the symbols its bundle linked and the gate allows it now. */
     @Override
     public DmaBufService getService(Bundle bundle, ServiceRegistration<DmaBufService> registration) {
-        return core.openModule(bundle.getSymbolicName(), bundle.getBundleId(), gate.grants(bundle));
+        return modules.acquire(bundle);
     }
 
     @Override
     public void ungetService(Bundle bundle, ServiceRegistration<DmaBufService> registration, DmaBufService service) {
-        ((Module) service).close();
+        modules.release(bundle);
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.dmabuf.api.DmaBufService;
 import org.dmabuf.api.Symbol;
+import org.dmabuf.api.fence.DmaFenceService;
 import org.dmabuf.api.debugfs.DmaBufDebug;
 import org.dmabuf.framework.internal.core.DmaBufCore;
 import org.dmabuf.framework.internal.heap.PageHeap;
@@ -57,6 +58,7 @@ public class FrameworkComponent {
 
     private DmaBufCore core;
     private ServiceRegistration<DmaBufService> serviceReg;
+    private ServiceRegistration<DmaFenceService> fenceReg;
     private ServiceRegistration<?> coreReg;
 
     @Reference
@@ -74,7 +76,12 @@ public class FrameworkComponent {
         // the core's symbols are EXPORT_SYMBOL_NS_GPL(.., "DMA_BUF"): the gate's service hooks hide it accordingly
         props.put(Gatekeeper.SERVICE_EXPORT, Symbol.Export.EXPORT_SYMBOL_GPL.name());
         props.put(Gatekeeper.SERVICE_NAMESPACE, Symbol.DMA_BUF);
-        serviceReg = context.registerService(DmaBufService.class, new DmaBufServiceFactory(core, gate), props);
+        ModuleRegistry modules = new ModuleRegistry(core, gate);
+        serviceReg = context.registerService(DmaBufService.class, new DmaBufServiceFactory(modules), props);
+        // fences are EXPORT_SYMBOL: visible to every bundle, same module and fd table
+        Hashtable<String, Object> fenceProps = new Hashtable<>();
+        fenceProps.put(Constants.SERVICE_DESCRIPTION, "DMA-BUF fences, reservation objects and sync files, one view per bundle");
+        fenceReg = context.registerService(DmaFenceService.class, new DmaFenceServiceFactory(modules), fenceProps);
         // after a policy switch, announce the service again (MODIFIED) so newly allowed bundles see it
         gate.onPolicyApplied(() -> serviceReg.setProperties(props));
         // the caller guard runs only while a proprietary module is resolved
@@ -95,6 +102,7 @@ public class FrameworkComponent {
     void deactivate() {
         gate.onArmingChanged(() -> { });
         gate.onPolicyApplied(() -> { });
+        fenceReg.unregister();
         serviceReg.unregister(); // every bundle's view is closed here, so their buffers go
         coreReg.unregister();
         core.shutdown();

@@ -94,6 +94,19 @@ class LicenceGateTest {
     }
 
     @Test
+    void fences_are_open_to_every_licence_but_the_gpl_only_reservation_helpers_under_either_policy() {
+        ModuleFacts blob = module(9, "blob", "NVIDIA", Set.of(), "dma_fence_context_alloc", "dma_fence_init",
+                "dma_resv_add_fence", "sync_file_create", "dma_resv_wait_timeout", "__dma_fence_unwrap_merge");
+        for (LicenceGate.Policy p : LicenceGate.Policy.values()) {
+            gate.policy(p);
+            assertThat(gate.verdict(blob).granted()).as(p.label()).containsExactly(Symbol.DMA_FENCE_CONTEXT_ALLOC,
+                    Symbol.DMA_FENCE_INIT, Symbol.SYNC_FILE_CREATE, Symbol.DMA_RESV_ADD_FENCE);
+            assertThat(gate.verdict(blob).denied()).as(p.label())
+                    .containsOnlyKeys(Symbol.DMA_FENCE_UNWRAP_MERGE, Symbol.DMA_RESV_WAIT_TIMEOUT);
+        }
+    }
+
+    @Test
     void policies_have_names() {
         assertThat(LicenceGate.Policy.of("export-symbol")).isEqualTo(LicenceGate.Policy.EXPORT_SYMBOL);
         assertThat(LicenceGate.Policy.of(" GPL-ONLY ")).isEqualTo(LicenceGate.Policy.GPL_ONLY);

@@ -15,10 +15,11 @@ class SymbolDocsTest {
     @Test
     void every_symbol_has_its_row_and_every_row_its_symbol() throws Exception {
         List<String> rows = Files.readAllLines(Path.of("..", "docs", "licence-gate.md")).stream()
-                .filter(l -> l.startsWith("| `dma_")).toList();
+                .filter(l -> l.startsWith("| `") && l.contains("| `EXPORT_SYMBOL")).toList();
         assertThat(rows).hasSize(Symbol.values().length);
         for (Symbol s : Symbol.values()) {
-            String row = "| `" + s.symbolName() + "` | `" + s.export() + "` | `" + s.namespace() + "` |";
+            String row = "| `" + s.symbolName() + "` | `" + s.export() + "` | "
+                    + (s.namespace() == null ? "-" : "`" + s.namespace() + "`") + " |";
             assertThat(rows).as(s.symbolName()).anyMatch(r -> r.startsWith(row));
             for (String api : s.api().split(", ")) {
                 assertThat(rows).as(s.symbolName() + " entry point").anyMatch(r -> r.startsWith(row) && r.contains("`" + api + "`"));

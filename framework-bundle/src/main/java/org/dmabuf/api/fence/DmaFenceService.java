@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.api.fence;
+
+import java.util.List;
+
+import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.Errno;
+import org.dmabuf.api.FileDescriptors;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Fences, reservation objects and sync files as one bundle sees them: the
+ * entry points of {@code dma-fence.c}, {@code dma-fence-chain.c},
+ * {@code dma-fence-array.c}, {@code dma-fence-unwrap.c}, {@code dma-resv.c}
+ * and {@code sync_file.c}. Handed out per bundle, as {@code DmaBufService};
+ * both are views of the same fd table.
+ *
+ * <p>Unlike the DMA-BUF core, these are {@code EXPORT_SYMBOL} in Linux: every
+ * licence may use them, so this service is visible to every bundle. The one
+ * GPL-only entry point here is {@link #merge} ({@code __dma_fence_unwrap_merge}).
+ * Each entry point checks that the calling bundle linked its symbol.
+ */
+@ProviderType
+public interface DmaFenceService extends FileDescriptors {
+
+    /**
+     * {@code dma_fence_context_alloc}: a new timeline, issued by the calling bundle.
+     *
+     * @param driverName the driver's name, as bufinfo shows it
+     * @param timelineName the timeline's name
+     * @return the context
+     */
+    FenceContext contextAlloc(String driverName, String timelineName);
+
+    /**
+     * {@code dma_fence_context_alloc(num)}: context numbers for fences made
+     * elsewhere (arrays, chains).
+     *
+     * @param num how many consecutive numbers
+     * @return the first
+     */
+    long contextNumbers(int num);
+
+    /** @return {@code dma_fence_get_stub}: the shared, always signalled fence */
+    DmaFence stub();
+
+    /**
+     * {@code dma_fence_chain_init}: a chain node.
+     *
+     * @param prev the previous node (or any fence), or {@code null}
+     * @param fence the fence it wraps
+     * @param seqno its point on the chain's timeline
+     * @return the node
+     * @throws DmaBufException {@link Errno#EINVAL} for a null fence
+     */
+    DmaFenceChain chain(DmaFence prev, DmaFence fence, long seqno);
+
+    /**
+     * {@code dma_fence_array_create}.
+     *
+     * @param fences at least one fence
+     * @param context its context (see {@link #contextNumbers})
+     * @param seqno its sequence number
+     * @param signalOnAny signal on the first fence rather than the last
+     * @return the array
+     * @throws DmaBufException {@link Errno#EINVAL} for no fences
+     */
+    DmaFenceArray array(List<DmaFence> fences, long context, long seqno, boolean signalOnAny);
+
+    /**
+     * {@code dma_fence_unwrap_for_each}: the plain fences inside chains and arrays.
+     *
+     * @param fence any fence
+     * @return its leaves, in order
+     */
+    List<DmaFence> unwrap(DmaFence fence);
+
+    /**
+     * {@code dma_fence_unwrap_merge}: GPL-only. One fence for all of these:
+     * their leaves not yet signalled, only the latest per context, no duplicates,
+     * in context order; the stub when all have signalled.
+     *
+     * @param fences any fences
+     * @return a plain fence, or an array of them
+     */
+    DmaFence merge(DmaFence... fences);
+
+    /** @return {@code dma_resv_init}: a new reservation object with its own lock */
+    DmaResv resvInit();
+
+    /**
+     * {@code sync_file_create} and {@code fd_install}: a sync file holding the
+     * fence, as a new fd of the caller.
+     *
+     * @param fence the fence
+     * @return the fd
+     */
+    int syncFileCreate(DmaFence fence);
+
+    /**
+     * {@code sync_file_get_fence}.
+     *
+     * @param fd a sync file fd of the caller
+     * @return its fence, with a reference for the caller
+     * @throws DmaBufException {@link Errno#EBADF} when the fd is not open,
+     *         {@link Errno#EINVAL} when it is not a sync file
+     */
+    DmaFence syncFileGetFence(int fd);
+
+    /**
+     * {@code SYNC_IOC_MERGE}: a new sync file for both fences (merged as {@link #merge}).
+     *
+     * @param name the new sync file's name
+     * @param fd1 a sync file fd
+     * @param fd2 another
+     * @return the new fd
+     */
+    int syncFileMerge(String name, int fd1, int fd2);
+}

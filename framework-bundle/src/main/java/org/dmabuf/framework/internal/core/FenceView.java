@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.Errno;
+import org.dmabuf.api.FdTransfer;
+import org.dmabuf.api.Symbol;
+import org.dmabuf.api.fence.DmaFence;
+import org.dmabuf.api.fence.DmaFenceArray;
+import org.dmabuf.api.fence.DmaFenceChain;
+import org.dmabuf.api.fence.DmaFenceService;
+import org.dmabuf.api.fence.DmaResv;
+import org.dmabuf.api.fence.FenceContext;
+import org.dmabuf.framework.internal.fence.ArrayImpl;
+import org.dmabuf.framework.internal.fence.ChainImpl;
+import org.dmabuf.framework.internal.fence.Fences;
+import org.dmabuf.framework.internal.fence.ResvImpl;
+import org.dmabuf.framework.internal.fence.SyncFile;
+
+/**
+ * One bundle's {@link DmaFenceService}: the same module, hence the same fd
+ * table, as its {@code DmaBufService}.
+ */
+public final class FenceView implements DmaFenceService {
+    private final Module module;
+
+    /** @param module the bundle's module */
+    public FenceView(Module module) {
+        this.module = module;
+    }
+
+    /** @return the module behind the view */
+    public Module module() {
+        return module;
+    }
+
+    @Override
+    public FenceContext contextAlloc(String driverName, String timelineName) {
+        module.require(Symbol.DMA_FENCE_CONTEXT_ALLOC);
+        if (driverName == null || timelineName == null) {
+            throw new DmaBufException(Errno.EINVAL, "dma_fence_context_alloc: " + (driverName == null ? "driver"
+                    : "timeline") + " name is null; expected the names bufinfo shows");
+        }
+        return module.newContext(driverName, timelineName);
+    }
+
+    @Override
+    public long contextNumbers(int num) {
+        module.require(Symbol.DMA_FENCE_CONTEXT_ALLOC);
+        return Fences.contextAlloc(num);
+    }
+
+    @Override
+    public DmaFence stub() {
+        module.require(Symbol.DMA_FENCE_GET_STUB);
+        return Fences.STUB;
+    }
+
+    @Override
+    public DmaFenceChain chain(DmaFence prev, DmaFence fence, long seqno) {
+        module.require(Symbol.DMA_FENCE_CHAIN_INIT);
+        if (prev != null) {
+            Fences.ours(prev, "dma_fence_chain_init");
+        }
+        return ChainImpl.create(prev, Fences.ours(fence, "dma_fence_chain_init"), seqno);
+    }
+
+    @Override
+    public DmaFenceArray array(List<DmaFence> fences, long context, long seqno, boolean signalOnAny) {
+        module.require(Symbol.DMA_FENCE_ARRAY_CREATE);
+        List<DmaFence> ours = new ArrayList<>();
+        if (fences != null) {
+            for (DmaFence f : fences) {
+                ours.add(Fences.ours(f, "dma_fence_array_create"));
+            }
+        }
+        return new ArrayImpl(ours, context, seqno, signalOnAny);
+    }
+
+    @Override
+    public List<DmaFence> unwrap(DmaFence fence) {
+        module.require(Symbol.DMA_FENCE_UNWRAP_FIRST);
+        return Fences.unwrap(Fences.ours(fence, "dma_fence_unwrap_first"));
+    }
+
+    @Override
+    public DmaFence merge(DmaFence... fences) {
+        module.require(Symbol.DMA_FENCE_UNWRAP_MERGE);
+        for (DmaFence f : fences) {
+            Fences.ours(f, "dma_fence_unwrap_merge");
+        }
+        return Fences.merge(fences);
+    }
+
+    @Override
+    public DmaResv resvInit() {
+        module.require(Symbol.DMA_RESV_INIT);
+        return new ResvView(new ResvImpl(), module);
+    }
+
+    @Override
+    public int syncFileCreate(DmaFence fence) {
+        module.require(Symbol.SYNC_FILE_CREATE);
+        return createSyncFile(module, Fences.ours(fence, "sync_file_create").get(), "sync_file_create");
+    }
+
+    static int createSyncFile(Module m, DmaFence fenceRef, String name) {
+        return m.install(new SyncFile(fenceRef, name, m.core().nextIno()), name);
+    }
+
+    @Override
+    public DmaFence syncFileGetFence(int fd) {
+        module.require(Symbol.SYNC_FILE_GET_FENCE);
+        return module.syncFileFence(fd, "sync_file_get_fence");
+    }
+
+    // SYNC_IOC_MERGE: an ioctl, open to every bundle
+    @Override
+    public int syncFileMerge(String name, int fd1, int fd2) {
+        DmaFence a = module.syncFileFence(fd1, "SYNC_IOC_MERGE");
+        DmaFence b;
+        try {
+            b = module.syncFileFence(fd2, "SYNC_IOC_MERGE");
+        } catch (RuntimeException e) {
+            a.put();
+            throw e;
+        }
+        try {
+            return createSyncFile(module, Fences.merge(a, b), name == null ? "merged" : name);
+        } finally {
+            a.put();
+            b.put();
+        }
+    }
+
+    @Override
+    public int dup(int fd) {
+        return module.dup(fd);
+    }
+
+    @Override
+    public void close(int fd) {
+        module.close(fd);
+    }
+
+    @Override
+    public FdTransfer send(int fd) {
+        return module.send(fd);
+    }
+
+    @Override
+    public int receive(FdTransfer transfer) {
+        return module.receive(transfer);
+    }
+
+    @Override
+    public int[] fds() {
+        return module.fds();
+    }
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.core;
+
+import java.util.List;
+
+import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.Errno;
+import org.dmabuf.api.Symbol;
+import org.dmabuf.api.fence.DmaFence;
+import org.dmabuf.api.fence.DmaResv;
+import org.dmabuf.api.fence.DmaResvIter;
+import org.dmabuf.api.fence.DmaResvUsage;
+import org.dmabuf.framework.internal.fence.ResvImpl;
+import org.dmabuf.framework.internal.fence.ResvIterImpl;
+
+/** A reservation object as one bundle sees it: each entry point checks that bundle's grant. */
+final class ResvView implements DmaResv {
+    private final ResvImpl resv;
+    private final Module owner;
+
+    ResvView(ResvImpl resv, Module owner) {
+        this.resv = resv;
+        this.owner = owner;
+    }
+
+    ResvImpl resv() {
+        return resv;
+    }
+
+    @Override
+    public void lock() {
+        owner.require(Symbol.WW_MUTEX_LOCK);
+        resv.lock().lock();
+    }
+
+    @Override
+    public boolean tryLock() {
+        owner.require(Symbol.WW_MUTEX_LOCK);
+        return resv.lock().tryLock();
+    }
+
+    @Override
+    public void unlock() {
+        owner.require(Symbol.WW_MUTEX_UNLOCK);
+        if (!resv.lock().isHeldByCurrentThread()) {
+            throw new DmaBufException(Errno.EINVAL, "dma_resv_unlock: the reservation lock is not held by this"
+                    + " thread; expected one unlock per lock");
+        }
+        resv.unlock();
+    }
+
+    @Override
+    public boolean isLocked() {
+        return resv.lock().isHeldByCurrentThread();
+    }
+
+    @Override
+    public void reserveFences(int num) {
+        owner.require(Symbol.DMA_RESV_RESERVE_FENCES);
+        resv.reserve(num);
+    }
+
+    @Override
+    public void addFence(DmaFence fence, DmaResvUsage usage) {
+        owner.require(Symbol.DMA_RESV_ADD_FENCE);
+        resv.add(fence, usage);
+    }
+
+    @Override
+    public void replaceFences(long context, DmaFence replacement, DmaResvUsage usage) {
+        owner.require(Symbol.DMA_RESV_REPLACE_FENCES);
+        resv.replace(context, replacement, usage);
+    }
+
+    @Override
+    public DmaResvIter iter(DmaResvUsage usage) {
+        owner.require(Symbol.DMA_RESV_ITER_FIRST);
+        if (!resv.lock().isHeldByCurrentThread()) {
+            throw new DmaBufException(Errno.EINVAL, "dma_resv_iter_first: the reservation lock is not held;"
+                    + " expected dma_resv_lock before a locked iteration (or iterUnlocked)");
+        }
+        return new ResvIterImpl(resv, usage(usage, "dma_resv_iter_first"), false);
+    }
+
+    @Override
+    public DmaResvIter iterUnlocked(DmaResvUsage usage) {
+        owner.require(Symbol.DMA_RESV_ITER_FIRST_UNLOCKED);
+        return new ResvIterImpl(resv, usage(usage, "dma_resv_iter_first_unlocked"), true);
+    }
+
+    @Override
+    public List<DmaFence> getFences(DmaResvUsage usage) {
+        owner.require(Symbol.DMA_RESV_GET_FENCES);
+        return resv.getFences(usage(usage, "dma_resv_get_fences"));
+    }
+
+    @Override
+    public boolean testSignaled(DmaResvUsage usage) {
+        owner.require(Symbol.DMA_RESV_TEST_SIGNALED);
+        return resv.testSignaled(usage(usage, "dma_resv_test_signaled"));
+    }
+
+    @Override
+    public long waitTimeout(DmaResvUsage usage, boolean interruptible, long timeoutNanos) {
+        owner.require(Symbol.DMA_RESV_WAIT_TIMEOUT);
+        return resv.waitTimeout(usage(usage, "dma_resv_wait_timeout"), interruptible, timeoutNanos);
+    }
+
+    private static DmaResvUsage usage(DmaResvUsage u, String func) {
+        if (u == null) {
+            throw new DmaBufException(Errno.EINVAL, func + ": usage is null; expected KERNEL, WRITE, READ or BOOKKEEP");
+        }
+        return u;
+    }
+
+    @Override
+    public String toString() {
+        return "dma_resv seen by " + owner.name();
+    }
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.fence;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.Errno;
+import org.dmabuf.api.fence.DmaFence;
+
+/** The fence functions that belong to no fence: contexts, the stub, unwrap and merge. */
+public final class Fences {
+    private static final AtomicLong CONTEXTS = new AtomicLong(1); // 0 is the stub's
+
+    /** The shared, always signalled fence ({@code dma_fence_get_stub}). */
+    public static final FenceImpl STUB = new FenceImpl(0, 0, "stub", "stub", null) {
+        @Override
+        public DmaFence get() {
+            return this;
+        }
+
+        @Override
+        public void put() {
+        }
+    };
+
+    static {
+        STUB.signal();
+    }
+
+    private Fences() {
+    }
+
+    /** {@code dma_fence_context_alloc}. @return the first of {@code num} new context numbers */
+    public static long contextAlloc(int num) {
+        if (num < 1) {
+            throw new DmaBufException(Errno.EINVAL, "dma_fence_context_alloc: num " + num + "; expected at least 1");
+        }
+        return CONTEXTS.getAndAdd(num);
+    }
+
+    /** @return the fence as this framework's, or EINVAL naming what was wrong */
+    public static FenceImpl ours(DmaFence f, String func) {
+        if (f instanceof FenceImpl impl) {
+            return impl;
+        }
+        throw new DmaBufException(Errno.EINVAL, func + ": " + (f == null ? "fence is null"
+                : "not a fence made by this framework") + "; expected a DmaFence from a FenceContext or DmaFenceService");
+    }
+
+    /** {@code dma_fence_chain_contained}: the fence a chain node wraps, or the fence itself. */
+    static DmaFence contained(DmaFence f) {
+        return f instanceof ChainImpl c ? c.contained() : f;
+    }
+
+    /** {@code dma_fence_unwrap_for_each}: the leaves of chains and arrays, walking chains as the kernel does. */
+    public static List<DmaFence> unwrap(DmaFence head) {
+        List<DmaFence> out = new ArrayList<>();
+        for (DmaFence it = head; it != null; it = it instanceof ChainImpl c ? c.walk() : null) {
+            DmaFence f = contained(it);
+            if (f instanceof ArrayImpl a) {
+                out.addAll(a.fences());
+            } else {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code __dma_fence_unwrap_merge}: the unsignalled leaves of all fences,
+     * sorted by context, only the latest of each context; a private signalled
+     * stub (with the latest timestamp) when none is left.
+     */
+    public static DmaFence merge(DmaFence... fences) {
+        List<DmaFence> pending = new ArrayList<>();
+        long timestamp = Long.MIN_VALUE;
+        for (DmaFence f : fences) {
+            if (f == null) {
+                continue;
+            }
+            for (DmaFence leaf : unwrap(f)) {
+                if (!leaf.isSignaled()) {
+                    pending.add(leaf);
+                } else if (leaf.timestamp() > timestamp) {
+                    timestamp = leaf.timestamp();
+                }
+            }
+        }
+        if (pending.isEmpty()) {
+            FenceImpl stub = new FenceImpl(contextAlloc(1), 0, "stub", "stub", null);
+            stub.signal();
+            stub.timestamp(timestamp == Long.MIN_VALUE ? System.nanoTime() : timestamp);
+            return stub;
+        }
+        pending.sort(Comparator.comparingLong(DmaFence::context).thenComparing((a, b) ->
+                a.isLater(b) ? -1 : b.isLater(a) ? 1 : 0));
+        List<DmaFence> kept = new ArrayList<>();
+        for (DmaFence f : pending) {
+            if (kept.isEmpty() || kept.getLast().context() != f.context()) {
+                kept.add(f);
+            }
+        }
+        if (kept.size() == 1) {
+            return kept.getFirst().get();
+        }
+        kept.forEach(DmaFence::get);
+        return new ArrayImpl(kept, contextAlloc(1), 1, false);
+    }
+}

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.osgi;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.dmabuf.framework.internal.core.DmaBufCore;
+import org.dmabuf.framework.internal.core.Module;
+import org.osgi.framework.Bundle;
+
+/**
+ * One module per bundle, shared by its views ({@code DmaBufService} and
+ * {@code DmaFenceService}): opened by the first view a bundle gets, closed
+ * when it has ungot the last (it stopped, or let go of both).
+ */
+final class ModuleRegistry {
+    private record Entry(Module module, int users) {
+    }
+
+    private final DmaBufCore core;
+    private final GateService gate;
+    private final Map<Long, Entry> modules = new HashMap<>(); // guarded by this
+
+    ModuleRegistry(DmaBufCore core, GateService gate) {
+        this.core = core;
+        this.gate = gate;
+    }
+
+    synchronized Module acquire(Bundle b) {
+        Entry e = modules.get(b.getBundleId());
+        if (e == null || e.module().isClosed()) {
+            e = new Entry(core.openModule(b.getSymbolicName(), b.getBundleId(), gate.grants(b)), 0);
+        }
+        modules.put(b.getBundleId(), new Entry(e.module(), e.users() + 1));
+        return e.module();
+    }
+
+    void release(Bundle b) {
+        Module toClose = null;
+        synchronized (this) {
+            Entry e = modules.get(b.getBundleId());
+            if (e == null) {
+                return;
+            }
+            if (e.users() <= 1) {
+                modules.remove(b.getBundleId());
+                toClose = e.module();
+            } else {
+                modules.put(b.getBundleId(), new Entry(e.module(), e.users() - 1));
+            }
+        }
+        if (toClose != null) {
+            toClose.close(); // outside the registry's lock: it calls back into drivers
+        }
+    }
+}
