@@ -33,6 +33,20 @@ public interface DmaFenceService extends FileDescriptors {
     FenceContext contextAlloc(String driverName, String timelineName);
 
     /**
+     * {@code dma_fence_context_alloc} for a device's engine: as
+     * {@link #contextAlloc(String, String)}, and when the device is unplugged
+     * every pending fence of the timeline is signalled with ENODEV, as the DRM
+     * hot-unplug rules ask.
+     *
+     * @param driverName the driver's name
+     * @param timelineName the timeline's name
+     * @param device the device whose engine runs the jobs
+     * @return the context
+     * @throws DmaBufException {@link Errno#ENODEV} when the device is already unplugged
+     */
+    FenceContext contextAlloc(String driverName, String timelineName, org.dmabuf.api.Device device);
+
+    /**
      * {@code dma_fence_context_alloc(num)}: context numbers for fences made
      * elsewhere (arrays, chains).
      *

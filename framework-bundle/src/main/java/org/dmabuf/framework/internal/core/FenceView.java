@@ -4,6 +4,7 @@ package org.dmabuf.framework.internal.core;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.dmabuf.api.Device;
 import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.Errno;
 import org.dmabuf.api.FdTransfer;
@@ -15,7 +16,9 @@ import org.dmabuf.api.fence.DmaFenceService;
 import org.dmabuf.api.fence.DmaResv;
 import org.dmabuf.api.fence.FenceContext;
 import org.dmabuf.framework.internal.fence.ArrayImpl;
+import org.dmabuf.framework.internal.device.SimulatedDevice;
 import org.dmabuf.framework.internal.fence.ChainImpl;
+import org.dmabuf.framework.internal.fence.FenceContextImpl;
 import org.dmabuf.framework.internal.fence.Fences;
 import org.dmabuf.framework.internal.fence.ResvImpl;
 import org.dmabuf.framework.internal.fence.SyncFile;
@@ -45,6 +48,29 @@ public final class FenceView implements DmaFenceService {
                     : "timeline") + " name is null; expected the names bufinfo shows");
         }
         return module.newContext(driverName, timelineName);
+    }
+
+    @Override
+    public FenceContext contextAlloc(String driverName, String timelineName, Device device) {
+        if (device == null) {
+            throw new DmaBufException(Errno.EINVAL, "dma_fence_context_alloc: device is null; expected the device"
+                    + " whose engine runs the jobs");
+        }
+        if (!device.isPresent()) {
+            throw new DmaBufException(Errno.ENODEV, "dma_fence_context_alloc: device " + device.name()
+                    + " is unplugged; expected a present device");
+        }
+        FenceContextImpl c = (FenceContextImpl) contextAlloc(driverName, timelineName);
+        if (device instanceof SimulatedDevice sd) {
+            sd.onUnplug(() -> {
+                int n = c.abandon(Errno.ENODEV.code());
+                if (n > 0) {
+                    Module.LOG.warn("{}: {} unplugged with {} fences pending on {}:{}; signalled them with -ENODEV",
+                            device.name(), device.model(), n, driverName, timelineName);
+                }
+            });
+        }
+        return c;
     }
 
     @Override

@@ -13,6 +13,7 @@ public final class SimulatedDevice implements Device {
     private final String model;
     private final boolean iommu;
     private volatile boolean present = true;
+    private final java.util.List<Runnable> onUnplug = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param name the device name, as {@code dev_name}
@@ -59,9 +60,27 @@ public final class SimulatedDevice implements Device {
         return present;
     }
 
-    /** Hot-unplug: the device is gone. */
+    /** Hot-unplug: the device is gone; what was waiting on it is told. */
     public void unplug() {
         present = false;
+        for (Runnable r : onUnplug) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger("dma-buf").error("{}: an unplug handler failed", name, e);
+            }
+        }
+        onUnplug.clear();
+    }
+
+    /**
+     * @param r run once when the device is unplugged (at once if it already is)
+     */
+    public void onUnplug(Runnable r) {
+        onUnplug.add(r);
+        if (!present && onUnplug.remove(r)) {
+            r.run();
+        }
     }
 
     /** @return the service properties drivers match their id tables against */

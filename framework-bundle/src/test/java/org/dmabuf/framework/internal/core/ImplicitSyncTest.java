@@ -202,6 +202,18 @@ class ImplicitSyncTest {
         }
 
         @Test
+        void an_unplugged_device_signals_the_pending_fences_of_its_engines_with_ENODEV() throws Exception {
+            FenceContext engine = gpu.contextAlloc("nvidia", "gfx0", f.dgpu);
+            DmaFence job = engine.next();
+            DmaFence other = render.next();
+            CompletableFuture<Integer> waiter = CompletableFuture.supplyAsync(() -> job.await(false));
+            f.dgpu.unplug();
+            assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo(Errno.ENODEV.code());
+            assertThat(other.isSignaled()).as("another timeline of the same driver").isFalse();
+            assertErrno(() -> gpu.contextAlloc("nvidia", "gfx1", f.dgpu), Errno.ENODEV, "is unplugged");
+        }
+
+        @Test
         void a_fence_dropped_unsignalled_with_callbacks_pending_is_signalled_EDEADLK() {
             DmaFence f1 = render.next();
             boolean[] ran = new boolean[1];
