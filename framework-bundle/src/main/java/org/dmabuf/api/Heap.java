@@ -9,8 +9,9 @@ import org.osgi.annotation.versioning.ProviderType;
  * exports, and returns them as fds in the caller's fd table.
  *
  * <p>The heaps are {@code system} (any pages, reached by devices through an
- * IOMMU) and {@code default_cma_region} (physically contiguous, for devices
- * without one).
+ * IOMMU), {@code default_cma_region} (physically contiguous, for devices
+ * without one), and one {@code vram@<device>} per device with local memory,
+ * there while the device is plugged in.
  */
 @ProviderType
 public interface Heap {
@@ -40,6 +41,19 @@ public interface Heap {
      *         buffer; {@link Errno#EMFILE} when the fd table is full
      */
     int allocate(long len, int fdFlags, long heapFlags);
+
+    /**
+     * Allocates zero-filled pages for an exporter's own buffers, without
+     * exporting them (a driver's memory manager). Charged to this heap until
+     * {@link DeviceMemory#free()}. Symbol {@code dma_heap_buffer_alloc}.
+     *
+     * @param len the size in bytes, at least 1; rounded up to whole pages
+     * @return the memory, owned by the caller
+     * @throws DmaBufException {@link Errno#EINVAL} for a length of 0 or less;
+     *         {@link Errno#ENOMEM} when the heap cannot hold it;
+     *         {@link Errno#ENODEV} when the heap's device is unplugged
+     */
+    DeviceMemory allocateMemory(long len);
 
     /**
      * Same as {@code allocate(len, O_RDWR | O_CLOEXEC, 0)}.

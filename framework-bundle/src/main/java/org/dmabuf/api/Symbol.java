@@ -79,8 +79,9 @@ public enum Symbol {
     // (the namespace of dma_heap_add upstream; Android exports these two for drivers)
     /** {@link DmaBufService#heap} and {@link DmaBufService#heaps}. */
     DMA_HEAP_FIND("dma_heap_find", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF_HEAP, "DmaBufService.heap, DmaBufService.heaps"),
-    /** {@link Heap#allocate}. */
-    DMA_HEAP_BUFFER_ALLOC("dma_heap_buffer_alloc", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF_HEAP, "Heap.allocate"),
+    /** {@link Heap#allocate} and {@link Heap#allocateMemory}. */
+    DMA_HEAP_BUFFER_ALLOC("dma_heap_buffer_alloc", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF_HEAP,
+            "Heap.allocate, Heap.allocateMemory"),
 
     // drivers/dma-buf/dma-fence*.c, sync_file.c: EXPORT_SYMBOL, open to every licence, but unwrap
     /** {@link org.dmabuf.api.fence.DmaFenceService#contextAlloc} and {@code contextNumbers}. */

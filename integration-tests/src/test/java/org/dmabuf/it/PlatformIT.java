@@ -28,7 +28,7 @@ public class PlatformIT extends PlatformTest {
             assertEquals(driver + " is active", Bundle.ACTIVE, b.getState());
             assertNotNull(driver + " holds a DMA-BUF view", module(driver));
         }
-        assertEquals(3, context.getServiceReferences(Device.class, null).size());
+        assertEquals("the four default devices", 4, context.getServiceReferences(Device.class, null).size());
         assertEquals("nvidia is refused under the default policy", Bundle.INSTALLED, bundle("nvidia").getState());
     }
 

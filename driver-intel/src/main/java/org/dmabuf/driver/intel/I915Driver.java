@@ -1,49 +1,104 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.driver.intel;
 
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
 import org.dmabuf.api.Device;
 import org.dmabuf.api.DmaBufService;
+import org.dmabuf.api.display.DisplayEngine;
+import org.dmabuf.api.display.FrameFormat;
+import org.dmabuf.api.display.RenderNode;
+import org.dmabuf.api.fence.DmaFenceService;
+import org.dmabuf.drm.RenderEngine;
+import org.dmabuf.drm.ScanoutEngine;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * i915: the Intel integrated GPU. Binds to any Intel device (its id table is
- * the vendor id) and imports buffers for its display engine.
+ * i915: Intel's integrated GPU. Each bound GPU gets a display engine that
+ * scans out frames, checking each by CRC, and its own render engine. With a
+ * discrete NVIDIA GPU's {@link RenderNode} present, it shows that GPU's frames
+ * through PRIME (Optimus); without one, its own.
  */
 @Component(immediate = true)
 public class I915Driver {
     /** The id table: every Intel GPU. */
     static final String ID_TABLE = "(dmabuf.vendor=0x8086)";
+    /** PRIME sources: NVIDIA's GPUs but the Tegra SoC's. */
+    static final String PRIME_SOURCES = "(&(dmabuf.vendor=0x10de)(!(dmabuf.device=0x0fa1)))";
 
     private static final Logger LOG = LoggerFactory.getLogger("i915");
 
+    private record Gpu(RenderEngine own, ScanoutEngine display, ServiceRegistration<DisplayEngine> registration) {
+    }
+
     private final DmaBufService dmabuf;
-    private final Device device;
+    private final DmaFenceService fences;
+    private final BundleContext context;
+    private final Map<Device, Gpu> gpus = new ConcurrentHashMap<>();
+    private final Set<RenderNode> sources = ConcurrentHashMap.newKeySet();
 
     @Activate
-    public I915Driver(@Reference DmaBufService dmabuf, @Reference(target = ID_TABLE) Device device) {
+    public I915Driver(@Reference DmaBufService dmabuf, @Reference DmaFenceService fences, BundleContext context) {
         this.dmabuf = dmabuf;
-        this.device = device;
+        this.fences = fences;
+        this.context = context;
+    }
+
+    /** probe: an Intel GPU appeared. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, target = ID_TABLE)
+    void bindDevice(Device device, Map<String, Object> properties) {
+        RenderEngine own = new RenderEngine("i915", device, dmabuf, fences, "system");
+        ScanoutEngine display = new ScanoutEngine("i915", device, dmabuf, FrameFormat.VGA, own);
+        sources.stream().findFirst().ifPresent(display::primeSource);
+        Hashtable<String, Object> props = new Hashtable<>(properties);
+        props.keySet().removeIf(k -> k.startsWith("service.") || k.startsWith("component.") || k.equals("objectClass"));
+        gpus.put(device, new Gpu(own, display, context.registerService(DisplayEngine.class, display, props)));
         LOG.info("i915 {}: [drm] Initialized i915 1.6.0 for {} ({}) on minor 0", device.name(), device.name(),
                 device.model());
     }
 
+    /** remove: the GPU went, or the driver stops. */
+    void unbindDevice(Device device) {
+        Gpu g = gpus.remove(device);
+        if (g != null) {
+            g.registration().unregister();
+            g.display().close();
+            g.own().close();
+            LOG.info("i915 {}: [drm] unbound", device.name());
+        }
+    }
+
+    /** A discrete GPU's render engine: show its frames (PRIME). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, target = PRIME_SOURCES)
+    void bindSource(RenderNode node) {
+        sources.add(node);
+        gpus.values().forEach(g -> g.display().primeSource(node));
+    }
+
+    void unbindSource(RenderNode node) {
+        sources.remove(node);
+        gpus.values().forEach(g -> {
+            g.display().primeGone(node);
+            sources.stream().findFirst().ifPresent(g.display()::primeSource);
+        });
+    }
+
     @Deactivate
     void deactivate() {
-        LOG.info("i915 {}: [drm] unbound", device.name());
-    }
-
-    /** @return the device this instance drives */
-    public Device device() {
-        return device;
-    }
-
-    /** @return the DMA-BUF core as this driver sees it */
-    DmaBufService dmabuf() {
-        return dmabuf;
+        for (Device d : gpus.keySet()) {
+            unbindDevice(d);
+        }
     }
 }

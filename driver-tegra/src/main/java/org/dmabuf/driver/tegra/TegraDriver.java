@@ -1,48 +1,93 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.driver.tegra;
 
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
 import org.dmabuf.api.Device;
 import org.dmabuf.api.DmaBufService;
+import org.dmabuf.api.display.DisplayEngine;
+import org.dmabuf.api.display.FrameFormat;
+import org.dmabuf.api.display.RenderNode;
+import org.dmabuf.drm.ScanoutEngine;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * tegra-drm: the Tegra display controller, which imports buffers rendered by
- * the GeForce-class GPU for scanout: the case NVIDIA named in 2012.
+ * tegra-drm: the Tegra display controller. It has no render engine: it scans
+ * out frames the SoC's GeForce-class GPU renders, through PRIME, the case
+ * NVIDIA named in 2012. Without that GPU's driver it has nothing to show.
  */
 @Component(immediate = true)
 public class TegraDriver {
-    /** The id table: the Tegra display controller. */
+    /** The id table: the Tegra K1 display controller. */
     static final String ID_TABLE = "(&(dmabuf.vendor=0x10de)(dmabuf.device=0x0fa0))";
+    /** PRIME sources: the Tegra K1 GPU (GK20A). */
+    static final String PRIME_SOURCES = "(&(dmabuf.vendor=0x10de)(dmabuf.device=0x0fa1))";
 
     private static final Logger LOG = LoggerFactory.getLogger("tegra-dc");
 
+    private record Dc(ScanoutEngine display, ServiceRegistration<DisplayEngine> registration) {
+    }
+
     private final DmaBufService dmabuf;
-    private final Device device;
+    private final BundleContext context;
+    private final Map<Device, Dc> dcs = new ConcurrentHashMap<>();
+    private final Set<RenderNode> sources = ConcurrentHashMap.newKeySet();
 
     @Activate
-    public TegraDriver(@Reference DmaBufService dmabuf, @Reference(target = ID_TABLE) Device device) {
+    public TegraDriver(@Reference DmaBufService dmabuf, BundleContext context) {
         this.dmabuf = dmabuf;
-        this.device = device;
+        this.context = context;
+    }
+
+    /** probe: a display controller appeared. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, target = ID_TABLE)
+    void bindDevice(Device device, Map<String, Object> properties) {
+        ScanoutEngine display = new ScanoutEngine("tegra-dc", device, dmabuf, FrameFormat.VGA, null);
+        sources.stream().findFirst().ifPresent(display::primeSource);
+        Hashtable<String, Object> props = new Hashtable<>(properties);
+        props.keySet().removeIf(k -> k.startsWith("service.") || k.startsWith("component.") || k.equals("objectClass"));
+        dcs.put(device, new Dc(display, context.registerService(DisplayEngine.class, display, props)));
         LOG.info("tegra-dc {}: [drm] Initialized tegra 1.0.0 for {} on minor 1", device.name(), device.name());
+    }
+
+    /** remove: the display controller went, or the driver stops. */
+    void unbindDevice(Device device) {
+        Dc d = dcs.remove(device);
+        if (d != null) {
+            d.registration().unregister();
+            d.display().close();
+            LOG.info("tegra-dc {}: [drm] unbound", device.name());
+        }
+    }
+
+    /** The GeForce-class GPU's render engine: show its frames. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, target = PRIME_SOURCES)
+    void bindSource(RenderNode node) {
+        sources.add(node);
+        dcs.values().forEach(d -> d.display().primeSource(node));
+    }
+
+    void unbindSource(RenderNode node) {
+        sources.remove(node);
+        dcs.values().forEach(d -> d.display().primeGone(node));
     }
 
     @Deactivate
     void deactivate() {
-        LOG.info("tegra-dc {}: [drm] unbound", device.name());
-    }
-
-    /** @return the device this instance drives */
-    public Device device() {
-        return device;
-    }
-
-    /** @return the DMA-BUF core as this driver sees it */
-    DmaBufService dmabuf() {
-        return dmabuf;
+        for (Device d : dcs.keySet()) {
+            unbindDevice(d);
+        }
     }
 }

@@ -41,7 +41,7 @@ final class BufferObject {
     final long size;
     final int flags;
     final String expName;
-    final DmaBufOps<Object> ops;
+    volatile DmaBufOps<Object> ops; // replaced once, when the exporter stops before the buffer is released
     final Object priv;
     final Module exporter;
     final ResvImpl resv;
@@ -57,6 +57,7 @@ final class BufferObject {
     private int vmapCount;
     private MemorySegment vmapPtr;
     private boolean released;
+    private boolean orphaned;
 
     @SuppressWarnings("unchecked")
     BufferObject(DmaBufCore core, long ino, Module exporter, DmaBufOps<?> ops, Object priv,
@@ -324,6 +325,34 @@ final class BufferObject {
         } catch (Throwable t) {
             LOG.error("dma-buf ino {}: exporter {}: unpin failed", ino, expName, t);
         }
+    }
+
+    // --- the exporter stopped -------------------------------------------------
+
+    /**
+     * The exporter stopped while others hold the buffer: the framework serves
+     * it from now on ({@link OrphanOps}) and dynamic importers are told the
+     * exporter's mappings are revoked.
+     *
+     * @return whether this call orphaned it
+     */
+    boolean orphan() {
+        lock.lock();
+        try {
+            if (orphaned || released) {
+                return false;
+            }
+            orphaned = true;
+            ops = OrphanOps.of(priv, ops, expName);
+            moveNotify(); // revoke: dynamic importers re-map from the framework's memory, or fail with ENODEV
+            return true;
+        } finally {
+            resv.unlock();
+        }
+    }
+
+    boolean orphaned() {
+        return orphaned;
     }
 
     // --- move notify ---------------------------------------------------------

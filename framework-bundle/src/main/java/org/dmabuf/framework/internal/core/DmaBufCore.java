@@ -3,7 +3,6 @@ package org.dmabuf.framework.internal.core;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,8 +39,8 @@ public final class DmaBufCore implements DmaBufDebug {
     private final Set<BufferObject> live = ConcurrentHashMap.newKeySet();
     private final Set<Module> modules = ConcurrentHashMap.newKeySet();
     private final AtomicLong nextIno = new AtomicLong(1);
-    private final Map<String, HeapBackend> heaps;
-    private final List<HeapBackend> heapOrder;
+    private final Map<String, HeapBackend> heaps = new ConcurrentHashMap<>();
+    private final List<HeapBackend> heapOrder = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Module kernel;
     private volatile CallerGuard guard;
 
@@ -51,15 +50,32 @@ public final class DmaBufCore implements DmaBufDebug {
      *         {@code dma_heap_add} refuses one
      */
     public DmaBufCore(List<HeapBackend> heaps) {
-        Map<String, HeapBackend> m = new LinkedHashMap<>();
         for (HeapBackend h : heaps) {
-            if (m.putIfAbsent(h.name(), h) != null) {
-                throw new IllegalArgumentException("dma_heap: Already registered heap named " + h.name());
-            }
+            addHeap(h);
         }
-        this.heaps = Map.copyOf(m);
-        this.heapOrder = List.copyOf(m.values());
         this.kernel = new Module(this, KERNEL, 0, Module.ALL_SYMBOLS);
+    }
+
+    /**
+     * {@code dma_heap_add}.
+     *
+     * @throws IllegalArgumentException on a duplicate name, as the kernel refuses one
+     */
+    public synchronized void addHeap(HeapBackend h) {
+        if (heaps.putIfAbsent(h.name(), h) != null) {
+            throw new IllegalArgumentException("dma_heap: Already registered heap named " + h.name());
+        }
+        heapOrder.add(h);
+        LOG.info("dma-heap: {} added", h.name());
+    }
+
+    /** Removes a heap (its device is gone): no new allocations; what was allocated stays until freed. */
+    public synchronized void removeHeap(String name) {
+        HeapBackend h = heaps.remove(name);
+        if (h != null) {
+            heapOrder.remove(h);
+            LOG.info("dma-heap: {} removed", name);
+        }
     }
 
     /**
@@ -196,6 +212,18 @@ public final class DmaBufCore implements DmaBufDebug {
      */
     void discard(BufferObject buf) {
         live.remove(buf);
+    }
+
+    /** @return the live buffers an exporter leaves behind, now served by the framework */
+    List<BufferObject> orphanExportsOf(Module exporter) {
+        List<BufferObject> out = new ArrayList<>();
+        for (BufferObject b : live) {
+            if (b.exporter == exporter && b.orphan()) {
+                out.add(b);
+            }
+        }
+        out.sort(Comparator.comparingLong(b -> b.ino));
+        return out;
     }
 
     /** @return a new inode number, for files other than dma-bufs (sync files) */

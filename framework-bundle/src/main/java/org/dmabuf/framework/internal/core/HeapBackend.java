@@ -23,6 +23,15 @@ public interface HeapBackend {
      */
     ExportInfo<?> allocate(long len, int fileFlags);
 
+    /** @return the device whose local memory this heap is, or {@code null} */
+    org.dmabuf.api.Device device();
+
+    /**
+     * @param len bytes, at least 1
+     * @return pages for an exporter's own buffers
+     */
+    org.dmabuf.api.DeviceMemory allocateMemory(long len);
+
     /** @return bytes in use */
     long usedBytes();
 

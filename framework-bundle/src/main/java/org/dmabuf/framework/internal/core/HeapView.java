@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.framework.internal.core;
 
+import org.dmabuf.api.DeviceMemory;
 import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.Errno;
 import org.dmabuf.api.ExportInfo;
@@ -55,6 +56,16 @@ final class HeapView implements Heap {
             throw e;
         }
         return module.installReserved(fd, buf, func);
+    }
+
+    @Override
+    public DeviceMemory allocateMemory(long len) {
+        module.require(Symbol.DMA_HEAP_BUFFER_ALLOC);
+        if (len <= 0) {
+            throw new DmaBufException(Errno.EINVAL, "dma_heap_buffer_alloc(" + backend.name() + "): len " + len
+                    + "; expected at least 1 byte");
+        }
+        return backend.allocateMemory(len);
     }
 
     @Override

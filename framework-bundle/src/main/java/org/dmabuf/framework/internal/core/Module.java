@@ -436,6 +436,12 @@ public final class Module implements DmaBufService {
             }
             Files.release(e.file());
         }
+        List<BufferObject> orphans = core.orphanExportsOf(this);
+        if (!orphans.isEmpty()) {
+            LOG.info("{}: stopped while others still hold {} buffers it exported (ino {}); they stay valid and the"
+                    + " framework serves them until released", name, orphans.size(),
+                    String.join(" ", orphans.stream().map(b -> String.valueOf(b.ino)).toList()));
+        }
         Holdings h = new Holdings(dmabufFds, rs.size(), as.size(), vs.size(), xs.size());
         if (dmabufFds + rs.size() + as.size() + vs.size() + xs.size() > 0) {
             LOG.info("{}: cleaned up at stop: {} fds, {} references, {} attachments, {} vmaps, {} transfers", name,

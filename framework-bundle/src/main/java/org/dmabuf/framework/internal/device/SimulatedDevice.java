@@ -12,6 +12,9 @@ public final class SimulatedDevice implements Device {
     private final int deviceId;
     private final String model;
     private final boolean iommu;
+    private final String kind;
+    private final long vram;
+    private final java.util.List<String> engines;
     private volatile boolean present = true;
     private final java.util.List<Runnable> onUnplug = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -23,11 +26,44 @@ public final class SimulatedDevice implements Device {
      * @param iommu whether it reaches memory through an IOMMU
      */
     public SimulatedDevice(String name, int vendorId, int deviceId, String model, boolean iommu) {
+        this(name, vendorId, deviceId, model, iommu, "gpu", 0, new String[] {"render"});
+    }
+
+    /**
+     * @param name the device name, as {@code dev_name}
+     * @param vendorId the PCI vendor id
+     * @param deviceId the PCI device id
+     * @param model a human-readable model name
+     * @param iommu whether it reaches memory through an IOMMU
+     * @param kind what kind of device it is
+     * @param vram bytes of local memory
+     * @param engines its engines: render, display
+     */
+    public SimulatedDevice(String name, int vendorId, int deviceId, String model, boolean iommu, String kind,
+            long vram, String[] engines) {
         this.name = name;
         this.vendorId = vendorId;
         this.deviceId = deviceId;
         this.model = model;
         this.iommu = iommu;
+        this.kind = kind;
+        this.vram = vram;
+        this.engines = java.util.List.of(engines);
+    }
+
+    /** @return its kind */
+    public String kind() {
+        return kind;
+    }
+
+    /** @return bytes of local memory */
+    public long vram() {
+        return vram;
+    }
+
+    /** @return its engines */
+    public java.util.List<String> engines() {
+        return engines;
     }
 
     @Override

@@ -2,6 +2,8 @@
 package org.dmabuf.framework.internal.heap;
 
 import org.dmabuf.api.Attachment;
+import org.dmabuf.api.Device;
+import org.dmabuf.api.DeviceMemory;
 import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.DmaBufOps;
 import org.dmabuf.api.Errno;
@@ -11,15 +13,15 @@ import org.dmabuf.framework.internal.memory.PageAllocator;
 import org.dmabuf.framework.internal.memory.Pages;
 
 /**
- * The {@code system} and {@code default_cma_region} heaps: zero-filled pages
- * from a {@link PageAllocator}, exported with the heap's name as
- * {@code exp_name}, as {@code drivers/dma-buf/heaps/system_heap.c} and
- * {@code cma_heap.c} do.
+ * A heap of zero-filled pages from a {@link PageAllocator}: {@code system}
+ * and {@code default_cma_region}, as {@code drivers/dma-buf/heaps/system_heap.c}
+ * and {@code cma_heap.c}, and a device's local memory ({@code vram@<device>}).
+ * Its buffers are exported with the heap's name as {@code exp_name}.
  *
- * <p>The system heap's pages are scattered: a device reaches them only
- * through an IOMMU, so its attach refuses a device without one with EBUSY
- * (the exporter's right to refuse what its backing store cannot serve). The
- * CMA heap's pages are physically contiguous and serve every device.
+ * <p>The exporter refuses what its memory cannot serve: scattered system
+ * pages need a device with an IOMMU (EBUSY otherwise); a device's local
+ * memory is reached by peers over PCIe, through their IOMMU, and is gone for
+ * new attachments and mappings once its device is unplugged (ENODEV).
  */
 public final class PageHeap implements HeapBackend {
     /** The system heap's name. */
@@ -30,7 +32,8 @@ public final class PageHeap implements HeapBackend {
     private final String name;
     private final boolean contiguous;
     private final PageAllocator pages;
-    private final DmaBufOps<Pages> ops;
+    private final Device device;
+    private final DmaBufOps<DeviceMemoryImpl> ops;
 
     /**
      * @param name the heap's name
@@ -38,27 +41,56 @@ public final class PageHeap implements HeapBackend {
      * @param pages where its memory comes from
      */
     public PageHeap(String name, boolean contiguous, PageAllocator pages) {
+        this(name, contiguous, pages, null);
+    }
+
+    /**
+     * @param name the heap's name
+     * @param contiguous whether its memory is physically contiguous
+     * @param pages where its memory comes from
+     * @param device the device whose local memory this is, or {@code null}
+     */
+    public PageHeap(String name, boolean contiguous, PageAllocator pages, Device device) {
         this.name = name;
         this.contiguous = contiguous;
         this.pages = pages;
-        DmaBufOps.Builder<Pages> b = DmaBufOps.<Pages>builder()
-                .map((p, attachment, dir) -> p.segment())
-                .unmap((p, attachment, seg, dir) -> { })
-                .release(Pages::free)
-                .vmap(Pages::segment)
-                .mmap((p, offset, length) -> p.segment().asSlice(offset, length));
-        if (!contiguous) {
-            b.attach(this::attachScattered);
-        }
-        this.ops = b.build();
+        this.device = device;
+        this.ops = DmaBufOps.<DeviceMemoryImpl>builder()
+                .attach(this::attach)
+                .map((m, attachment, dir) -> reachable(m, "dma_buf_map_attachment").segment())
+                .unmap((m, attachment, seg, dir) -> { })
+                .release(DeviceMemoryImpl::free)
+                .vmap(m -> reachable(m, "dma_buf_vmap").segment())
+                .mmap((m, offset, length) -> reachable(m, "dma_buf_mmap").segment().asSlice(offset, length))
+                .build();
     }
 
-    private void attachScattered(Pages p, Attachment attachment) {
-        if (!attachment.device().iommu()) {
-            throw new DmaBufException(Errno.EBUSY, "dma_buf_attach: " + name + " heap pages are scattered and "
-                    + attachment.device().name() + " has no IOMMU; expected a device with an IOMMU, or a buffer from "
-                    + CMA);
+    /** The checks of a buffer's attach, whoever serves it: the heap, or the framework for an orphan. */
+    public static void checkReach(DeviceMemory m, Attachment attachment) {
+        reachable(m, "dma_buf_attach");
+        Device d = attachment.device();
+        if (!m.contiguous() && !d.iommu()) {
+            throw new DmaBufException(Errno.EBUSY, "dma_buf_attach: " + m.heap() + " pages are scattered and "
+                    + d.name() + " has no IOMMU; expected a device with an IOMMU, or a buffer from " + CMA);
         }
+        if (m.device() != null && m.device() != d && !d.iommu()) {
+            throw new DmaBufException(Errno.EBUSY, "dma_buf_attach: " + m.heap() + " is local memory of "
+                    + m.device().name() + ", which " + d.name() + " reaches only through an IOMMU; expected a"
+                    + " device with one");
+        }
+    }
+
+    private void attach(DeviceMemoryImpl m, Attachment attachment) {
+        checkReach(m, attachment);
+    }
+
+    /** @return the memory, or ENODEV when its device is gone */
+    public static DeviceMemory reachable(DeviceMemory m, String func) {
+        if (!m.reachable()) {
+            throw new DmaBufException(Errno.ENODEV, func + ": the memory is local to " + m.device().name()
+                    + ", which was unplugged; expected a buffer whose memory is still reachable");
+        }
+        return m;
     }
 
     @Override
@@ -72,15 +104,30 @@ public final class PageHeap implements HeapBackend {
     }
 
     @Override
-    public ExportInfo<?> allocate(long len, int fileFlags) {
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public DeviceMemory allocateMemory(long len) {
+        if (device != null && !device.isPresent()) {
+            throw new DmaBufException(Errno.ENODEV, "dma_heap_buffer_alloc(" + name + "): " + device.name()
+                    + " is unplugged; expected a present device");
+        }
         Pages p;
         try {
             p = pages.allocate(len);
         } catch (OutOfMemoryError e) {
-            throw new DmaBufException(Errno.ENOMEM, "DMA_HEAP_IOCTL_ALLOC(" + name + "): " + e.getMessage(), e);
+            throw new DmaBufException(Errno.ENOMEM, "dma_heap_buffer_alloc(" + name + "): " + e.getMessage(), e);
         }
+        return new DeviceMemoryImpl(p, name, contiguous, device);
+    }
+
+    @Override
+    public ExportInfo<?> allocate(long len, int fileFlags) {
+        DeviceMemoryImpl m = (DeviceMemoryImpl) allocateMemory(len);
         // the kernel's heaps export the page-aligned length
-        return ExportInfo.builder(ops, p, p.size()).flags(fileFlags).expName(name).build();
+        return ExportInfo.builder(ops, m, m.size()).flags(fileFlags).expName(name).build();
     }
 
     @Override

@@ -15,7 +15,7 @@ import org.osgi.framework.BundleContext;
  * virtual mappings, a transfer nobody receives), and lets go of nothing.
  */
 public class HoarderActivator implements BundleActivator {
-    /** Buffers it allocates from each heap. */
+    /** Buffers it allocates from each of the system and contiguous heaps. */
     public static final int PER_HEAP = 8;
 
     @Override
@@ -23,7 +23,7 @@ public class HoarderActivator implements BundleActivator {
         DmaBufService dmabuf = context.getService(context.getServiceReference(DmaBufService.class));
         Device gpu = context.getService(context.getServiceReferences(Device.class,
                 "(" + Device.PROP_NAME + "=0000:01:00.0)").iterator().next());
-        for (Heap heap : dmabuf.heaps()) {
+        for (Heap heap : java.util.List.of(dmabuf.heap("system"), dmabuf.heap("default_cma_region"))) {
             for (int i = 0; i < PER_HEAP; i++) {
                 int fd = heap.allocate(64 * 1024);
                 dmabuf.dup(fd);
