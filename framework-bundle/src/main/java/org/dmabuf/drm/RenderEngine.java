@@ -157,11 +157,16 @@ public final class RenderEngine implements RenderNode {
         jobs.add(job);
         try {
             engine.execute(() -> {
-                if (!job.isSignaled() && t.memory().reachable()) {
-                    TestPattern.render(t.memory().segment(), s.format(), frame);
+                try {
+                    if (!job.isSignaled() && t.memory().reachable()) {
+                        TestPattern.render(t.memory().segment(), s.format(), frame);
+                    }
+                    job.signal(); // an abandoned job was signalled with ENODEV already
+                } catch (IllegalStateException released) {
+                    fail(job); // the framebuffer was released under a queued job: its memory is gone
+                } finally {
+                    jobs.remove(job);
                 }
-                job.signal(); // an abandoned job was signalled with ENODEV already
-                jobs.remove(job);
             });
         } catch (RejectedExecutionException e) {
             fail(job);

@@ -136,18 +136,52 @@ public final class ScanoutEngine implements DisplayEngine {
         return s.driver() + " " + s.device().name() + (s == own ? " (own)" : " (PRIME)");
     }
 
+    /** What became of one vblank. */
+    public enum Outcome {
+        /** A whole frame was shown. */
+        GOOD,
+        /** A torn, stale or garbage frame was shown. */
+        BAD,
+        /** Nothing was shown: no renderer, or its render failed. */
+        SKIPPED
+    }
+
     @Override
     public DisplayStats run(int frames, long timeoutNanos) {
         long t0 = System.nanoTime();
         long deadline = t0 + timeoutNanos;
-        long good0 = totalGood, bad0 = totalBad, skipped0 = totalSkipped, shown0 = totalShown;
+        long good = 0, bad = 0, skipped = 0;
         for (int i = 0; i < frames && System.nanoTime() < deadline; i++) {
-            scanoutOne();
+            switch (scanoutOne()) {
+                case GOOD -> good++;
+                case BAD -> bad++;
+                default -> skipped++;
+            }
         }
         double secs = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
-        long shownNow = totalShown - shown0;
-        return new DisplayStats(shownNow, totalGood - good0, totalBad - bad0, totalSkipped - skipped0,
-                shownNow / secs, lastRenderer);
+        return new DisplayStats(good + bad, good, bad, skipped, (good + bad) / secs, lastRenderer);
+    }
+
+    private java.util.concurrent.ScheduledExecutorService vblank;
+
+    /**
+     * Scans out continuously, as a panel does: one frame every 1/hz seconds,
+     * on a thread of its own, until {@link #close()}.
+     *
+     * @param hz the refresh rate; 0 or less does nothing
+     */
+    public synchronized void refresh(double hz) {
+        if (hz <= 0 || vblank != null) {
+            return;
+        }
+        vblank = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, driver + " vblank " + device.name());
+            t.setDaemon(true);
+            return t;
+        });
+        long period = (long) (1e9 / hz);
+        vblank.scheduleAtFixedRate(this::scanoutOne, period, period, TimeUnit.NANOSECONDS);
+        LOG.info("{} {}: scanning out at {} Hz", driver, device.name(), hz);
     }
 
     @Override
@@ -156,8 +190,8 @@ public final class ScanoutEngine implements DisplayEngine {
         return new DisplayStats(totalShown, totalGood, totalBad, totalSkipped, totalShown / secs, lastRenderer);
     }
 
-    /** Scans out one frame (or skips one): the display's vblank. */
-    public void scanoutOne() {
+    /** Scans out one frame (or skips one): the display's vblank. @return what became of it */
+    public Outcome scanoutOne() {
         scanout.lock();
         try {
             RenderNode want = prime != null ? prime : own;
@@ -169,24 +203,28 @@ public final class ScanoutEngine implements DisplayEngine {
             }
             if (source == null) {
                 totalSkipped++;
-                return;
+                return Outcome.SKIPPED;
             }
             int i = cursor;
             cursor = (cursor + 1) % BUFFERS;
             Imported b = buffers.get(i);
             DmaFence job = inflight[i];
+            Outcome outcome;
             b.buf().beginCpuAccess(DmaDirection.FROM_DEVICE); // waits for the render: the buffer's WRITE fence
             try {
                 if (job == null || job.getStatus() < 0) {
                     totalSkipped++; // the render failed (its GPU or driver went): never shown as good
+                    outcome = Outcome.SKIPPED;
                 } else {
                     int crc = TestPattern.crc(b.mapping().segment(), format);
                     long n = TestPattern.frameNumber(b.mapping().segment());
                     boolean whole = n == frameOf[i] && crc == TestPattern.expectedCrc(format, frameOf[i]);
                     if (whole) {
                         totalGood++;
+                        outcome = Outcome.GOOD;
                     } else {
                         totalBad++;
+                        outcome = Outcome.BAD;
                         LOG.error("{} {}: bad frame: buffer {} holds frame {} (crc {}), expected frame {} (crc {})",
                                 driver, device.name(), i, n, Integer.toHexString(crc), frameOf[i],
                                 Integer.toHexString(TestPattern.expectedCrc(format, frameOf[i])));
@@ -199,15 +237,19 @@ public final class ScanoutEngine implements DisplayEngine {
                 b.buf().endCpuAccess(DmaDirection.FROM_DEVICE);
             }
             queue(i);
+            return outcome;
         } catch (RuntimeException e) {
-            // the source failed mid-frame (its driver is going): drop the swapchain, go on next frame
-            LOG.warn("{} {}: scanout from {} failed: {}; dropping its swapchain", driver, device.name(),
-                    source == null ? "-" : describe(source), e.getMessage());
+            // the source failed mid-frame (its driver is going), or the display is closing: drop the swapchain
+            if (!closing) {
+                LOG.warn("{} {}: scanout from {} failed: {}; dropping its swapchain", driver, device.name(),
+                        source == null ? "-" : describe(source), e.getMessage());
+            }
             totalSkipped++;
             if (source == prime) {
                 prime = null;
             }
             teardown();
+            return Outcome.SKIPPED;
         } finally {
             scanout.unlock();
         }
@@ -257,8 +299,17 @@ public final class ScanoutEngine implements DisplayEngine {
         }
     }
 
+    private volatile boolean closing;
+
     /** Stops scanning out (the driver unbinds): drops the swapchain. Waits for a frame in progress. */
     public void close() {
+        closing = true;
+        synchronized (this) {
+            if (vblank != null) {
+                vblank.shutdownNow();
+                vblank = null;
+            }
+        }
         try {
             if (!scanout.tryLock(10, TimeUnit.SECONDS)) {
                 LOG.warn("{} {}: a frame did not finish within 10 s; closing anyway", driver, device.name());

@@ -13,6 +13,7 @@ import org.dmabuf.api.Device;
 import org.dmabuf.api.display.DisplayEngine;
 import org.dmabuf.api.display.DisplayStats;
 import org.dmabuf.framework.internal.osgi.DefaultDeviceConfigs;
+import org.dmabuf.framework.internal.osgi.DevicePlugEvents;
 import org.dmabuf.framework.internal.osgi.SimulatedGpuComponent;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -25,7 +26,6 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.util.tracker.ServiceTracker;
 
 /** Devices and the pipelines: {@code dmabuf:devices}, {@code plug}, {@code unplug}, {@code demo}. */
 @Component(service = DeviceCommands.class, immediate = true, property = {
@@ -33,13 +33,16 @@ import org.osgi.util.tracker.ServiceTracker;
         "osgi.command.function=devices",
         "osgi.command.function=plug",
         "osgi.command.function=unplug",
-        "osgi.command.function=demo"
+        "osgi.command.function=demo",
+        "osgi.command.function=displays"
 })
 public class DeviceCommands {
     private static final long WAIT_MS = 10_000;
 
     @Reference
     private ConfigurationAdmin configAdmin;
+    @Reference
+    private DevicePlugEvents events;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private final List<DisplayEngine> displays = new CopyOnWriteArrayList<>();
@@ -127,8 +130,10 @@ public class DeviceCommands {
                     throw new IllegalArgumentException("device " + deviceName + " is plugged in already; expected an"
                             + " unplugged device, or a new name: dmabuf:plug " + kind + " <name>");
                 }
+                events.expect(deviceName);
                 setPlugged(c, true);
             } else {
+                events.expect(deviceName);
                 DefaultDeviceConfigs.create(configAdmin, kind, deviceName);
             }
         } else {
@@ -138,6 +143,7 @@ public class DeviceCommands {
                         + DefaultDeviceConfigs.KINDS.keySet() + " or an unplugged device (dmabuf:devices)");
             }
             deviceName = String.valueOf(c.getProperties().get("name"));
+            events.expect(deviceName);
             setPlugged(c, true);
         }
         if (!awaitDevice(deviceName, true)) {
@@ -154,6 +160,7 @@ public class DeviceCommands {
                     + " dmabuf:devices");
         }
         String name = String.valueOf(c.getProperties().get("name"));
+        events.expect(name);
         setPlugged(c, false);
         if (!awaitDevice(name, false)) {
             throw new IllegalStateException(name + " did not go within " + WAIT_MS + " ms");
@@ -185,27 +192,9 @@ public class DeviceCommands {
         c.update(p);
     }
 
-    // waits for the device's service to appear or go, as the configuration change takes effect
-    private boolean awaitDevice(String name, boolean present) throws Exception {
-        var filter = context.createFilter("(&(objectClass=" + Device.class.getName() + ")(" + Device.PROP_NAME + "="
-                + name + "))");
-        java.util.concurrent.CountDownLatch gone = new java.util.concurrent.CountDownLatch(1);
-        ServiceTracker<Device, Device> t = new ServiceTracker<>(context, filter, null) {
-            @Override
-            public void removedService(ServiceReference<Device> reference, Device service) {
-                gone.countDown();
-                super.removedService(reference, service);
-            }
-        };
-        t.open();
-        try {
-            if (present) {
-                return t.waitForService(WAIT_MS) != null;
-            }
-            return t.isEmpty() || gone.await(WAIT_MS, TimeUnit.MILLISECONDS);
-        } finally {
-            t.close();
-        }
+    // waits for the change to take effect: the device's service registered (unregistered) and its drivers bound
+    private boolean awaitDevice(String name, boolean present) throws InterruptedException {
+        return events.await(name, present, WAIT_MS);
     }
 
     @Descriptor("run a pipeline for a number of frames and print frames shown, CRC matches, bad frames and fps")
@@ -242,6 +231,19 @@ public class DeviceCommands {
                     : "; no renderer"));
         }
         return line;
+    }
+
+    @Descriptor("list the display engines: what each shows now, and its frames since it started")
+    public String displays() {
+        if (displays.isEmpty()) {
+            return "no display engine (lb i915 tegra_drm; dmabuf:devices)";
+        }
+        StringBuilder s = new StringBuilder();
+        for (DisplayEngine d : displays) {
+            s.append(String.format("%s %s (%s): showing %s%n    %s%n", d.driver(), d.device().name(), kindOf(d),
+                    d.source(), d.stats()));
+        }
+        return s.toString();
     }
 
     private String kindOf(DisplayEngine d) {

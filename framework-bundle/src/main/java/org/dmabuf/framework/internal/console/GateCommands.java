@@ -29,7 +29,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
         "osgi.command.function=policy",
         "osgi.command.function=why",
         "osgi.command.function=taint",
-        "osgi.command.function=modules"
+        "osgi.command.function=modules",
+        "osgi.command.function=modprobe",
+        "osgi.command.function=rmmod"
 })
 public class GateCommands {
     @Reference
@@ -85,6 +87,42 @@ public class GateCommands {
             s.append(' ').append(m.label());
         }
         return s.append('\n').toString();
+    }
+
+    @Descriptor("load a module: start the driver bundle of that symbolic name (or id)")
+    public String modprobe(@Descriptor("the module (bundle symbolic name) or bundle id") String module) throws Exception {
+        Bundle b = module(module);
+        b.start();
+        return module + ": " + GateServiceStates.of(b);
+    }
+
+    @Descriptor("unload a module: stop the driver bundle; unlike Linux's rmmod, one in use stops too, and the"
+            + " framework cleans up what it held")
+    public String rmmod(@Descriptor("the module (bundle symbolic name) or bundle id") String module) throws Exception {
+        Bundle b = module(module);
+        b.stop();
+        return module + ": " + GateServiceStates.of(b);
+    }
+
+    private Bundle module(String name) {
+        Bundle b = gate.find(name);
+        if (b == null) {
+            throw new IllegalArgumentException("modprobe: FATAL: Module " + name + " not found; expected a bundle"
+                    + " symbolic name or id (lb)");
+        }
+        return b;
+    }
+
+    /** Bundle states as words. */
+    private static final class GateServiceStates {
+        static String of(Bundle b) {
+            return switch (b.getState()) {
+                case Bundle.ACTIVE -> "Active";
+                case Bundle.RESOLVED -> "Resolved";
+                case Bundle.INSTALLED -> "Installed";
+                default -> "state " + b.getState();
+            };
+        }
     }
 
     @Descriptor("list the DMA-BUF modules as lsmod does: licence, taint, state, and who uses whose buffers")

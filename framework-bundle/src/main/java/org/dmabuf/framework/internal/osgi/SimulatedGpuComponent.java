@@ -85,6 +85,8 @@ public class SimulatedGpuComponent {
 
     @Reference
     private DmaBufCore core;
+    @Reference
+    private DevicePlugEvents events;
 
     private BundleContext context;
     private SimulatedDevice device;
@@ -127,8 +129,9 @@ public class SimulatedGpuComponent {
         props.put(PROP_KIND, c.kind());
         props.put(Constants.SERVICE_DESCRIPTION, d.toString());
         device = d;
-        reg = context.registerService(Device.class, d, props);
+        reg = context.registerService(Device.class, d, props); // drivers bind during this call
         LOG.info("{}: plugged in: {}", c.name(), d);
+        events.reported(c.name(), true);
     }
 
     private void unplug() {
@@ -144,6 +147,7 @@ public class SimulatedGpuComponent {
             heap = null;
         }
         LOG.info("{}: unplugged", d.name());
+        events.reported(d.name(), false);
     }
 
     static int parseId(String id) {
