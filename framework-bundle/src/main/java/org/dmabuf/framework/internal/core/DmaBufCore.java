@@ -198,6 +198,7 @@ public final class DmaBufCore implements DmaBufDebug {
         BufferObject buf = new BufferObject(this, nextIno.getAndIncrement(), exporter, ops, info.priv(),
                 info.size(), info.flags(), expName, shared);
         live.add(buf);
+        exporter.liveExports.incrementAndGet();
         return buf;
     }
 
@@ -211,12 +212,15 @@ public final class DmaBufCore implements DmaBufDebug {
      * the exporter still owns its private object, so release does not run.
      */
     void discard(BufferObject buf) {
-        live.remove(buf);
+        unregister(buf);
     }
 
     /** @return the live buffers an exporter leaves behind, now served by the framework */
     List<BufferObject> orphanExportsOf(Module exporter) {
         List<BufferObject> out = new ArrayList<>();
+        if (exporter.liveExports.get() == 0) {
+            return out; // the common stop: nothing exported is still alive, no need to look through every buffer
+        }
         for (BufferObject b : live) {
             if (b.exporter == exporter && b.orphan()) {
                 out.add(b);
@@ -232,7 +236,9 @@ public final class DmaBufCore implements DmaBufDebug {
     }
 
     void unregister(BufferObject buf) {
-        live.remove(buf);
+        if (live.remove(buf)) {
+            buf.exporter.liveExports.decrementAndGet();
+        }
     }
 
     @Override

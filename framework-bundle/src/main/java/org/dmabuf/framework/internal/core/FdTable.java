@@ -171,6 +171,11 @@ final class FdTable {
     /** Closes the table: nothing can be reserved any more. @return the files that were open, by fd */
     synchronized List<Entry> close() {
         closed = true;
+        if (open <= 3 && files[0] == StdStream.STDIN && files[1] == StdStream.STDOUT && files[2] == StdStream.STDERR) {
+            files[0] = files[1] = files[2] = null;
+            open = 0;
+            return List.of(); // only the standard streams: the common case, nothing to give back
+        }
         List<Entry> out = new ArrayList<>();
         for (int fd = 0; fd < files.length; fd++) {
             Object f = files[fd];

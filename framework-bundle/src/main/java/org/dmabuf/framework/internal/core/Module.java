@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Module implements DmaBufService {
     static final Logger LOG = LoggerFactory.getLogger("dma-buf");
+    /** Cleanups logged one by one at stop; the rest are counted, as printk_ratelimit would. */
+    static final int LOG_EACH = 10;
 
     private final DmaBufCore core;
     private final String name;
@@ -45,6 +47,8 @@ public final class Module implements DmaBufService {
     private final Tracked.List0 vmaps = new Tracked.List0();
     private final Tracked.List0 transfers = new Tracked.List0();
     private boolean closed;
+    /** Buffers this module exported that are not yet released: lets a stop skip the search for orphans. */
+    final java.util.concurrent.atomic.AtomicInteger liveExports = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Every symbol: the framework's own users (the console, the heaps). */
     public static final long ALL_SYMBOLS = -1L;
@@ -391,7 +395,7 @@ public final class Module implements DmaBufService {
             as = attachments.drain();
             vs = vmaps.drain();
             rs = refs.drain();
-            cs = List.copyOf(contexts);
+            cs = contexts.isEmpty() ? List.of() : List.copyOf(contexts);
             contexts.clear();
         }
         // fences outlive their driver: whoever waits on them is told the driver is gone
@@ -411,20 +415,27 @@ public final class Module implements DmaBufService {
                 Files.release(x.file);
             }
         }
+        int logged = 0;
         for (Tracked t : as) {
             AttachmentImpl a = (AttachmentImpl) t;
-            LOG.warn("{}: still attached {} to ino {} at stop; detaching", name, a.device().name(), a.buf.ino);
+            if (logged++ < LOG_EACH) {
+                LOG.warn("{}: still attached {} to ino {} at stop; detaching", name, a.device().name(), a.buf.ino);
+            }
             a.buf.detach(a, name + " stopping");
         }
         for (Tracked t : vs) {
             BufferObject b = ((VmapRecord) t).buf;
-            LOG.warn("{}: still vmapped ino {} at stop; vunmapping", name, b.ino);
+            if (logged++ < LOG_EACH) {
+                LOG.warn("{}: still vmapped ino {} at stop; vunmapping", name, b.ino);
+            }
             b.vunmap(b.vmapSegment(), name + " stopping");
         }
         for (Tracked t : rs) {
             DmaBufRef r = (DmaBufRef) t;
             if (r.drop()) {
-                LOG.warn("{}: still held a reference to ino {} at stop; putting it", name, r.buf.ino);
+                if (logged++ < LOG_EACH) {
+                    LOG.warn("{}: still held a reference to ino {} at stop; putting it", name, r.buf.ino);
+                }
                 r.buf.put();
             }
         }
@@ -432,9 +443,14 @@ public final class Module implements DmaBufService {
         for (FdTable.Entry e : open) {
             if (e.file() instanceof BufferObject b) {
                 dmabufFds++;
-                LOG.info("{}: closing fd {} (ino {}) at stop", name, e.fd(), b.ino);
+                if (logged++ < LOG_EACH) {
+                    LOG.info("{}: closing fd {} (ino {}) at stop", name, e.fd(), b.ino);
+                }
             }
             Files.release(e.file());
+        }
+        if (logged > LOG_EACH) {
+            LOG.warn("{}: ... and {} more cleanups at stop (printk ratelimit)", name, logged - LOG_EACH);
         }
         List<BufferObject> orphans = core.orphanExportsOf(this);
         if (!orphans.isEmpty()) {
@@ -453,6 +469,17 @@ public final class Module implements DmaBufService {
     @Override
     public String toString() {
         return name;
+    }
+
+    /** Identity, but hashed without the object header's identity hash (sets of modules, opened per view). */
+    @Override
+    public int hashCode() {
+        return Long.hashCode(bundleId) * 31 + name.hashCode();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return this == o;
     }
 
 }

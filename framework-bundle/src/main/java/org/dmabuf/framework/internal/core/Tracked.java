@@ -55,6 +55,9 @@ abstract class Tracked {
 
         /** Unlinks everything and returns it, oldest first. */
         List<Tracked> drain() {
+            if (size == 0) {
+                return List.of();
+            }
             List<Tracked> out = new ArrayList<>(size);
             for (Tracked t = head; t != null; ) {
                 Tracked n = t.next;

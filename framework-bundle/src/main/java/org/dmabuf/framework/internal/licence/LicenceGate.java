@@ -71,6 +71,8 @@ public final class LicenceGate {
     private volatile Policy policy;
     private final Taint taint = new Taint();
     private final Map<Long, String> inheritedFrom = new ConcurrentHashMap<>();
+    // bumped whenever a decision may change (policy switch, inherited taint): caches of decisions check it
+    private volatile int generation;
 
     /** @param policy the policy at start */
     public LicenceGate(Policy policy) {
@@ -85,6 +87,16 @@ public final class LicenceGate {
     /** Sets the policy; the OSGi layer re-evaluates the bundles. */
     public void policy(Policy p) {
         this.policy = p;
+        generation++;
+    }
+
+    /**
+     * @return a number that changes whenever {@link #decide} may answer
+     *         differently for the same module and symbol; decisions cached
+     *         under one generation hold while it is current
+     */
+    public int generation() {
+        return generation;
     }
 
     /** @return the framework's taint */
@@ -112,7 +124,9 @@ public final class LicenceGate {
 
     /** Records that a module was wired to a proprietary module's packages (Linux 5.9+ taint inheritance). */
     public void inherit(ModuleFacts m, String fromModule) {
-        inheritedFrom.putIfAbsent(m.bundleId(), fromModule);
+        if (inheritedFrom.putIfAbsent(m.bundleId(), fromModule) == null) {
+            generation++;
+        }
         taint.add(m.bsn(), Taint.Flag.PROPRIETARY_MODULE);
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,6 +44,11 @@ public final class GateService {
     GateService(BundleContext context, Gatekeeper keeper) {
         this.context = context;
         this.keeper = keeper;
+        context.addBundleListener(e -> {
+            if (e.getType() == org.osgi.framework.BundleEvent.UNINSTALLED) {
+                forget(e.getBundle());
+            }
+        });
     }
 
     /** @return the gate */
@@ -72,14 +78,40 @@ public final class GateService {
         switcher.shutdownNow();
     }
 
-    /** @return the symbols the bundle linked and may call now, as a grant mask */
+    // a grant mask as computed for one wiring under one gate generation
+    private record Grants(BundleWiring wiring, int generation, long mask) {
+    }
+
+    private final Map<Long, Grants> grantsCache = new ConcurrentHashMap<>();
+
+    /**
+     * @return the symbols the bundle linked and may call now, as a grant mask;
+     *         cached per wiring and gate generation, so a bundle that gets and
+     *         ungets its view again and again pays for the wires once
+     */
     long grants(Bundle b) {
-        ModuleFacts m = keeper.facts(b);
         BundleWiring w = b.adapt(BundleWiring.class);
-        long mask = 0;
         if (w == null) {
             return 0;
         }
+        int gen = gate().generation();
+        Grants g = grantsCache.get(b.getBundleId());
+        if (g != null && g.wiring() == w && g.generation() == gen) {
+            return g.mask();
+        }
+        long mask = grants(b, w);
+        grantsCache.put(b.getBundleId(), new Grants(w, gen, mask));
+        return mask;
+    }
+
+    /** Drops what is cached for a bundle that was unresolved or uninstalled. */
+    void forget(Bundle b) {
+        grantsCache.remove(b.getBundleId());
+    }
+
+    private long grants(Bundle b, BundleWiring w) {
+        ModuleFacts m = keeper.facts(b);
+        long mask = 0;
         for (BundleWire wire : w.getRequiredWires(Symbol.CAPABILITY)) {
             Symbol s = Symbol.byName(String.valueOf(wire.getCapability().getAttributes().get(Symbol.CAPABILITY)));
             if (s != null && gate().decide(m, s) == LicenceGate.Decision.GRANT) {

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs every benchmark, each beside its baselines in the same run, and
+ * writes JMH's JSON and the Markdown summary.
+ *
+ * <pre>
+ * java org.dmabuf.bench.Bench full  &lt;target dir&gt; docs/performance.md   the measured run
+ * java org.dmabuf.bench.Bench quick &lt;target dir&gt; ignored               each briefly: they still work
+ * </pre>
+ */
+public final class Bench {
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean full = args.length > 0 && args[0].equals("full");
+        Path target = Path.of(args.length > 1 ? args[1] : "target");
+        Path docs = Path.of(args.length > 2 ? args[2] : "docs/performance.md");
+        Files.createDirectories(target);
+        Path json = target.resolve(full ? "jmh-result.json" : "jmh-quick.json");
+        ChainedOptionsBuilder o = new OptionsBuilder()
+                .include(System.getProperty("bench.include", "org\\.dmabuf\\.bench\\..*"))
+                .resultFormat(ResultFormatType.JSON).result(json.toString())
+                .jvmArgsAppend("-Xmx4g", "--sun-misc-unsafe-memory-access=allow",
+                        "-Ddmabuf.home=" + System.getProperty("dmabuf.home"),
+                        "-Ddmabuf.bench.out=" + target.toAbsolutePath());
+        if (full) {
+            o.forks(1).warmupIterations(3).warmupTime(TimeValue.seconds(1))
+                    .measurementIterations(5).measurementTime(TimeValue.seconds(1));
+        } else {
+            // seconds in all: proves each benchmark still runs; judges nothing
+            o.forks(1).warmupIterations(1).warmupTime(TimeValue.milliseconds(100))
+                    .measurementIterations(1).measurementTime(TimeValue.milliseconds(200))
+                    .param("buffers", "10000");
+        }
+        Collection<RunResult> results = new Runner(o.build()).run();
+        String md = Summary.markdown(results, readScale(target), full);
+        Path out = full ? docs : target.resolve("performance-quick.md");
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, md);
+        System.out.println("wrote " + json + " and " + out);
+    }
+
+    private static Properties readScale(Path target) throws IOException {
+        Properties p = new Properties();
+        Path f = target.resolve("scale.properties");
+        if (Files.exists(f)) {
+            try (var in = Files.newInputStream(f)) {
+                p.load(in);
+            }
+        }
+        return p;
+    }
+
+    /** The machine the run was made on. */
+    static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+        } catch (IOException e) {
+            // not Linux
+        }
+        return String.format(Locale.ROOT, "%s, %d cores, %d GiB; %s %s; %s %s", cpu,
+                Runtime.getRuntime().availableProcessors(),
+                ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                        .getOperatingSystemMXBean()).getTotalMemorySize() >> 30,
+                System.getProperty("java.vm.name"), Runtime.version(), System.getProperty("os.name"),
+                System.getProperty("os.version"));
+    }
+
+    static String now() {
+        return ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z"));
+    }
+
+    static List<String> lines(String s) {
+        return new ArrayList<>(List.of(s.split("\n")));
+    }
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.bench;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import org.apache.felix.framework.FrameworkFactory;
+import org.dmabuf.api.Symbol;
+import org.dmabuf.launcher.Launcher;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.startlevel.BundleStartLevel;
+
+/**
+ * The platform as the distribution runs it (its own conf/config.properties),
+ * embedded in the benchmark's JVM: the real Felix, the real bundles.
+ */
+final class EmbeddedPlatform implements AutoCloseable {
+    private static final String AUTO_START = "felix.auto.start.";
+    final Framework framework;
+    final BundleContext context;
+    final Path home;
+    private final Path storage;
+
+    EmbeddedPlatform() throws Exception {
+        home = Path.of(System.getProperty("dmabuf.home", "target/dmabuf"));
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "off");
+        }
+        Map<String, String> config = Launcher.loadConfig(home.resolve("conf/config.properties"), home);
+        storage = Files.createTempDirectory("dmabuf-bench-");
+        config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
+        config.put("gosh.args", "--nointeractive");
+        config.put("dmabuf.display.refresh", "0");
+        framework = new FrameworkFactory().newFramework(config);
+        framework.init();
+        context = framework.getBundleContext();
+        CountDownLatch started = new CountDownLatch(1);
+        context.addFrameworkListener(e -> {
+            if (e.getType() == FrameworkEvent.STARTED) {
+                started.countDown();
+            }
+        });
+        for (var e : config.entrySet()) {
+            if (e.getKey().startsWith(AUTO_START)) {
+                int level = Integer.parseInt(e.getKey().substring(AUTO_START.length()));
+                for (String url : e.getValue().trim().split("\\s+")) {
+                    Bundle b = context.installBundle(url);
+                    b.adapt(BundleStartLevel.class).setStartLevel(level);
+                    b.start();
+                }
+            }
+        }
+        framework.start();
+        if (!started.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the platform did not start within 60 s");
+        }
+    }
+
+    Bundle bundle(String bsn) {
+        return Arrays.stream(context.getBundles()).filter(b -> bsn.equals(b.getSymbolicName())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no bundle " + bsn));
+    }
+
+    byte[] jar(String name) throws IOException {
+        return Files.readAllBytes(home.resolve("bundle").resolve(name));
+    }
+
+    /** @return a bundle with a manifest and nothing else: Felix's bare cycle */
+    static byte[] trivialBundle(String bsn) throws IOException {
+        return manifestOnly(bsn, List.of());
+    }
+
+    /** @return a GPL, in-tree bundle linking every symbol, with no code: a client of the views */
+    static byte[] clientBundle(String bsn) throws IOException {
+        List<String> req = new ArrayList<>();
+        req.add(Symbol.NAMESPACE_CAPABILITY + ";filter:=\"(" + Symbol.NAMESPACE_CAPABILITY + "=" + Symbol.DMA_BUF + ")\"");
+        req.add(Symbol.NAMESPACE_CAPABILITY + ";filter:=\"(" + Symbol.NAMESPACE_CAPABILITY + "=" + Symbol.DMA_BUF_HEAP + ")\"");
+        for (Symbol s : Symbol.values()) {
+            req.add(Symbol.CAPABILITY + ";filter:=\"(" + Symbol.CAPABILITY + "=" + s.symbolName() + ")\"");
+        }
+        return manifestOnly(bsn, List.of("Require-Capability", String.join(",", req), "Bundle-License", "GPL-2.0-only",
+                "DmaBuf-Intree", "Y", "Import-Package", "org.dmabuf.api"));
+    }
+
+    private static byte[] manifestOnly(String bsn, List<String> headers) throws IOException {
+        Manifest mf = new Manifest();
+        Attributes a = mf.getMainAttributes();
+        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        a.putValue("Bundle-ManifestVersion", "2");
+        a.putValue("Bundle-SymbolicName", bsn);
+        a.putValue("Bundle-Version", "1.0.0");
+        for (int i = 0; i < headers.size(); i += 2) {
+            a.putValue(headers.get(i), headers.get(i + 1));
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JarOutputStream jar = new JarOutputStream(out, mf)) {
+            // nothing but the manifest
+        }
+        return out.toByteArray();
+    }
+
+    static InputStream in(byte[] bytes) {
+        return new ByteArrayInputStream(bytes);
+    }
+
+    @Override
+    public void close() throws Exception {
+        framework.stop();
+        framework.waitForStop(30_000);
+        try (var s = Files.walk(storage)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

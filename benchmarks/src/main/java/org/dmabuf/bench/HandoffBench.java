@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import org.dmabuf.api.Attachment;
+import org.dmabuf.api.DmaBuf;
+import org.dmabuf.api.DmaDirection;
+import org.dmabuf.api.Mapping;
+import org.dmabuf.framework.internal.core.DmaBufCore;
+import org.dmabuf.framework.internal.core.Module;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * A buffer already exported by one bundle reaches another: send the fd,
+ * receive it, get a reference, attach, map, unmap, detach, put, close; beside
+ * copying the frame instead, and Netty's pooled {@code retainedSlice().release()}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class HandoffBench {
+    @Param({"4096", "33177600"})
+    public long size;
+
+    private DmaBufCore core;
+    private Module exporter;
+    private Module importer;
+    private int fd;
+    private Arena arena;
+    private MemorySegment src;
+    private MemorySegment dst;
+    private ByteBuf pooled;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        core = Cores.core();
+        exporter = core.openModule("nvidia", 20);
+        importer = core.openModule("i915", 19);
+        fd = exporter.heap("vram@" + Cores.DGPU.name()).allocate(size);
+        arena = Arena.ofShared();
+        src = arena.allocate(size, 4096);
+        dst = arena.allocate(size, 4096);
+        pooled = PooledByteBufAllocator.DEFAULT.directBuffer(4096);
+        pooled.writerIndex(4096);
+    }
+
+    @TearDown(Level.Trial)
+    public void teardown() {
+        exporter.close();
+        importer.close();
+        pooled.release();
+        arena.close();
+    }
+
+    @Benchmark
+    public void handoff(Blackhole bh) {
+        int ifd = importer.receive(exporter.send(fd));
+        DmaBuf buf = importer.get(ifd);
+        Attachment a = buf.attach(Cores.IGPU);
+        Mapping m = a.mapAttachment(DmaDirection.FROM_DEVICE);
+        bh.consume(m.segment());
+        a.unmapAttachment(m);
+        buf.detach(a);
+        buf.put();
+        importer.close(ifd);
+    }
+
+    @Benchmark
+    public void handoff_copy() {
+        MemorySegment.copy(src, 0, dst, 0, size);
+    }
+
+    @Benchmark
+    public void handoff_netty() {
+        ByteBuf slice = pooled.retainedSlice();
+        slice.release();
+    }
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.dmabuf.api.Heap;
+import org.dmabuf.framework.internal.core.DmaBufCore;
+import org.dmabuf.framework.internal.core.Module;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * A million live 4 KB buffers held by four bundles: the heap each costs
+ * beyond its payload (measured: live heap after a full GC, before and after),
+ * the time {@code bufinfo} takes over all of them (the score), and whether
+ * every byte, on and off the heap, comes back when they are released. The
+ * measurements besides the score go to {@code scale.properties} beside the
+ * JMH results.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+public class ScaleBench {
+    @Param({"1000000"})
+    public int buffers;
+
+    private DmaBufCore core;
+    private final List<Module> holders = new ArrayList<>();
+    private long heapPerBuffer;
+    private long offHeapLive;
+
+    static long liveHeap() {
+        MemoryMXBean mx = ManagementFactory.getMemoryMXBean();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            used = Math.min(used, mx.getHeapMemoryUsage().getUsed());
+        }
+        return used;
+    }
+
+    @Setup(Level.Trial)
+    public void setup() {
+        core = Cores.core();
+        for (int h = 0; h < 4; h++) {
+            holders.add(core.openModule("holder" + h, 30 + h));
+        }
+        long before = liveHeap();
+        for (int i = 0; i < buffers; i++) {
+            Module m = holders.get(i % holders.size());
+            Heap heap = m.heap("system");
+            heap.allocate(4096);
+        }
+        heapPerBuffer = (liveHeap() - before) / buffers;
+        offHeapLive = core.offHeapBytes();
+    }
+
+    @TearDown(Level.Trial)
+    public void teardown() throws Exception {
+        for (Module m : holders) {
+            m.close();
+        }
+        long offHeapAfter = core.offHeapBytes();
+        String out = String.join("\n",
+                "buffers=" + buffers,
+                "heap.bytes.per.buffer=" + heapPerBuffer,
+                "offheap.bytes.live=" + offHeapLive,
+                "offheap.bytes.after.release=" + offHeapAfter,
+                "buffers.after.release=" + core.bufferCount()) + "\n";
+        Path dir = Path.of(System.getProperty("dmabuf.bench.out", "target"));
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("scale.properties"), out);
+    }
+
+    @Benchmark
+    public int scale_bufinfo() {
+        return core.bufinfo().length();
+    }
+}
