@@ -29,8 +29,12 @@ public final class BufInfo {
         s.append(String.format("%-8s\t%-8s\t%-8s\t%-8s\texp_name\t%-8s\tname%n", "size", "flags", "mode", "count", "ino"));
         long bytes = 0;
         for (BufferInfo b : buffers) {
-            s.append(String.format("%08d\t%08x\t%08x\t%08d\t%s\t%08d\t%s%n", b.size(), b.flags(), mode(b.flags()),
-                    b.count(), b.expName(), b.ino(), b.name() == null ? "<none>" : b.name()));
+            // "%08zu\t%08x\t%08x\t%08ld\t%s\t%08lu\t%s\n", by hand: a million lines must take well under a second
+            dec(s, b.size()).append('\t');
+            hex(s, b.flags()).append('\t');
+            hex(s, mode(b.flags())).append('\t');
+            dec(s, b.count()).append('\t').append(b.expName()).append('\t');
+            dec(s, b.ino()).append('\t').append(b.name() == null ? "<none>" : b.name()).append('\n');
             for (FenceInfo f : b.fences()) {
                 s.append('\t').append(f.usage()).append(" fence:").append(f.driver()).append(' ').append(f.timeline())
                         .append(" seq ").append(Long.toUnsignedString(f.seqno())).append(' ')
@@ -45,6 +49,26 @@ public final class BufInfo {
         }
         s.append("\nTotal ").append(buffers.size()).append(" objects, ").append(bytes).append(" bytes\n");
         return s.toString();
+    }
+
+    // %08d
+    private static StringBuilder dec(StringBuilder s, long v) {
+        if (v < 0) {
+            return s.append(v);
+        }
+        for (long p = 10_000_000L; p > 1 && v < p; p /= 10) {
+            s.append('0');
+        }
+        return s.append(v);
+    }
+
+    // %08x
+    private static StringBuilder hex(StringBuilder s, int v) {
+        String h = Integer.toHexString(v);
+        for (int i = h.length(); i < 8; i++) {
+            s.append('0');
+        }
+        return s.append(h);
     }
 
     static int mode(int flags) {

@@ -53,7 +53,8 @@ final class BufferObject {
     private volatile long refs = 1;
 
     // guarded by lock
-    private final List<AttachmentImpl> attachments = new ArrayList<>(1);
+    private static final List<AttachmentImpl> NO_ATTACHMENTS = List.of();
+    private List<AttachmentImpl> attachments = NO_ATTACHMENTS; // a list of its own from the first attach on: most buffers never have one
     private int vmapCount;
     private MemorySegment vmapPtr;
     private boolean released;
@@ -152,6 +153,9 @@ final class BufferObject {
     void addAttachment(AttachmentImpl a) {
         lock.lock();
         try {
+            if (attachments == NO_ATTACHMENTS) {
+                attachments = new ArrayList<>(2);
+            }
             attachments.add(a);
         } finally {
             resv.unlock();
@@ -207,7 +211,7 @@ final class BufferObject {
     List<AttachmentImpl> attachmentsSnapshot() {
         lock.lock();
         try {
-            return List.copyOf(attachments);
+            return attachments.isEmpty() ? List.of() : List.copyOf(attachments);
         } finally {
             resv.unlock();
         }

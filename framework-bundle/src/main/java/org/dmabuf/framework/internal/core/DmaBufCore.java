@@ -302,19 +302,22 @@ public final class DmaBufCore implements DmaBufDebug {
         bs.sort(Comparator.comparingLong(b -> b.ino));
         List<BufferInfo> out = new ArrayList<>(bs.size());
         for (BufferObject b : bs) {
-            List<String> devs = new ArrayList<>();
-            for (AttachmentImpl a : b.attachmentsSnapshot()) {
+            List<AttachmentImpl> as = b.attachmentsSnapshot();
+            List<String> devs = as.isEmpty() ? List.of() : new ArrayList<>(as.size());
+            for (AttachmentImpl a : as) {
                 devs.add(a.device().name());
             }
-            List<FenceInfo> fences = new ArrayList<>();
-            for (ResvImpl.Entry e : b.resv.snapshot()) {
+            ResvImpl.Entry[] es = b.resv.snapshot();
+            List<FenceInfo> fences = es.length == 0 ? List.of() : new ArrayList<>(es.length);
+            for (ResvImpl.Entry e : es) {
                 if (e.usage().ordinal() <= DmaResvUsage.READ.ordinal()) {
                     fences.add(new FenceInfo(e.usage().label(), e.fence().driverName(), e.fence().timelineName(),
                             e.fence().seqno(), e.fence().isSignaled()));
                 }
             }
             out.add(new BufferInfo(b.ino, b.size, b.flags, b.refCount(), b.expName, b.name(),
-                    b.exporter.name(), List.copyOf(devs), List.copyOf(fences)));
+                    b.exporter.name(), devs.isEmpty() ? List.of() : List.copyOf(devs),
+                    fences.isEmpty() ? List.of() : List.copyOf(fences)));
         }
         return out;
     }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.framework.internal.core;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 import org.dmabuf.api.FdTransfer;
 
@@ -13,7 +14,18 @@ final class TransferImpl extends Tracked implements FdTransfer {
 
     final Object file;
     final Module sender;
-    private final AtomicInteger state = new AtomicInteger(IN_FLIGHT);
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(TransferImpl.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // through STATE: no AtomicInteger per transfer on the handoff path
+    private volatile int state = IN_FLIGHT;
 
     TransferImpl(Object file, Module sender) {
         this.file = file;
@@ -32,16 +44,16 @@ final class TransferImpl extends Tracked implements FdTransfer {
 
     @Override
     public boolean isConsumed() {
-        return state.get() != IN_FLIGHT;
+        return state != IN_FLIGHT;
     }
 
     int state() {
-        return state.get();
+        return state;
     }
 
     /** @return whether this call took the transfer out of flight */
     boolean claim(int to) {
-        return state.compareAndSet(IN_FLIGHT, to);
+        return STATE.compareAndSet(this, IN_FLIGHT, to);
     }
 
     @Override
