@@ -138,6 +138,12 @@ public enum Symbol {
     public static final String NAMESPACE_CAPABILITY = "dmabuf.namespace";
     /** The attribute of a symbol capability that holds its {@link Export}. */
     public static final String EXPORT_ATTRIBUTE = "export";
+    /**
+     * The attribute of a symbol capability that lists the API methods that
+     * are the symbol ({@code org.dmabuf.api.DmaBufService.export}): what the
+     * build-time check (modpost) looks for in a driver's bytecode.
+     */
+    public static final String API_ATTRIBUTE = "api";
     /** The attribute of a symbol capability that holds its namespace. */
     public static final String NAMESPACE_ATTRIBUTE = "namespace";
 

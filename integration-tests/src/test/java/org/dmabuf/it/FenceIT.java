@@ -17,8 +17,8 @@ import org.dmabuf.api.fence.DmaFence;
 import org.dmabuf.api.fence.DmaFenceService;
 import org.dmabuf.api.fence.DmaResvUsage;
 import org.dmabuf.it.bundles.fencer.FencerActivator;
-import org.dmabuf.it.support.PlatformTest;
-import org.dmabuf.it.support.TestBundles;
+import org.dmabuf.testsupport.PlatformTest;
+import org.dmabuf.testsupport.TestBundles;
 import org.junit.Test;
 import org.osgi.framework.Bundle;
 

@@ -14,7 +14,7 @@ import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.dmabuf.api.Device;
 import org.dmabuf.api.DmaBufService;
-import org.dmabuf.it.support.PlatformTest;
+import org.dmabuf.testsupport.PlatformTest;
 import org.junit.Test;
 import org.osgi.framework.Bundle;
 

@@ -10,9 +10,9 @@ import java.util.List;
 import org.dmabuf.api.debugfs.BufferInfo;
 import org.dmabuf.it.bundles.exporter.ExporterActivator;
 import org.dmabuf.it.bundles.importer.ImporterActivator;
-import org.dmabuf.it.support.Console;
-import org.dmabuf.it.support.PlatformTest;
-import org.dmabuf.it.support.TestBundles;
+import org.dmabuf.testsupport.Console;
+import org.dmabuf.testsupport.PlatformTest;
+import org.dmabuf.testsupport.TestBundles;
 import org.junit.Test;
 import org.osgi.framework.Bundle;
 

@@ -6,8 +6,8 @@ import static org.junit.Assert.assertNull;
 
 import org.dmabuf.api.debugfs.ModuleInfo;
 import org.dmabuf.it.bundles.hoarder.HoarderActivator;
-import org.dmabuf.it.support.PlatformTest;
-import org.dmabuf.it.support.TestBundles;
+import org.dmabuf.testsupport.PlatformTest;
+import org.dmabuf.testsupport.TestBundles;
 import org.junit.Test;
 import org.osgi.framework.Bundle;
 

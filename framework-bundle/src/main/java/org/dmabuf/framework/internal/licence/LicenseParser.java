@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// (Java 17 source: modpost compiles this file into the build-time check, which runs in Maven's JVM)
 package org.dmabuf.framework.internal.licence;
 
 import java.util.ArrayList;
@@ -235,7 +236,7 @@ public final class LicenseParser {
                 parts.add(with());
             }
             if (parts.size() == 1) {
-                return parts.getFirst();
+                return parts.get(0);
             }
             if (parts.contains(Class0.OTHER)) {
                 return Class0.OTHER;

@@ -125,7 +125,7 @@ class LicenceGateTest {
     @Test
     void the_generated_capabilities_follow_the_table() {
         assertThat(SymbolCapabilities.clauses()).contains(
-                "dmabuf.symbol;dmabuf.symbol=dma_buf_export;export=EXPORT_SYMBOL_GPL;namespace=DMA_BUF",
+                "dmabuf.symbol;dmabuf.symbol=dma_buf_export;export=EXPORT_SYMBOL_GPL;namespace=DMA_BUF;api:List<String>=\"org.dmabuf.api.DmaBufService.export\"",
                 "dmabuf.namespace;dmabuf.namespace=DMA_BUF");
         assertThat(SymbolCapabilities.clauses()).hasSize(Symbol.values().length + 2);
     }

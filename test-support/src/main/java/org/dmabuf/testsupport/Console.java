@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-package org.dmabuf.it.support;
+package org.dmabuf.testsupport;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;

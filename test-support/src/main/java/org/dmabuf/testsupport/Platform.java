@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-package org.dmabuf.it.support;
+package org.dmabuf.testsupport;
 
 import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
@@ -27,14 +27,19 @@ import org.ops4j.pax.exam.Option;
  * Boots the platform in Pax Exam exactly as {@code bin/dmabuf} does: the
  * bundles and start levels of the distribution's {@code conf/config.properties}
  * (one list for both), its framework and system properties, plus whatever a
- * test adds.
+ * test adds, such as the driver under test:
  *
  * <pre>{@code
  * @Configuration
  * public Option[] config() {
- *     return Platform.options();
+ *     return Platform.options(Platform.driver(Path.of("target/lima.jar")));
  * }
  * }</pre>
+ *
+ * The distribution is the unpacked {@code org.dmabuf:distribution} zip, found
+ * through the system property {@code dmabuf.home} (default {@code target/dmabuf}).
+ * This test-support bundle is installed too, so that {@link PlatformTest},
+ * {@link Console} and {@link TestBundles} work inside the container.
  */
 public final class Platform {
     private static final String AUTO_START = "felix.auto.start.";
@@ -44,14 +49,47 @@ public final class Platform {
     private Platform() {
     }
 
-    /** @return the distribution the tests run, from the system property {@code dmabuf.home} */
+    /** The start level of drivers in the distribution: a driver under test starts with its peers. */
+    public static final int DRIVER_START_LEVEL = 3;
+
+    /**
+     * @return the distribution the tests run: the system property
+     *         {@code dmabuf.home}, else {@code target/dmabuf}
+     * @throws IllegalStateException when there is no distribution there
+     */
     public static Path home() {
-        String home = System.getProperty("dmabuf.home");
-        if (home == null) {
-            throw new IllegalStateException("system property dmabuf.home is not set; expected the unpacked distribution"
-                    + " (the integration-tests pom sets it)");
+        Path home = Path.of(System.getProperty("dmabuf.home", "target/dmabuf"));
+        if (!Files.isRegularFile(home.resolve("conf/config.properties"))) {
+            throw new IllegalStateException("no distribution at " + home.toAbsolutePath() + " (system property "
+                    + "dmabuf.home); expected the unpacked org.dmabuf:distribution zip, with conf/config.properties");
         }
-        return Path.of(home);
+        return home;
+    }
+
+    /**
+     * @param jar a driver bundle's jar, such as the one the project under test builds
+     * @return the option that installs and starts it with the distribution's drivers
+     */
+    public static Option driver(Path jar) {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no driver jar at " + jar.toAbsolutePath()
+                    + "; expected the bundle built by the package phase");
+        }
+        return bundle(jar.toUri().toString()).startLevel(DRIVER_START_LEVEL).start();
+    }
+
+    /** @return the location of this test-support bundle, installed beside the platform */
+    static String self() {
+        try {
+            Path p = Path.of(Platform.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalStateException("test-support is loaded from " + p
+                        + ", not from its jar; expected org.dmabuf:test-support as a jar dependency");
+            }
+            return p.toUri().toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -91,6 +129,7 @@ public final class Platform {
         out.add(frameworkProperty("gosh.args").value("--nointeractive")); // no console on the test's stdin
         // displays do not scan out on their own: tests drive frames, so counts are theirs (override to test vblank)
         out.add(frameworkProperty("dmabuf.display.refresh").value("0"));
+        out.add(bundle(self()).startLevel(maxStartLevel()).start()); // after the gate is up, before the probe
         out.add(frameworkStartLevel(maxStartLevel() + 1)); // the probe comes after everything
         out.add(junitBundles());
         out.add(cleanCaches());

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-package org.dmabuf.it.support;
+package org.dmabuf.testsupport;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
@@ -40,8 +40,12 @@ public abstract class PlatformTest {
     /** How long a test waits for the thing it waits on. */
     protected static final long TIMEOUT_MS = 10_000;
 
-    @Inject
-    protected BundleContext context;
+    /**
+     * The probe's context: the test's own bundle, a GPL-2.0-only in-tree
+     * module linking every symbol (not {@code @Inject}ed, which would give this
+     * base class's bundle, the test support's).
+     */
+    protected final BundleContext context = probeContext(getClass());
 
     @Inject
     protected DmaBufDebug debug;
@@ -63,6 +67,11 @@ public abstract class PlatformTest {
                 java.util.Arrays.stream(Symbol.values()).map(Symbol::symbolName).toList(),
                 List.of(Symbol.DMA_BUF, Symbol.DMA_BUF_HEAP)));
         return probe;
+    }
+
+    private static BundleContext probeContext(Class<?> test) {
+        Bundle b = FrameworkUtil.getBundle(test);
+        return b == null ? null : b.getBundleContext(); // null outside the container, where only config() runs
     }
 
     /**

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.modpost;
+
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.jar.Manifest;
+
+import org.dmabuf.framework.internal.licence.License;
+import org.dmabuf.framework.internal.licence.LicenseParser;
+
+import aQute.bnd.header.Attrs;
+import aQute.bnd.header.Parameters;
+import aQute.bnd.osgi.Analyzer;
+import aQute.bnd.osgi.Constants;
+import aQute.bnd.osgi.Jar;
+import aQute.bnd.osgi.Processor;
+import aQute.bnd.osgi.Resource;
+import aQute.bnd.service.AnalyzerPlugin;
+
+/**
+ * modpost, for bundles: a bnd analyzer plugin that finds the DMA-BUF symbols
+ * a driver's bytecode really calls, writes the matching
+ * {@code Require-Capability} into its manifest (each symbol, and the
+ * namespaces they live in, as {@code MODULE_IMPORT_NS}), and fails the build
+ * as the kernel's modpost does when a module whose licence is not
+ * GPL-compatible uses a GPL-only symbol:
+ *
+ * <pre>
+ * GPL-incompatible module acme_gpu uses GPL-only symbol 'dma_buf_export'
+ * </pre>
+ *
+ * Enable it in a driver's {@code bnd.bnd}, with this artifact as a dependency
+ * of bnd-maven-plugin:
+ *
+ * <pre>
+ * -plugin.modpost: org.dmabuf.modpost.Modpost
+ * # only for a driver written for the relaxed policy, as NVIDIA asked in 2012:
+ * -dmabuf-policy: export-symbol
+ * </pre>
+ *
+ * The symbol table is read from the framework bundle on the build path (its
+ * {@code Provide-Capability}), so a driver is checked against the API version
+ * it compiles against.
+ */
+public class Modpost implements AnalyzerPlugin {
+    /** The bnd instruction naming the export policy a driver is written for: {@code gpl-only} (default) or {@code export-symbol}. */
+    public static final String POLICY_INSTRUCTION = "-dmabuf-policy";
+
+    @Override
+    public boolean analyzeJar(Analyzer analyzer) throws Exception {
+        Framework fw = Framework.find(analyzer.getClasspath());
+        if (fw == null) {
+            analyzer.error("modpost: no DMA-BUF symbol table on the build path; expected the framework bundle "
+                    + "(org.dmabuf:framework-bundle, whose Provide-Capability lists dmabuf.symbol) as a dependency");
+            return false;
+        }
+        String policy = analyzer.getProperty(POLICY_INSTRUCTION, SymbolTable.GPL_ONLY_POLICY).trim();
+        if (!policy.equals(SymbolTable.GPL_ONLY_POLICY) && !policy.equals(SymbolTable.EXPORT_SYMBOL_POLICY)) {
+            analyzer.error("modpost: %s: %s is '%s'; expected gpl-only or export-symbol", analyzer.getBsn(),
+                    POLICY_INSTRUCTION, policy);
+            return false;
+        }
+
+        Linker linker = new Linker(fw.table, fw::exportedClass);
+        for (Map.Entry<String, Resource> e : analyzer.getJar().getResources().entrySet()) {
+            String path = e.getKey();
+            if (path.endsWith(".class") && !path.endsWith("module-info.class") && !path.startsWith("META-INF/")) {
+                try (InputStream in = e.getValue().openInputStream()) {
+                    linker.scan(in.readAllBytes());
+                }
+            }
+        }
+        Map<SymbolTable.Symbol, Linker.Use> uses = linker.uses();
+
+        String bsn = analyzer.getBsn();
+        License licence = LicenseParser.parse(analyzer.getProperty(Constants.BUNDLE_LICENSE));
+        boolean failed = false;
+        if (!licence.gplCompatible()) {
+            for (Map.Entry<SymbolTable.Symbol, Linker.Use> u : uses.entrySet()) {
+                if (u.getKey().gplOnlyUnder(policy)) {
+                    failed = true;
+                    analyzer.error("GPL-incompatible module %s uses GPL-only symbol '%s' (%s calls %s; Bundle-License"
+                            + " '%s' is not GPL-compatible: %s; expected a GPL-compatible licence%s)", bsn,
+                            u.getKey().name(), u.getValue().where(), u.getValue().call(), licence.name(),
+                            licence.reason(), policy.equals(SymbolTable.GPL_ONLY_POLICY)
+                                    ? ", or " + POLICY_INSTRUCTION + ": export-symbol for a driver written for that policy"
+                                    : "");
+                }
+            }
+        }
+
+        String existing = analyzer.getProperty(Constants.REQUIRE_CAPABILITY);
+        List<String> clauses = new ArrayList<>();
+        if (existing != null && !existing.isBlank()) {
+            clauses.add(existing.trim());
+        }
+        Set<String> namespaces = new TreeSet<>();
+        Set<String> symbols = new TreeSet<>();
+        for (SymbolTable.Symbol s : uses.keySet()) {
+            symbols.add(s.name());
+            if (s.namespace() != null) {
+                namespaces.add(s.namespace());
+            }
+        }
+        for (String ns : namespaces) {
+            String clause = SymbolTable.NAMESPACE_CAPABILITY + ";filter:=\"(" + SymbolTable.NAMESPACE_CAPABILITY + "=" + ns + ")\"";
+            if (existing == null || !existing.contains("(" + SymbolTable.NAMESPACE_CAPABILITY + "=" + ns + ")")) {
+                clauses.add(clause);
+            }
+        }
+        for (String s : symbols) {
+            if (existing == null || !existing.contains("(" + SymbolTable.CAPABILITY + "=" + s + ")")) {
+                clauses.add(SymbolTable.CAPABILITY + ";filter:=\"(" + SymbolTable.CAPABILITY + "=" + s + ")\"");
+            }
+        }
+        if (!clauses.isEmpty()) {
+            analyzer.setProperty(Constants.REQUIRE_CAPABILITY, String.join(",", clauses));
+        }
+        analyzer.setProperty("DmaBuf-Symbols", String.join(",", symbols)); // modinfo's "depends", for people
+        if (!failed) {
+            analyzer.trace("modpost: %s links %s", bsn, symbols);
+        }
+        return false;
+    }
+
+    /** The framework bundle on the build path: its symbol table and its exported classes. */
+    static final class Framework {
+        final Jar jar;
+        final SymbolTable table;
+        final Set<String> exported;
+
+        private Framework(Jar jar, SymbolTable table, Set<String> exported) {
+            this.jar = jar;
+            this.table = table;
+            this.exported = exported;
+        }
+
+        static Framework find(List<Jar> classpath) throws Exception {
+            for (Jar cp : classpath) {
+                Manifest mf = cp.getManifest();
+                String provided = mf == null ? null : mf.getMainAttributes().getValue(Constants.PROVIDE_CAPABILITY);
+                if (provided == null || !provided.contains(SymbolTable.CAPABILITY)) {
+                    continue;
+                }
+                List<SymbolTable.Symbol> symbols = new ArrayList<>();
+                for (Map.Entry<String, Attrs> e : new Parameters(provided).entrySet()) {
+                    if (!Processor.removeDuplicateMarker(e.getKey()).equals(SymbolTable.CAPABILITY)) {
+                        continue;
+                    }
+                    Attrs a = e.getValue();
+                    String api = a.get("api");
+                    symbols.add(new SymbolTable.Symbol(a.get(SymbolTable.CAPABILITY),
+                            "EXPORT_SYMBOL_GPL".equals(a.get("export")), a.get("namespace"),
+                            api == null ? List.of() : Arrays.stream(api.split(",")).map(String::trim).toList()));
+                }
+                Set<String> exported = new LinkedHashSet<>();
+                String exports = mf.getMainAttributes().getValue(Constants.EXPORT_PACKAGE);
+                if (exports != null) {
+                    for (String k : new Parameters(exports).keySet()) {
+                        exported.add(Processor.removeDuplicateMarker(k).replace('.', '/'));
+                    }
+                }
+                return new Framework(cp, new SymbolTable(symbols, cp.getName()), exported);
+            }
+            return null;
+        }
+
+        /** @return the bytes of a class in one of the framework's exported packages, or {@code null} */
+        byte[] exportedClass(String internalName) {
+            int slash = internalName.lastIndexOf('/');
+            if (slash < 0 || !exported.contains(internalName.substring(0, slash))) {
+                return null;
+            }
+            Resource r = jar.getResource(internalName + ".class");
+            if (r == null) {
+                return null;
+            }
+            try (InputStream in = r.openInputStream()) {
+                return in.readAllBytes();
+            } catch (Exception e) {
+                throw new IllegalStateException("modpost: cannot read " + internalName + " from " + jar.getName(), e);
+            }
+        }
+    }
+}
