@@ -110,6 +110,25 @@ public class LauncherIT {
     }
 
     @Test
+    public void the_deploy_demo_hot_plugs_the_example_driver_through_the_deploy_folder() throws Exception {
+        try (var stale = Files.list(Platform.home().resolve("deploy"))) { // left by an aborted run
+            for (Path p : stale.filter(p -> !p.toString().endsWith(".txt")).toList()) {
+                Files.delete(p);
+            }
+        }
+        Run r = run(Files.readString(Platform.home().resolve("demo/deploy.gogo")));
+        assertEquals(r.out + r.err, 0, r.status);
+        assertTrue(r.out, r.out.contains("lima ["));
+        assertTrue(r.out, r.out.contains("installed from deploy/lima.jar and started"));
+        assertTrue(r.out, r.out.contains("device 1c40000.gpu plugged in"));
+        assertTrue(r.out, r.out.lines().anyMatch(l -> l.startsWith("1c40000.gpu") && l.contains("lima")));
+        assertTrue(r.out, r.out.lines().anyMatch(l -> l.contains("frames shown") && l.contains(" 0 bad")));
+        assertTrue(r.out, r.out.contains("lima: uninstalled (deploy/lima.jar deleted)"));
+        String after = r.out.substring(r.out.lastIndexOf("dmabuf:bufinfo"));
+        assertTrue("nothing of lima's is left:\n" + after, !after.contains("\tlima\t") && !after.contains("1c40000.gpu"));
+    }
+
+    @Test
     public void the_other_demos_run_clean() throws Exception {
         for (String demo : List.of("licence", "optimus", "tegra")) {
             Run r = run(Files.readString(Platform.home().resolve("demo/" + demo + ".gogo")));

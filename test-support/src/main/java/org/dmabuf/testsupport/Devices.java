@@ -17,10 +17,12 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
- * Plugs simulated devices in and out from a test, as {@code dmabuf:plug}
- * and a {@code .cfg} file in {@code deploy/} do: a factory configuration of
- * {@code org.dmabuf.device} per device. Each call waits, with a timeout, for
- * the device's service to appear or go.
+ * Plugs simulated devices in and out from a test, as a {@code .cfg} file in
+ * {@code deploy/} does: a factory configuration of {@code org.dmabuf.device}
+ * per device. Each call returns when the change has fully taken effect: the
+ * device's service registered (gone) and every driver's bind (unbind) run, as
+ * the console's {@code dmabuf:plug} and {@code dmabuf:unplug} wait for it
+ * ({@code udevadm settle}).
  *
  * <pre>{@code
  * String gpu = Devices.plug(context, "1c40000.gpu", "0x13b5", "0x0400", "render", "display");
@@ -70,11 +72,19 @@ public final class Devices {
      */
     public static String plug(BundleContext context, Dictionary<String, Object> properties) throws Exception {
         String name = String.valueOf(properties.get("name"));
+        Hashtable<String, Object> p = new Hashtable<>();
+        for (var e = properties.keys(); e.hasMoreElements(); ) {
+            String k = e.nextElement();
+            p.put(k, properties.get(k));
+        }
+        p.put("plugged", false); // written unplugged, then plugged in by the console, which waits for the drivers
         withConfigAdmin(context, ca -> {
             Configuration c = ca.createFactoryConfiguration(FACTORY_PID, "?");
-            c.update(properties);
+            c.update(p);
             return null;
         });
+        // dmabuf:plug returns once the device's service is registered and every driver's bind has run
+        new Console(context).run("dmabuf:plug " + name);
         if (!await(context, name, true)) {
             throw new IllegalStateException("device " + name + " did not appear within " + TIMEOUT_MS + " ms");
         }
@@ -82,11 +92,12 @@ public final class Devices {
     }
 
     /**
-     * Unplugs a device: deletes its configuration, as hot-unplug; its drivers unbind.
+     * Unplugs a device, as hot-unplug, and forgets its configuration.
      *
-     * @return once its {@link Device} service is gone
+     * @return once its {@link Device} service is gone and every driver's unbind has run
      */
     public static void unplug(BundleContext context, String name) throws Exception {
+        new Console(context).run("dmabuf:unplug " + name); // returns when the drivers have unbound
         boolean found = withConfigAdmin(context, ca -> {
             Configuration[] cs = ca.listConfigurations("(&(service.factoryPid=" + FACTORY_PID + ")(name=" + name + "))");
             if (cs == null) {

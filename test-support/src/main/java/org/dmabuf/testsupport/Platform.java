@@ -78,6 +78,16 @@ public final class Platform {
         return bundle(jar.toUri().toString()).startLevel(DRIVER_START_LEVEL).start();
     }
 
+    private static String freshDeployDir() {
+        try {
+            Path dir = Files.createTempDirectory("dmabuf-deploy-");
+            dir.toFile().deleteOnExit();
+            return dir.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** @return the location of this test-support bundle, installed beside the platform */
     static String self() {
         try {
@@ -127,6 +137,8 @@ public final class Platform {
         out.add(systemProperty(LOCATIONS).value(String.join(" ",
                 bundles().values().stream().flatMap(List::stream).toList())));
         out.add(frameworkProperty("gosh.args").value("--nointeractive")); // no console on the test's stdin
+        // a deploy folder of the container's own, empty: what one test drops there never reaches another
+        out.add(frameworkProperty("felix.fileinstall.dir").value(freshDeployDir()));
         // displays do not scan out on their own: tests drive frames, so counts are theirs (override to test vblank)
         out.add(frameworkProperty("dmabuf.display.refresh").value("0"));
         out.add(bundle(self()).startLevel(maxStartLevel()).start()); // after the gate is up, before the probe

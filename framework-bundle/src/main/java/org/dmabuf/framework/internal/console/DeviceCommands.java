@@ -87,9 +87,9 @@ public class DeviceCommands {
 
     private static List<String> engines(Object e) {
         if (e instanceof String[] a) {
-            return List.of(a);
+            return List.of(SimulatedGpuComponent.engines(a));
         }
-        return e == null ? List.of() : List.of(String.valueOf(e));
+        return e == null ? List.of() : List.of(SimulatedGpuComponent.engines(new String[] {String.valueOf(e)}));
     }
 
     // the bundles using the device's service, but the framework's: the drivers bound to it
@@ -113,13 +113,13 @@ public class DeviceCommands {
         return drivers.isEmpty() ? "unbound" : String.join(",", drivers);
     }
 
-    @Descriptor("plug in a new device of a kind (intel, nvidia, tegra-dc, tegra-gpu), or an unplugged one again")
+    @Descriptor("plug in a new device of a kind (intel, nvidia, tegra-dc, tegra-gpu, mali), or an unplugged one again")
     public String plug(@Descriptor("a kind, or the name or pid of an unplugged device") String what) throws Exception {
         return plug(what, null);
     }
 
     @Descriptor("plug in a new device of a kind under a name of its own")
-    public String plug(@Descriptor("intel, nvidia, tegra-dc or tegra-gpu") String kind,
+    public String plug(@Descriptor("intel, nvidia, tegra-dc, tegra-gpu or mali") String kind,
             @Descriptor("the new device's name (dev_name)") String name) throws Exception {
         String deviceName;
         if (DefaultDeviceConfigs.KINDS.containsKey(kind)) {
@@ -198,17 +198,19 @@ public class DeviceCommands {
     }
 
     @Descriptor("run a pipeline for a number of frames and print frames shown, CRC matches, bad frames and fps")
-    public String demo(@Descriptor("optimus (a render GPU for Intel's display) or tegra (the GeForce-class GPU for"
-            + " Tegra's display)") String pipeline) {
+    public String demo(@Descriptor("optimus (a render GPU for Intel's display), tegra (the GeForce-class GPU for"
+            + " Tegra's display) or mali (the example lima driver's GPU for its display)") String pipeline) {
         return demo(pipeline, 300);
     }
 
     @Descriptor("run a pipeline for a number of frames and print frames shown, CRC matches, bad frames and fps")
-    public String demo(@Descriptor("optimus or tegra") String pipeline, @Descriptor("frames") int frames) {
+    public String demo(@Descriptor("optimus, tegra or mali") String pipeline, @Descriptor("frames") int frames) {
         String kind = switch (pipeline) {
             case "optimus" -> "intel";
             case "tegra" -> "tegra-dc";
-            default -> throw new IllegalArgumentException("no pipeline '" + pipeline + "'; expected optimus or tegra");
+            case "mali" -> "mali";
+            default -> throw new IllegalArgumentException("no pipeline '" + pipeline + "'; expected optimus, tegra"
+                    + " or mali");
         };
         if (frames < 1) {
             throw new IllegalArgumentException("frames " + frames + "; expected at least 1");

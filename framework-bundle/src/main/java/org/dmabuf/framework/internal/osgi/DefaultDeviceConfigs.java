@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * The machine this platform simulates, written as device configurations when
  * there are none of a kind: an Intel integrated GPU (render and display), an
  * NVIDIA discrete GPU (render, local memory), a Tegra display controller
- * (display, no IOMMU) and the Tegra SoC's GeForce-class GPU (render). Change
+ * (display, no IOMMU) and the Tegra SoC's GeForce-class GPU (render); an ARM
+ * Mali GPU is a kind known to {@code dmabuf:plug}, not plugged in at start. Change
  * or add devices in Config Admin (factory PID {@code org.dmabuf.device}),
  * with {@code dmabuf:plug}, or with {@code .cfg} files.
  */
@@ -38,7 +39,10 @@ public class DefaultDeviceConfigs {
             "tegra-dc", device("54200000.dc", "0x10de", "0x0fa0", "NVIDIA Tegra K1 display controller", 0,
                     new String[] {"display"}, false),
             "tegra-gpu", device("57000000.gpu", "0x10de", "0x0fa1", "NVIDIA Tegra K1 GPU (GK20A, GeForce-class)", 0,
-                    new String[] {"render"}, true));
+                    new String[] {"render"}, true),
+            // not plugged in by default: the device of the example out-of-tree driver (lima), dmabuf:plug mali
+            "mali", device("1c40000.gpu", "0x13b5", "0x0400", "ARM Mali-400 MP2 (Allwinner A20)", 0,
+                    new String[] {"render", "display"}, true));
 
     static Dictionary<String, Object> device(String name, String vendor, String device, String model, long vram,
             String[] engines, boolean iommu) {

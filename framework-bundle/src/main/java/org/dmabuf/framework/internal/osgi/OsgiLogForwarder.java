@@ -38,10 +38,13 @@ public class OsgiLogForwarder implements LogListener {
 
     @Override
     public void logged(LogEntry entry) {
+        if (entry.getLoggerName() != null && entry.getLoggerName().startsWith("Events.")) {
+            return; // the Log Service's record of framework, bundle and service events: the framework prints its own errors
+        }
         LogLevel level = entry.getLogLevel();
         String bsn = entry.getBundle() == null ? "osgi" : String.valueOf(entry.getBundle().getSymbolicName());
         boolean fileinstall = FILEINSTALL.equals(bsn);
-        if (!level.implies(LogLevel.WARN) && !(fileinstall && level == LogLevel.INFO)) {
+        if (!LogLevel.WARN.implies(level) && !(fileinstall && level == LogLevel.INFO)) { // WARN, ERROR, AUDIT
             return;
         }
         Logger log = LoggerFactory.getLogger(fileinstall ? "deploy" : bsn);

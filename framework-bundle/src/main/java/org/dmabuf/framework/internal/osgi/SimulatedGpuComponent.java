@@ -38,7 +38,7 @@ public class SimulatedGpuComponent {
     public static final String FACTORY_PID = "org.dmabuf.device";
     /** Service property: the device's engines. */
     public static final String PROP_ENGINES = "dmabuf.engines";
-    /** Service property: the device's kind (intel, nvidia, tegra-dc, tegra-gpu, or any). */
+    /** Service property: the device's kind (intel, nvidia, tegra-dc, tegra-gpu, mali, or any). */
     public static final String PROP_KIND = "dmabuf.kind";
     private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
 
@@ -51,7 +51,7 @@ public class SimulatedGpuComponent {
         String name();
 
         /** @return the kind */
-        @AttributeDefinition(name = "Kind", description = "intel, nvidia, tegra-dc, tegra-gpu, or any word")
+        @AttributeDefinition(name = "Kind", description = "intel, nvidia, tegra-dc, tegra-gpu, mali, or any word")
         String kind() default "gpu";
 
         /** @return the PCI vendor id */
@@ -117,15 +117,25 @@ public class SimulatedGpuComponent {
         }
     }
 
+    /**
+     * @return the engines, each element also split at commas: a {@code .cfg}
+     *         file in deploy/ writes {@code engines=render,display}, one string
+     */
+    public static String[] engines(String[] configured) {
+        return java.util.Arrays.stream(configured).flatMap(e -> java.util.Arrays.stream(e.split(",")))
+                .map(String::trim).filter(e -> !e.isEmpty()).toArray(String[]::new);
+    }
+
     private void plug(Config c) {
+        String[] engines = engines(c.engines());
         SimulatedDevice d = new SimulatedDevice(c.name(), parseId(c.vendor()), parseId(c.device()), c.model(), c.iommu(),
-                c.kind(), c.vram(), c.engines());
+                c.kind(), c.vram(), engines);
         if (c.vram() > 0) {
             heap = "vram@" + c.name();
             core.addHeap(new PageHeap(heap, true, new PageAllocator(heap, c.vram(), false), d));
         }
         Hashtable<String, Object> props = d.serviceProperties();
-        props.put(PROP_ENGINES, c.engines());
+        props.put(PROP_ENGINES, engines);
         props.put(PROP_KIND, c.kind());
         props.put(Constants.SERVICE_DESCRIPTION, d.toString());
         device = d;

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
+package org.dmabuf.example.lima;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.dmabuf.api.display.DisplayEngine;
+import org.dmabuf.api.display.DisplayStats;
+import org.dmabuf.testsupport.Devices;
+import org.dmabuf.testsupport.Platform;
+import org.dmabuf.testsupport.PlatformTest;
+import org.junit.Test;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+
+/**
+ * Boots the platform as it ships, plus this driver, in the real Felix (Pax
+ * Exam), and hot-plugs a device of the driver's id table.
+ */
+public class LimaDriverIT extends PlatformTest {
+    private static final String DEVICE = "mali-it.gpu";
+
+    @Configuration
+    @Override
+    public Option[] config() {
+        return Platform.options(Platform.driver(Path.of(System.getProperty("driver.jar"))));
+    }
+
+    @Test
+    public void it_binds_a_device_of_its_id_table_and_shows_the_frames_it_renders_through_a_dma_buf() throws Exception {
+        Devices.plug(context, DEVICE, "0x13b5", "0x0400", "render", "display");
+        try {
+            DisplayEngine display = await(DisplayEngine.class, "(dmabuf.device.name=" + DEVICE + ")");
+            assertEquals("lima", display.driver());
+
+            DisplayStats stats = display.run(10, TimeUnit.SECONDS.toNanos(10));
+            assertEquals("frames shown whole: " + stats, 10, stats.good());
+            assertEquals("frames torn or wrong: " + stats, 0, stats.bad());
+            // the buffers it exported, attached by its own display: what bufinfo shows
+            String bufinfo = debug.bufinfo();
+            assertTrue(bufinfo, bufinfo.contains("lima"));
+            assertNotNull("lima holds a DMA-BUF view", module("lima"));
+        } finally {
+            Devices.unplug(context, DEVICE);
+        }
+        // unbound: its display is gone, and it holds nothing
+        assertTrue(context.getServiceReferences(DisplayEngine.class, "(dmabuf.device.name=" + DEVICE + ")").isEmpty());
+        assertHolds(module("lima"), 0, 0, 0);
+    }
+}

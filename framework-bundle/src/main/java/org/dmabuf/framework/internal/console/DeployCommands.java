@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.console;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarInputStream;
+import java.util.jar.Manifest;
+
+import org.apache.felix.service.command.Descriptor;
+import org.dmabuf.framework.internal.osgi.DevicePlugEvents;
+import org.dmabuf.framework.internal.osgi.GateService;
+import org.dmabuf.framework.internal.osgi.SimulatedGpuComponent;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.BundleListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code dmabuf:deploy} and {@code dmabuf:undeploy}: put a driver jar or a
+ * {@code .cfg} file into {@code deploy/} (or take it out) and wait until
+ * FileInstall has acted on it, as {@code insmod} returns when the module is
+ * in. The folder does the work; these commands only save a shell's {@code cp}
+ * and say what happened, with the licence gate's explanation when a driver
+ * was refused.
+ */
+@Component(service = DeployCommands.class, property = {
+        "osgi.command.scope=dmabuf",
+        "osgi.command.function=deploy",
+        "osgi.command.function=undeploy"
+})
+public class DeployCommands {
+    /** The framework property FileInstall watches. */
+    static final String DEPLOY_DIR = "felix.fileinstall.dir";
+    private static final long WAIT_MS = 10_000;
+
+    private final GateService gate;
+    private final DevicePlugEvents events;
+    private final BundleContext context;
+
+    @Activate
+    public DeployCommands(@Reference GateService gate, @Reference DevicePlugEvents events, BundleContext context) {
+        this.gate = gate;
+        this.events = events;
+        this.context = context;
+    }
+
+    // the device a .cfg file in deploy/ describes (org.dmabuf.device-<x>.cfg), or null
+    private static String deviceOf(Path cfg) throws IOException {
+        if (!cfg.getFileName().toString().startsWith(SimulatedGpuComponent.FACTORY_PID + "-")) {
+            return null;
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(cfg)) {
+            p.load(in);
+        }
+        String name = p.getProperty("name");
+        return name == null ? null : name.replace("\"", "").trim();
+    }
+
+    // copies or deletes a .cfg; for a device's, waits until it is plugged in (out) and its drivers (un)bound
+    private String configFile(Path cfg, Runnable change, boolean in) throws Exception {
+        String device = deviceOf(cfg);
+        if (device != null) {
+            events.expect(device);
+        }
+        change.run();
+        String what = "deploy/" + cfg.getFileName() + (in ? ": copied" : ": deleted");
+        if (device == null) {
+            return what + "; FileInstall applies it within a second";
+        }
+        if (!events.await(device, in, WAIT_MS)) {
+            return what + ", but device " + device + " was not plugged " + (in ? "in" : "out") + " within " + WAIT_MS
+                    + " ms";
+        }
+        return what + "; device " + device + " plugged " + (in ? "in" : "out");
+    }
+
+    private Path deployDir() {
+        String dir = context.getProperty(DEPLOY_DIR);
+        if (dir == null) {
+            throw new IllegalStateException("no deploy folder: the framework property " + DEPLOY_DIR
+                    + " is not set; expected the distribution's conf/config.properties");
+        }
+        return Path.of(dir);
+    }
+
+    @Descriptor("copy a driver jar or a .cfg file into deploy/ and wait until it is installed and started"
+            + " (a jar) or applied (a .cfg)")
+    public String deploy(@Descriptor("the file: a path, or relative to the distribution's home") String file)
+            throws Exception {
+        Path src = Path.of(file);
+        if (!Files.isRegularFile(src) && context.getProperty("dmabuf.home") != null) {
+            src = Path.of(context.getProperty("dmabuf.home")).resolve(file);
+        }
+        if (!Files.isRegularFile(src)) {
+            throw new IllegalArgumentException("no file " + file + " (nor under dmabuf.home); expected a driver jar or"
+                    + " a .cfg file");
+        }
+        Path dst = deployDir().resolve(src.getFileName());
+        if (!src.getFileName().toString().endsWith(".jar")) {
+            Path from = src;
+            return configFile(src, () -> copy(from, dst), true);
+        }
+        String bsn = symbolicName(src);
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch installed = new CountDownLatch(1);
+        BundleListener l = e -> {
+            if (bsn.equals(e.getBundle().getSymbolicName())) {
+                if (e.getType() == BundleEvent.INSTALLED || e.getType() == BundleEvent.UPDATED) {
+                    installed.countDown();
+                } else if (e.getType() == BundleEvent.STARTED) {
+                    started.countDown();
+                }
+            }
+        };
+        context.addBundleListener(l);
+        try {
+            Files.copy(src, dst, StandardCopyOption.REPLACE_EXISTING);
+            if (!installed.await(WAIT_MS, TimeUnit.MILLISECONDS)) {
+                return "deploy/" + dst.getFileName() + ": copied, but FileInstall did not install " + bsn + " within "
+                        + WAIT_MS + " ms";
+            }
+            Bundle b = gate.find(bsn);
+            if (started.await(WAIT_MS / 2, TimeUnit.MILLISECONDS) || b != null && b.getState() == Bundle.ACTIVE) {
+                return bsn + " [" + gate.find(bsn).getBundleId() + "]: installed from deploy/" + dst.getFileName()
+                        + " and started";
+            }
+            return bsn + ": installed from deploy/" + dst.getFileName() + " but not started:\n"
+                    + String.join("\n", gate.why(gate.find(bsn)));
+        } finally {
+            context.removeBundleListener(l);
+        }
+    }
+
+    @Descriptor("delete a file from deploy/: a driver jar is stopped and uninstalled (its buffers cleaned up as at"
+            + " rmmod), a device's .cfg unplugs it")
+    public String undeploy(@Descriptor("the file's name in deploy/") String name) throws Exception {
+        Path f = deployDir().resolve(name);
+        if (!Files.isRegularFile(f)) {
+            throw new IllegalArgumentException("no file deploy/" + name + "; expected one of "
+                    + listDeploy());
+        }
+        if (!name.endsWith(".jar")) {
+            return configFile(f, () -> delete(f), false);
+        }
+        String bsn = symbolicName(f);
+        CountDownLatch gone = new CountDownLatch(1);
+        BundleListener l = e -> {
+            if (bsn.equals(e.getBundle().getSymbolicName()) && e.getType() == BundleEvent.UNINSTALLED) {
+                gone.countDown();
+            }
+        };
+        context.addBundleListener(l);
+        try {
+            Files.delete(f);
+            return gone.await(WAIT_MS, TimeUnit.MILLISECONDS) ? bsn + ": uninstalled (deploy/" + name + " deleted)"
+                    : "deploy/" + name + " deleted, but FileInstall did not uninstall " + bsn + " within " + WAIT_MS + " ms";
+        } finally {
+            context.removeBundleListener(l);
+        }
+    }
+
+    private static void copy(Path from, Path to) {
+        try {
+            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot copy " + from + " to " + to, e);
+        }
+    }
+
+    private static void delete(Path f) {
+        try {
+            Files.delete(f);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot delete " + f, e);
+        }
+    }
+
+    private String listDeploy() throws IOException {
+        try (var s = Files.list(deployDir())) {
+            return String.join(", ", s.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".txt")).sorted()
+                    .toList());
+        }
+    }
+
+    private static String symbolicName(Path jar) throws IOException {
+        try (InputStream in = Files.newInputStream(jar); JarInputStream j = new JarInputStream(in)) {
+            Manifest mf = j.getManifest();
+            String bsn = mf == null ? null : mf.getMainAttributes().getValue("Bundle-SymbolicName");
+            if (bsn == null) {
+                throw new IllegalArgumentException(jar + " is not a bundle: no Bundle-SymbolicName in its manifest;"
+                        + " expected a driver bundle's jar");
+            }
+            return bsn.split(";")[0].trim();
+        }
+    }
+}
