@@ -43,11 +43,18 @@ final class EmbeddedPlatform implements AutoCloseable {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "off");
         }
+        if (System.getProperty("dmabuf.http.port") == null) {
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                System.setProperty("dmabuf.http.port", String.valueOf(free.getLocalPort()));
+            }
+        }
         Map<String, String> config = Launcher.loadConfig(home.resolve("conf/config.properties"), home);
+        org.dmabuf.launcher.ConsolePassword.apply(home, config);
         storage = Files.createTempDirectory("dmabuf-bench-");
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         config.put("gosh.args", "--nointeractive");
         config.put("dmabuf.display.refresh", "0");
+        config.put("org.apache.felix.http.enable", "false"); // no Web Console traffic in a measurement
         framework = new FrameworkFactory().newFramework(config);
         framework.init();
         context = framework.getBundleContext();

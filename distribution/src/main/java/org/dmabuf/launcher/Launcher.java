@@ -57,6 +57,11 @@ public final class Launcher {
     int run(Path home, Path script) throws Exception {
         loadSystemProperties(home.resolve("conf/system.properties"), home);
         Map<String, String> config = loadConfig(home.resolve("conf/config.properties"), home);
+        ConsolePassword.Credentials console = ConsolePassword.apply(home, config);
+        System.out.println("Web Console: http://" + config.getOrDefault("org.apache.felix.http.host", "127.0.0.1") + ":"
+                + config.getOrDefault("org.osgi.service.http.port", "8080") + "/system/console/dmabuf (user "
+                + console.user() + ", password " + (console.source().startsWith("set by") ? console.source()
+                        : "in " + console.source()) + ")");
         Path storage = Files.createTempDirectory("dmabuf-felix-");
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         if (script != null) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.drm;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +66,8 @@ public final class ScanoutEngine implements DisplayEngine {
     private volatile long totalBad;
     private volatile long totalSkipped;
     private volatile String lastRenderer = "none";
+    private volatile Snapshot snapshot; // the last frame shown whole, scaled down, for people to look at
+    private long snapshotAt; // guarded by scanout
     private final long startNanos = System.nanoTime();
 
     private record Imported(int fd, DmaBuf buf, Attachment attachment, Mapping mapping) {
@@ -232,6 +235,9 @@ public final class ScanoutEngine implements DisplayEngine {
                     totalShown++;
                     shown++;
                     lastRenderer = describe(source);
+                    if (whole) {
+                        keepSnapshot(b.mapping().segment(), frameOf[i]);
+                    }
                 }
             } finally {
                 b.buf().endCpuAccess(DmaDirection.FROM_DEVICE);
@@ -253,6 +259,53 @@ public final class ScanoutEngine implements DisplayEngine {
         } finally {
             scanout.unlock();
         }
+    }
+
+    /**
+     * The last frame this display showed whole, scaled down for a person to
+     * look at (the Web Console shows it): at most {@link #SNAPSHOT_WIDTH}
+     * pixels wide, taken at most every {@link #SNAPSHOT_PERIOD_NANOS} while
+     * frames flow. Taking it reads one pixel in {@code step * step} of a frame
+     * the display holds for CPU access anyway; it copies no frame.
+     *
+     * @param width its width in pixels
+     * @param height its height
+     * @param argb its pixels, row by row, as {@code 0xAARRGGBB}
+     * @param frame the frame number it shows
+     * @param renderer who rendered it, as {@link DisplayStats#renderer()} says
+     * @param takenNanos when, on {@link System#nanoTime()}'s clock
+     */
+    public record Snapshot(int width, int height, int[] argb, long frame, String renderer, long takenNanos) {
+    }
+
+    /** The widest a {@link Snapshot} is. */
+    public static final int SNAPSHOT_WIDTH = 320;
+    /** How often at most a {@link Snapshot} is taken. */
+    public static final long SNAPSHOT_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /** @return the last frame shown whole, scaled down, or {@code null} before the first */
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    // under scanout, with the buffer held for CPU access
+    private void keepSnapshot(MemorySegment frame, long n) {
+        long now = System.nanoTime();
+        if (snapshot != null && now - snapshotAt < SNAPSHOT_PERIOD_NANOS) {
+            return;
+        }
+        snapshotAt = now;
+        int step = Math.max(1, (format.width() + SNAPSHOT_WIDTH - 1) / SNAPSHOT_WIDTH);
+        int w = format.width() / step;
+        int h = format.height() / step;
+        int[] px = new int[w * h];
+        for (int y = 0; y < h; y++) {
+            long row = (long) y * step * format.stride();
+            for (int x = 0; x < w; x++) {
+                px[y * w + x] = frame.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, row + (long) x * step * 4);
+            }
+        }
+        snapshot = new Snapshot(w, h, px, n, lastRenderer, now);
     }
 
     private void queue(int i) {

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 
+import org.dmabuf.launcher.ConsolePassword;
 import org.dmabuf.launcher.Launcher;
 import org.ops4j.pax.exam.Option;
 
@@ -78,6 +79,32 @@ public final class Platform {
         return bundle(jar.toUri().toString()).startLevel(DRIVER_START_LEVEL).start();
     }
 
+    /**
+     * @return the Web Console's port for this test JVM: the system property
+     *         {@code dmabuf.http.port}, set to a free port the first time
+     */
+    public static int httpPort() {
+        String p = System.getProperty("dmabuf.http.port");
+        if (p == null) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+                p = String.valueOf(s.getLocalPort());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            System.setProperty("dmabuf.http.port", p);
+        }
+        return Integer.parseInt(p);
+    }
+
+    /** @return the Web Console's password: the one the distribution generated, as the launcher reads it */
+    public static String consolePassword() {
+        try {
+            return Files.readString(home().resolve(ConsolePassword.FILE)).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no Web Console password in " + home().resolve(ConsolePassword.FILE), e);
+        }
+    }
+
     private static String freshDeployDir() {
         try {
             Path dir = Files.createTempDirectory("dmabuf-deploy-");
@@ -108,6 +135,7 @@ public final class Platform {
      */
     public static Option[] options(Option... extra) {
         Path home = home();
+        httpPort();
         List<Option> out = new ArrayList<>();
         try {
             for (Map.Entry<Integer, List<String>> level : bundles().entrySet()) {
@@ -116,6 +144,7 @@ public final class Platform {
                 }
             }
             Map<String, String> config = Launcher.loadConfig(home.resolve("conf/config.properties"), home);
+            ConsolePassword.apply(home, config); // the Web Console's credentials, as the launcher sets them
             config.forEach((k, v) -> {
                 if (!k.startsWith(AUTO_START) && !k.startsWith("org.osgi.framework.startlevel")
                         && !k.startsWith("org.osgi.framework.storage")) {
@@ -164,9 +193,11 @@ public final class Platform {
     /** @return outside the container: the distribution's bundle URLs by start level */
     public static TreeMap<Integer, List<String>> bundles() {
         Path home = home();
+        httpPort();
         TreeMap<Integer, List<String>> out = new TreeMap<>();
         try {
             Map<String, String> config = Launcher.loadConfig(home.resolve("conf/config.properties"), home);
+            ConsolePassword.apply(home, config); // the Web Console's credentials, as the launcher sets them
             config.forEach((k, v) -> {
                 if (k.startsWith(AUTO_START)) {
                     out.put(Integer.parseInt(k.substring(AUTO_START.length())),

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Web Console over HTTP, as {@code curl} sees it: authentication, the
+ * DMA-BUF page and its resources, the anti-forgery token, and bad input
+ * answered with a clear 4xx that changes nothing.
+ */
+class WebConsoleHttpIT {
+    private static final String PAGE = "/system/console/dmabuf";
+    private static RunningPlatform platform;
+
+    @BeforeAll
+    static void start() throws Exception {
+        platform = new RunningPlatform();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        platform.close();
+    }
+
+    private static String token() throws Exception {
+        Matcher m = Pattern.compile("name=\"token\" value=\"([0-9a-f]+)\"").matcher(platform.get(PAGE, true).body());
+        assertThat(m.find()).as("the page's form carries a token").isTrue();
+        return m.group(1);
+    }
+
+    private static String policyNow() throws Exception {
+        Matcher m = Pattern.compile("id=\"dmabuf-policy-now\">([a-z-]+)<").matcher(platform.get(PAGE + "/state", true)
+                .body());
+        assertThat(m.find()).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void every_request_without_credentials_gets_401() throws Exception {
+        for (String p : new String[] {PAGE, PAGE + "/state", PAGE + "/graph.svg", PAGE + "/display/0000:00:02.0.png",
+                "/system/console/bundles", "/system/console/status-dmabuf.txt"}) {
+            assertThat(platform.get(p, false).statusCode()).as(p).isEqualTo(401);
+        }
+        assertThat(platform.post(PAGE + "/policy", "policy=export-symbol", false).statusCode()).isEqualTo(401);
+        assertThat(platform.get(PAGE, true).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void the_page_shows_buffers_graph_devices_taint_policy_refused_modules_and_displays() throws Exception {
+        String page = platform.get(PAGE, true).body();
+        assertThat(page).contains("id=\"dmabuf-bufinfo\"", "Dma-buf Objects:", "id=\"dmabuf-graph\"", "<svg",
+                "id=\"dmabuf-devices\"", "0000:00:02.0", "Intel Iris Xe", "id=\"dmabuf-taint\"", "Tainted:",
+                "id=\"dmabuf-policy-now\">gpl-only<", "id=\"dmabuf-refused\"",
+                "nvidia: Unknown symbol dma_buf_export (err -2)", "class=\"dmabuf-display\"", "showing i915 0000:00:02.0 (own)");
+    }
+
+    @Test
+    void the_display_is_a_png_that_changes_from_one_request_to_the_next() throws Exception {
+        HttpResponse<byte[]> first = platform.getBytes(PAGE + "/display/0000:00:02.0.png");
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("Content-Type")).hasValue("image/png");
+        assertThat(Arrays.copyOf(first.body(), 4)).containsExactly(0x89, 'P', 'N', 'G');
+        String frame = first.headers().firstValue("X-DmaBuf-Frame").orElseThrow();
+        // the panel scans out at 30 Hz: wait for the snapshot of a later frame, at most ten seconds
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        HttpResponse<byte[]> next = first;
+        while (next.headers().firstValue("X-DmaBuf-Frame").orElseThrow().equals(frame)
+                && System.nanoTime() < deadline) {
+            next = platform.getBytes(PAGE + "/display/0000:00:02.0.png");
+        }
+        assertThat(next.headers().firstValue("X-DmaBuf-Frame")).isNotEqualTo(first.headers().firstValue(
+                "X-DmaBuf-Frame"));
+        assertThat(next.body()).isNotEqualTo(first.body());
+    }
+
+    @Test
+    void the_status_page_prints_the_whole_state() throws Exception {
+        String text = platform.get("/system/console/status-dmabuf.txt", true).body();
+        assertThat(text).contains("export policy: ", "Tainted:", "Modules:", "i915", "Devices:", "0000:01:00.0",
+                "Dma-buf Objects:");
+    }
+
+    @Test
+    void the_bundle_details_show_the_gates_view_of_each_bundle() throws Exception {
+        String bundles = platform.get("/system/console/bundles.json", true).body();
+        Matcher m = Pattern.compile("\"id\":(\\d+),\"name\":\"nvidia").matcher(bundles);
+        assertThat(m.find()).as(bundles).isTrue();
+        String detail = platform.get("/system/console/bundles/" + m.group(1) + ".json", true).body();
+        assertThat(detail).contains("DMA-BUF licence gate", "Licence (as the gate read it)", "NVIDIA", "(PO)",
+                "denied:");
+    }
+
+    @Test
+    void a_policy_post_without_the_anti_forgery_token_is_refused_and_changes_nothing() throws Exception {
+        String before = policyNow();
+        HttpResponse<String> none = platform.post(PAGE + "/policy", "policy=export-symbol", true);
+        assertThat(none.statusCode()).isEqualTo(403);
+        assertThat(none.body()).contains("anti-forgery token");
+        HttpResponse<String> wrong = platform.post(PAGE + "/policy", "policy=export-symbol&token=00ff", true);
+        assertThat(wrong.statusCode()).isEqualTo(403);
+        assertThat(policyNow()).isEqualTo(before);
+    }
+
+    @Test
+    void bad_input_gets_a_clear_4xx_and_changes_nothing() throws Exception {
+        String before = policyNow();
+        String bufinfo = platform.get(PAGE + "/state", true).body().replaceAll("(?s).*<pre id=\"dmabuf-bufinfo\">", "");
+        String token = token();
+        for (String form : new String[] {"policy=export-symbol-gpl&token=" + token, "policy=&token=" + token,
+                "token=" + token}) {
+            HttpResponse<String> r = platform.post(PAGE + "/policy", form, true);
+            assertThat(r.statusCode()).as(form).isEqualTo(400);
+            assertThat(r.body()).as(form).contains("is not an export policy; expected gpl-only or export-symbol");
+        }
+        HttpResponse<String> display = platform.get(PAGE + "/display/no-such-device.png", true);
+        assertThat(display.statusCode()).isEqualTo(404);
+        assertThat(display.body()).contains("no display engine on device 'no-such-device'; expected one of");
+        HttpResponse<String> sub = platform.get(PAGE + "/nothing-here", true);
+        assertThat(sub.statusCode()).isEqualTo(404);
+        assertThat(sub.body()).contains("expected state, graph.svg or display/<device>.png");
+        HttpResponse<String> action = platform.post(PAGE + "/reboot", "token=" + token, true);
+        assertThat(action.statusCode()).isEqualTo(404);
+        assertThat(policyNow()).isEqualTo(before);
+        String after = platform.get(PAGE + "/state", true).body().replaceAll("(?s).*<pre id=\"dmabuf-bufinfo\">", "");
+        assertThat(after.lines().filter(l -> l.startsWith("Total ")).toList())
+                .isEqualTo(bufinfo.lines().filter(l -> l.startsWith("Total ")).toList());
+    }
+
+    @Test
+    void the_policy_switches_with_the_token_and_back() throws Exception {
+        String token = token();
+        HttpResponse<String> r = platform.post(PAGE + "/policy", "policy=export-symbol&token=" + token, true);
+        assertThat(r.statusCode()).isEqualTo(303);
+        assertThat(policyNow()).isEqualTo("export-symbol");
+        assertThat(platform.post(PAGE + "/policy", "policy=gpl-only&token=" + token, true).statusCode())
+                .isEqualTo(303);
+        assertThat(policyNow()).isEqualTo("gpl-only");
+    }
+}
