@@ -18,8 +18,8 @@ import java.util.Set;
 
 /**
  * The Web Console's credentials. There is no default {@code admin}/{@code admin}:
- * the password is the framework property {@value #PASSWORD_PROPERTY} when the
- * configuration sets one, else the one in {@code etc/console.password},
+ * the password is {@value #PASSWORD_PROPERTY} when conf/config.properties or a
+ * system property ({@code DMABUF_OPTS=-Ddmabuf.console.password=...}) sets one, else the one in {@code etc/console.password},
  * generated at the first start and readable only by its owner. The Web
  * Console gets it hashed (its {@code {sha-256}salt-iterations-hash} form) as
  * the framework property {@code felix.webconsole.password}, before it starts:
@@ -49,7 +49,7 @@ public final class ConsolePassword {
      * @return the credentials
      */
     public static Credentials apply(Path home, Map<String, String> config) throws IOException {
-        String chosen = config.get(PASSWORD_PROPERTY);
+        String chosen = config.getOrDefault(PASSWORD_PROPERTY, System.getProperty(PASSWORD_PROPERTY));
         Credentials c;
         if (chosen != null && !chosen.isBlank()) {
             c = new Credentials(USER, chosen.trim(), "set by " + PASSWORD_PROPERTY);
