@@ -17,9 +17,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -74,8 +74,16 @@ class DmaBufPageBrowserIT {
         }
     }
 
+    /** A wait that looks again when the page's live part was replaced under it (every second). */
     private static WebDriverWait await() {
-        return new WebDriverWait(browser, Duration.ofSeconds(20), Duration.ofMillis(100));
+        WebDriverWait w = new WebDriverWait(browser, Duration.ofSeconds(20), Duration.ofMillis(100));
+        w.ignoring(StaleElementReferenceException.class);
+        return w;
+    }
+
+    /** @return an element's text now, read again if the live part was replaced while reading it */
+    private static String text(By by) {
+        return await().until(d -> d.findElement(by).getText());
     }
 
     private static void shot(String name) throws Exception {
@@ -85,8 +93,7 @@ class DmaBufPageBrowserIT {
 
     /** @return the source line under Intel's display ("showing ..."), as the live page shows it now */
     private static String intelRenderer() {
-        return browser.findElement(By.cssSelector("div.display[data-device='" + IGPU + "'] .dmabuf-renderer"))
-                .getText();
+        return text(By.cssSelector("div.display[data-device='" + IGPU + "'] .dmabuf-renderer"));
     }
 
     private static void open(String path) {
@@ -125,8 +132,8 @@ class DmaBufPageBrowserIT {
         // 1. the page, under the default policy: nvidia is refused, Intel shows its own frames
         open("/system/console/dmabuf");
         await().until(ExpectedConditions.textToBe(By.id("dmabuf-policy-now"), "gpl-only"));
-        assertThat(browser.findElement(By.id("dmabuf-taint")).getText()).contains("Tainted: P O");
-        assertThat(browser.findElement(By.id("dmabuf-refused")).getText())
+        assertThat(text(By.id("dmabuf-taint"))).contains("Tainted: P O");
+        assertThat(text(By.id("dmabuf-refused")))
                 .contains("nvidia: Unknown symbol dma_buf_export (err -2)");
         await().until(d -> intelRenderer().contains("i915 " + IGPU + " (own)"));
         shot("01-gpl-only-intel-renders-its-own");
@@ -137,7 +144,7 @@ class DmaBufPageBrowserIT {
         await().until(ExpectedConditions.textToBe(By.id("dmabuf-policy-now"), "export-symbol"));
         await().until(d -> intelRenderer().contains("nvidia 0000:01:00.0 (PRIME)"));
         await().until(d -> d.findElement(By.id("dmabuf-graph")).getText().contains("nvidia"));
-        assertThat(browser.findElement(By.id("dmabuf-bufinfo")).getText()).contains("nvidia-fb0");
+        assertThat(text(By.id("dmabuf-bufinfo"))).contains("nvidia-fb0");
         // the pipeline runs: frames keep coming, none bad
         String stats = statsOfIntel();
         await().until(d -> !statsOfIntel().equals(stats));
@@ -164,7 +171,6 @@ class DmaBufPageBrowserIT {
     }
 
     private static String statsOfIntel() {
-        WebElement e = browser.findElement(By.cssSelector("div.display[data-device='" + IGPU + "'] .dmabuf-stats"));
-        return e.getText();
+        return text(By.cssSelector("div.display[data-device='" + IGPU + "'] .dmabuf-stats"));
     }
 }

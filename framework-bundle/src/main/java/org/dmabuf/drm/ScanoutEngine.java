@@ -278,6 +278,24 @@ public final class ScanoutEngine implements DisplayEngine {
     public record Snapshot(int width, int height, int[] argb, long frame, String renderer, long takenNanos) {
     }
 
+    /** The framework property that sets the panels' refresh rate, in Hz (0: no continuous scanout). */
+    public static final String REFRESH_PROPERTY = "dmabuf.display.refresh";
+
+    /**
+     * @param context the driver's bundle context
+     * @return the panel's refresh rate: the framework property
+     *         {@value #REFRESH_PROPERTY} in Hz, 0 (off) when it is not set or not a number
+     */
+    public static double panelRefreshHz(org.osgi.framework.BundleContext context) {
+        String hz = context.getProperty(REFRESH_PROPERTY);
+        try {
+            return hz == null ? 0 : Double.parseDouble(hz.trim());
+        } catch (NumberFormatException e) {
+            LOG.warn("{} '{}' is not a number of Hz; not scanning out continuously", REFRESH_PROPERTY, hz);
+            return 0;
+        }
+    }
+
     /** The widest a {@link Snapshot} is. */
     public static final int SNAPSHOT_WIDTH = 320;
     /** How often at most a {@link Snapshot} is taken. */

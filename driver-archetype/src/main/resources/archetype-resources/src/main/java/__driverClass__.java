@@ -73,6 +73,7 @@ public class ${driverClass} {
         RenderEngine render = new RenderEngine("${bsn}", device, dmabuf, fences, "system");
         ScanoutEngine display = new ScanoutEngine("${bsn}", device, dmabuf, FrameFormat.VGA, null);
         display.primeSource(render); // the display imports what the GPU exports
+        display.refresh(ScanoutEngine.panelRefreshHz(context)); // scans out continuously, as a panel does
         Hashtable<String, Object> props = new Hashtable<>(properties);
         props.keySet().removeIf(k -> k.startsWith("service.") || k.startsWith("component.") || k.equals("objectClass"));
         gpus.put(device, new Gpu(render, display, List.of(

@@ -62,7 +62,7 @@ public class I915Driver {
         RenderEngine own = new RenderEngine("i915", device, dmabuf, fences, "system");
         ScanoutEngine display = new ScanoutEngine("i915", device, dmabuf, FrameFormat.VGA, own);
         sources.stream().findFirst().ifPresent(display::primeSource);
-        display.refresh(refreshHz(context));
+        display.refresh(ScanoutEngine.panelRefreshHz(context));
         Hashtable<String, Object> props = new Hashtable<>(properties);
         props.keySet().removeIf(k -> k.startsWith("service.") || k.startsWith("component.") || k.equals("objectClass"));
         gpus.put(device, new Gpu(own, display, context.registerService(DisplayEngine.class, display, props)));
@@ -96,16 +96,6 @@ public class I915Driver {
         });
     }
 
-    /** @return the panel's refresh rate: the framework property {@code dmabuf.display.refresh} (0: off) */
-    static double refreshHz(BundleContext context) {
-        String hz = context.getProperty("dmabuf.display.refresh");
-        try {
-            return hz == null ? 0 : Double.parseDouble(hz.trim());
-        } catch (NumberFormatException e) {
-            LOG.warn("dmabuf.display.refresh '{}' is not a number of Hz; not scanning out continuously", hz);
-            return 0;
-        }
-    }
 
     @Deactivate
     void deactivate() {

@@ -56,7 +56,7 @@ public class TegraDriver {
     void bindDevice(Device device, Map<String, Object> properties) {
         ScanoutEngine display = new ScanoutEngine("tegra-dc", device, dmabuf, FrameFormat.VGA, null);
         sources.stream().findFirst().ifPresent(display::primeSource);
-        display.refresh(refreshHz(context));
+        display.refresh(ScanoutEngine.panelRefreshHz(context));
         Hashtable<String, Object> props = new Hashtable<>(properties);
         props.keySet().removeIf(k -> k.startsWith("service.") || k.startsWith("component.") || k.equals("objectClass"));
         dcs.put(device, new Dc(display, context.registerService(DisplayEngine.class, display, props)));
@@ -85,16 +85,6 @@ public class TegraDriver {
         dcs.values().forEach(d -> d.display().primeGone(node));
     }
 
-    /** @return the panel's refresh rate: the framework property {@code dmabuf.display.refresh} (0: off) */
-    static double refreshHz(BundleContext context) {
-        String hz = context.getProperty("dmabuf.display.refresh");
-        try {
-            return hz == null ? 0 : Double.parseDouble(hz.trim());
-        } catch (NumberFormatException e) {
-            LOG.warn("dmabuf.display.refresh '{}' is not a number of Hz; not scanning out continuously", hz);
-            return 0;
-        }
-    }
 
     @Deactivate
     void deactivate() {

@@ -74,6 +74,7 @@ public class LimaDriver {
         RenderEngine render = new RenderEngine("lima", device, dmabuf, fences, "system");
         ScanoutEngine display = new ScanoutEngine("lima", device, dmabuf, FrameFormat.VGA, null);
         display.primeSource(render); // the display imports what the GPU exports
+        display.refresh(ScanoutEngine.panelRefreshHz(context)); // scans out continuously, as a panel does
         Hashtable<String, Object> props = new Hashtable<>(properties);
         props.keySet().removeIf(k -> k.startsWith("service.") || k.startsWith("component.") || k.equals("objectClass"));
         gpus.put(device, new Gpu(render, display, List.of(
