@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.DmaBufException;
@@ -48,7 +49,7 @@ public final class Module implements DmaBufService {
     private final Tracked.List0 transfers = new Tracked.List0();
     private boolean closed;
     /** Buffers this module exported that are not yet released: lets a stop skip the search for orphans. */
-    final java.util.concurrent.atomic.AtomicInteger liveExports = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger liveExports = new AtomicInteger();
 
     /** Every symbol: the framework's own users (the console, the heaps). */
     public static final long ALL_SYMBOLS = -1L;

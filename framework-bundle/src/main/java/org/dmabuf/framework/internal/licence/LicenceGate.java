@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -72,7 +73,7 @@ public final class LicenceGate {
     private final Taint taint = new Taint();
     private final Map<Long, String> inheritedFrom = new ConcurrentHashMap<>();
     // bumped whenever a decision may change (policy switch, inherited taint): caches of decisions check it
-    private volatile int generation;
+    private final AtomicInteger generation = new AtomicInteger();
 
     /** @param policy the policy at start */
     public LicenceGate(Policy policy) {
@@ -87,7 +88,7 @@ public final class LicenceGate {
     /** Sets the policy; the OSGi layer re-evaluates the bundles. */
     public void policy(Policy p) {
         this.policy = p;
-        generation++;
+        generation.incrementAndGet();
     }
 
     /**
@@ -96,7 +97,7 @@ public final class LicenceGate {
      *         under one generation hold while it is current
      */
     public int generation() {
-        return generation;
+        return generation.get();
     }
 
     /** @return the framework's taint */
@@ -125,7 +126,7 @@ public final class LicenceGate {
     /** Records that a module was wired to a proprietary module's packages (Linux 5.9+ taint inheritance). */
     public void inherit(ModuleFacts m, String fromModule) {
         if (inheritedFrom.putIfAbsent(m.bundleId(), fromModule) == null) {
-            generation++;
+            generation.incrementAndGet();
         }
         taint.add(m.bsn(), Taint.Flag.PROPRIETARY_MODULE);
     }
