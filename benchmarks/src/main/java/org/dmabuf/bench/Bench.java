@@ -26,9 +26,13 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <pre>
  * java org.dmabuf.bench.Bench full  &lt;target dir&gt; docs/performance.md   the measured run
  * java org.dmabuf.bench.Bench quick &lt;target dir&gt; ignored               each briefly: they still work
+ *
+ * -Dbench.include=&lt;regex&gt;   only these benchmarks (a full run then writes target/performance-partial.md)
+ * -Dbench.prof=gc,stack      JMH profilers (likewise)
  * </pre>
  */
 public final class Bench {
+    private static final String DEFAULT_INCLUDE = "org\\.dmabuf\\.bench\\..*";
     private Bench() {
     }
 
@@ -39,7 +43,7 @@ public final class Bench {
         Files.createDirectories(target);
         Path json = target.resolve(full ? "jmh-result.json" : "jmh-quick.json");
         ChainedOptionsBuilder o = new OptionsBuilder()
-                .include(System.getProperty("bench.include", "org\\.dmabuf\\.bench\\..*"))
+                .include(System.getProperty("bench.include", DEFAULT_INCLUDE))
                 .resultFormat(ResultFormatType.JSON).result(json.toString())
                 .jvmArgsAppend("-Xmx4g", "--sun-misc-unsafe-memory-access=allow",
                         "-Ddmabuf.home=" + System.getProperty("dmabuf.home"),
@@ -53,9 +57,17 @@ public final class Bench {
                     .measurementIterations(1).measurementTime(TimeValue.milliseconds(200))
                     .param("buffers", "10000");
         }
+        for (String prof : System.getProperty("bench.prof", "").split(",")) {
+            if (!prof.isBlank()) {
+                o.addProfiler(prof.strip()); // JMH's names: gc, stack, jfr, perfasm, ...
+            }
+        }
         Collection<RunResult> results = new Runner(o.build()).run();
         String md = Summary.markdown(results, readScale(target), full);
-        Path out = full ? docs : target.resolve("performance-quick.md");
+        // only the whole measured run replaces the docs' page; a part of it (-Dbench.include) stays in target
+        boolean whole = DEFAULT_INCLUDE.equals(System.getProperty("bench.include", DEFAULT_INCLUDE))
+                && System.getProperty("bench.prof", "").isBlank();
+        Path out = full && whole ? docs : target.resolve(full ? "performance-partial.md" : "performance-quick.md");
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md);
         System.out.println("wrote " + json + " and " + out);

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.framework.internal.core;
 
-import java.util.List;
-
 import org.dmabuf.api.Attachment;
 import org.dmabuf.api.Device;
 import org.dmabuf.api.DmaBufException;
@@ -21,7 +19,8 @@ final class AttachmentImpl extends Tracked implements Attachment {
 
     // guarded by buf.lock
     volatile boolean attached = true;
-    List<MappingImpl> mappings;
+    /** The newest of its mappings not yet unmapped, linked by {@link MappingImpl#next}: no list to allocate. */
+    MappingImpl mappings;
     int pins;
 
     AttachmentImpl(BufferObject buf, Module owner, Device device, ImporterOps importerOps) {
@@ -96,6 +95,23 @@ final class AttachmentImpl extends Tracked implements Attachment {
             throw new DmaBufException(Errno.EINVAL, func + ": the attachment of " + device.name() + " to ino "
                     + buf.ino + " is static; expected a dynamic attachment (dynamicAttach with move_notify)");
         }
+    }
+
+    /** Unlinks {@code m} from this attachment's mappings; under buf.lock. @return whether it was there */
+    boolean unlink(MappingImpl m) {
+        MappingImpl prev = null;
+        for (MappingImpl x = mappings; x != null; prev = x, x = x.next) {
+            if (x == m) {
+                if (prev == null) {
+                    mappings = x.next;
+                } else {
+                    prev.next = x.next;
+                }
+                x.next = null;
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

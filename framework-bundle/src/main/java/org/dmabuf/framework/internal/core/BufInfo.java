@@ -24,7 +24,8 @@ public final class BufInfo {
      * @return the text, ending with {@code Total N objects, M bytes}
      */
     public static String format(List<BufferInfo> buffers) {
-        StringBuilder s = new StringBuilder();
+        // sized for the usual line and its device up front: a million buffers grow no 100 MB builder by doubling
+        StringBuilder s = new StringBuilder((int) Math.min(1 << 30, 256 + 112L * buffers.size()));
         s.append("\nDma-buf Objects:\n");
         s.append(String.format("%-8s\t%-8s\t%-8s\t%-8s\texp_name\t%-8s\tname%n", "size", "flags", "mode", "count", "ino"));
         long bytes = 0;
@@ -62,14 +63,15 @@ public final class BufInfo {
         return s.append(v);
     }
 
-    // %08x
+    // %08x, digit by digit: no String per number
     private static StringBuilder hex(StringBuilder s, int v) {
-        String h = Integer.toHexString(v);
-        for (int i = h.length(); i < 8; i++) {
-            s.append('0');
+        for (int shift = 28; shift >= 0; shift -= 4) {
+            s.append(HEX[(v >>> shift) & 0xf]);
         }
-        return s.append(h);
+        return s;
     }
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     static int mode(int flags) {
         int acc = flags & Fcntl.O_ACCMODE;

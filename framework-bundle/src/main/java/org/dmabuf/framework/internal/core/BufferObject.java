@@ -164,7 +164,7 @@ final class BufferObject {
 
     /** Detaches {@code a}: unmaps what is left, drops its pins, runs the exporter's detach, drops its reference. */
     boolean detach(AttachmentImpl a, String why) {
-        List<MappingImpl> leftover;
+        MappingImpl leftover;
         int pins;
         lock.lock();
         try {
@@ -177,12 +177,12 @@ final class BufferObject {
             a.mappings = null;
             pins = a.pins;
             a.pins = 0;
-            if (leftover != null) {
-                for (MappingImpl m : leftover) {
-                    LOG.warn("dma-buf ino {}: {}: {} still mapped {}, unmapping", ino, why,
-                            a.device().name(), m.direction());
-                    unmapLocked(a, m);
-                }
+            for (MappingImpl m = leftover, next; m != null; m = next) {
+                next = m.next;
+                m.next = null;
+                LOG.warn("dma-buf ino {}: {}: {} still mapped {}, unmapping", ino, why, a.device().name(),
+                        m.direction());
+                unmapLocked(a, m);
             }
             if (pins > 0) {
                 LOG.warn("dma-buf ino {}: {}: {} still pinned {} time(s), unpinning", ino, why,
@@ -253,10 +253,8 @@ final class BufferObject {
                 throw e;
             }
             MappingImpl m = new MappingImpl(a, dir, seg, pinOnMap);
-            if (a.mappings == null) {
-                a.mappings = new ArrayList<>(1);
-            }
-            a.mappings.add(m);
+            m.next = a.mappings;
+            a.mappings = m;
             return m;
         } finally {
             resv.unlock();
@@ -266,7 +264,7 @@ final class BufferObject {
     void unmap(AttachmentImpl a, MappingImpl m) {
         lock.lock();
         try {
-            if (!m.mapped || a.mappings == null || !a.mappings.remove(m)) {
+            if (!m.mapped || !a.unlink(m)) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_unmap_attachment: this mapping of ino " + ino
                         + " for " + a.device().name() + " is not mapped; expected a mapping returned by"
                         + " mapAttachment and not yet unmapped");

@@ -57,6 +57,10 @@ final class FdTable {
      * @throws DmaBufException EMFILE when the table is full, EBADF when it is closed
      */
     synchronized int reserve() {
+        return reserveLocked();
+    }
+
+    private int reserveLocked() {
         if (closed) {
             throw new DmaBufException(Errno.EBADF, "fd table is closed: its bundle has stopped");
         }
@@ -94,8 +98,31 @@ final class FdTable {
         return true;
     }
 
+    /**
+     * Receives a transfer into the lowest free fd, in one hold of the lock
+     * (the receive of a handoff): a slot is found first, so a full or closed
+     * table leaves the transfer in flight, then the transfer is claimed.
+     *
+     * @return the fd now holding the transfer's file, or -1 when the transfer
+     *         was no longer in flight (nothing changed)
+     * @throws DmaBufException EMFILE when the table is full, EBADF when it is closed
+     */
+    synchronized int receive(TransferImpl t) {
+        int fd = reserveLocked();
+        if (!t.claim(TransferImpl.RECEIVED)) {
+            unreserveLocked(fd);
+            return -1;
+        }
+        files[fd] = t.file;
+        return fd;
+    }
+
     /** Gives back a slot taken by {@link #reserve()} and not installed. */
     synchronized void unreserve(int fd) {
+        unreserveLocked(fd);
+    }
+
+    private void unreserveLocked(int fd) {
         if (files[fd] == RESERVED) {
             files[fd] = null;
             open--;

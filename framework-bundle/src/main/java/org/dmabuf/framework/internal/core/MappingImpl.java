@@ -14,6 +14,8 @@ final class MappingImpl implements Mapping {
     private final MemorySegment segment;
     final boolean pinnedOnMap;
     volatile boolean mapped = true; // written under buf.lock
+    /** The attachment's next older mapping; guarded by buf.lock. */
+    MappingImpl next;
 
     MappingImpl(AttachmentImpl attachment, DmaDirection direction, MemorySegment segment, boolean pinnedOnMap) {
         this.attachment = attachment;

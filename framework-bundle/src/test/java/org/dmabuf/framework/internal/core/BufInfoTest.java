@@ -3,8 +3,12 @@ package org.dmabuf.framework.internal.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.Fcntl;
+import org.dmabuf.api.debugfs.BufferInfo;
 import org.junit.jupiter.api.Test;
 
 /** bufinfo in the kernel's layout (dma_buf_debug_show). */
@@ -46,5 +50,32 @@ class BufInfoTest {
 
                 Total 2 objects, 12288 bytes
                 """);
+    }
+
+    /** @return the inode numbers bufinfo lists, in its order */
+    private List<Long> listed() {
+        return f.core.buffers().stream().map(BufferInfo::ino).toList();
+    }
+
+    @Test
+    void buffers_are_listed_by_inode_number_whether_the_live_numbers_are_sparse_or_dense() {
+        List<Integer> fds = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            fds.add(f.importer.heap("system").allocate(4096));
+        }
+        for (int i = 0; i < 64; i++) {
+            if (i % 16 != 0) {
+                f.importer.close(fds.get(i));
+            }
+        }
+        assertThat(listed()).containsExactly(1L, 17L, 33L, 49L); // sparse: 4 live over a range of 49, sorted
+        for (int i = 0; i < 40; i++) {
+            f.importer.heap("system").allocate(4096);
+        }
+        List<Long> expected = new ArrayList<>(List.of(1L, 17L, 33L, 49L));
+        for (long ino = 65; ino <= 104; ino++) {
+            expected.add(ino);
+        }
+        assertThat(listed()).containsExactlyElementsOf(expected); // dense: 44 live over 104, put in place
     }
 }
