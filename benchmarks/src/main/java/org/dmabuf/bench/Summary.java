@@ -176,32 +176,43 @@ final class Summary {
     static final String BOUNDS = """
             ## What bounds the misses
 
-            Profiled with JMH's `-prof gc`, `-prof stack` and `-prof jfr` (run one benchmark with
-            `-Dbench.include=<regex>`). On two cores the errors are wide: read the ratios, not the digits.
+            Profiled with JMH's profilers: `-Dbench.include=<regex> -Dbench.prof=gc,stack,jfr` (such a
+            partial run writes `benchmarks/target/performance-partial.md` and leaves this page alone; read a
+            JFR file with `jfr view hot-methods`). On two cores the errors are wide: read the ratios, not the
+            digits.
 
             - **handoff** (a few hundred ns, where 250 is the target): the cycle is twelve API calls (send,
-              receive, get, attach, map, unmap, detach, put, close), each a real state change under a real lock:
-              the sender's and the receiver's fd tables, the buffer's reservation lock for attach, map, unmap and
-              detach (the kernel takes it too), the module's tracking of every handle it holds (so that a stop
-              can clean up), and the atomic reference count; about 225 bytes allocated per cycle (the
-              transfer, the reference, the attachment, the mapping). No byte is copied and nothing depends on
-              the size. What would fix it: fold reserve and install of the receiving fd into one lock hold,
-              and pool attachment and mapping records per module. Netty's baseline is one atomic increment and
-              decrement, no handle, no lock.
+              receive, get, attach, map, unmap, detach, put, close), each a real state change: JFR's hot
+              methods are all atomic instructions (lock entries and exits, compare-and-sets, fences), about
+              thirty-five per cycle at about 10 ns each. The reference
+              count changes six times (the transfer, the reference and the attachment each hold one, as the
+              kernel's file and attachment references do), the buffer's reservation lock is taken four times
+              (attach, map, unmap, detach: the kernel takes it too), the module's lock six times (it tracks
+              every handle so that a stop can give it back), the fd tables four times. 160 bytes are
+              allocated per cycle (the transfer, the reference, the attachment, the mapping: the objects the
+              API hands out); the receive's reserve and install are one lock hold and mappings are linked into
+              their attachment, which took it from 208. No byte is copied and nothing depends on the size.
+              Netty's baseline is one atomic increment and decrement: no handle, no lock, nothing to clean up
+              when its holder goes away.
             - **steady frame, 4K** (about 97% of the raw loop, where 99% is the target): within the run's noise (the
               raw loop's own error is about 40% here); both loops are bound by rendering and CRC-checking 33 MB per
               frame on two cores shared by render and scanout. The framework's per-frame work is a fence wait, a
               reservation lock and begin/end CPU access on an already mapped buffer: microseconds against 12 ms.
-            - **export and release, 33 MB** (about 1.4x the arena): both zero 33 MB; ours also gives the
-              pages back to the slab allocator's free lists under its lock and, for a buffer of its own arena,
-              closes a shared arena (a JVM-wide handshake, about 32 us). A confined arena cannot be used: a
-              buffer is released by whichever thread drops the last reference.
+            - **export and release, 33 MB** (1.0x to 1.4x the arena in a quiet run): both zero 33 MB; ours
+              also gives the pages back to the slab allocator's free lists under its lock and, for a buffer of
+              its own arena, closes a shared arena (a JVM-wide handshake, about 32 us). A confined arena cannot
+              be used: a buffer is released by whichever thread drops the last reference. In about half the
+              runs on this virtual machine the last iterations take about 120 ms per export instead of 1 ms,
+              which multiplies the mean: seen with the previous commit's code too, never in a 20 s loop of the
+              same calls outside JMH nor with JFR on, with no garbage collection and no memory left reserved;
+              120 ms is about 8,100 page faults of 15 us, consistent with the VM's balloon taking freed
+              memory back from the guest and faulting it in again. Read that row's iterations in the JSON.
             - **fence, add_callback + signal** (about 100 ns): the fence's lock, the callback list, and the
               signalled-state publication the kernel also does; CompletableFuture uses one CAS.
             - **hot-plug driver cycle** (several times Felix's bare cycle): a real driver is a class loader
               with classes to load, a DS component to activate, a device to bind, two services to register, a
               render engine and a display engine to start and stop; the bare cycle loads no class at all.
-            - **licence gate, resolve** (about 1.1x to 1.7x, within the noise of a 3-6 ms resolve): the
+            - **licence gate, resolve** (0.9x to 2x from run to run, within the noise of a 3-6 ms resolve): the
               resolver hook filters every symbol candidate and reads the bundle's facts (cached per revision).
             - **licence gate, view get/unget** (about 5x a plain service): a per-bundle view must be a service
               factory; Felix's own floor for a trivial factory is about 2x (the reference row). The rest is
@@ -212,9 +223,12 @@ final class Summary {
               with its lock (about 80 B), the live-buffer set's node (about 40 B), the heap's page record, and
               the holder's fd slot or reference. What would fix it: fold the reservation object into the
               buffer when it is not shared, and an intrusive live-buffer list.
-            - **scale, bufinfo over 1,000,000 buffers** (one to two seconds): a snapshot of every buffer with
-              its attachments and fences under each buffer's own lock, sorted by inode, then one line each;
-              most of the time is the snapshot's allocation and the sort.
+            - **scale, bufinfo over 1,000,000 buffers** (around a second, with wide swings): the text is
+              about 100 MB, built once and copied once into the String the API returns, beside a snapshot
+              record per buffer: about 300 MB allocated per call, and the garbage collections that follow are
+              most of the time and all of the swing (0.4 to 1.6 s per call in one run). The live buffers
+              are put in inode order in one pass (the comparison sort it replaced was half the time) and
+              nothing is formatted through a String.
             """;
 
     private static void row(List<String> out, List<String> missed, String label, Figure ours, Figure base,
