@@ -181,19 +181,21 @@ final class Summary {
             JFR file with `jfr view hot-methods`). On two cores the errors are wide: read the ratios, not the
             digits.
 
-            - **handoff** (a few hundred ns, where 250 is the target): the cycle is twelve API calls (send,
-              receive, get, attach, map, unmap, detach, put, close), each a real state change: JFR's hot
-              methods are all atomic instructions (lock entries and exits, compare-and-sets, fences), about
-              thirty-five per cycle at about 10 ns each. The reference
-              count changes six times (the transfer, the reference and the attachment each hold one, as the
-              kernel's file and attachment references do), the buffer's reservation lock is taken four times
-              (attach, map, unmap, detach: the kernel takes it too), the module's lock six times (it tracks
+            - **handoff** (a few hundred ns, where 250 is the target): the cycle is twelve API calls
+              (send, receive, get, attach, map, unmap, detach, put, close), each a real state
+              change: JFR's hot methods are all atomic instructions (lock entries and exits,
+              compare-and-sets, fences), about thirty-five per cycle at about 10 ns each. The
+              reference count changes six times: the transfer and the reference each hold one, as
+              the kernel's file references do, and so does the attachment, which the kernel's does
+              not (here a driver that puts its reference before it detaches cannot free the buffer
+              under its own attachment). The buffer's reservation lock is taken four times (attach,
+              map, unmap, detach: the kernel takes it too), the module's lock six times (it tracks
               every handle so that a stop can give it back), the fd tables four times. 160 bytes are
-              allocated per cycle (the transfer, the reference, the attachment, the mapping: the objects the
-              API hands out); the receive's reserve and install are one lock hold and mappings are linked into
-              their attachment, which took it from 208. No byte is copied and nothing depends on the size.
-              Netty's baseline is one atomic increment and decrement: no handle, no lock, nothing to clean up
-              when its holder goes away.
+              allocated per cycle (the transfer, the reference, the attachment, the mapping: the
+              objects the API hands out); the receive's reserve and install are one lock hold and
+              mappings are linked into their attachment, which took it from 208. No byte is copied
+              and nothing depends on the size. Netty's baseline is one atomic increment and
+              decrement: no handle, no lock, nothing to clean up when its holder goes away.
             - **steady frame, 4K** (about 97% of the raw loop, where 99% is the target): within the run's noise (the
               raw loop's own error is about 40% here); both loops are bound by rendering and CRC-checking 33 MB per
               frame on two cores shared by render and scanout. The framework's per-frame work is a fence wait, a
