@@ -15,6 +15,7 @@ public final class BufInfo {
     private static final int FMODE_READ = 0x1;
     private static final int FMODE_WRITE = 0x2;
     private static final int FMODE_LSEEK = 0x4;
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private BufInfo() {
     }
@@ -70,8 +71,6 @@ public final class BufInfo {
         }
         return s;
     }
-
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     static int mode(int flags) {
         int acc = flags & Fcntl.O_ACCMODE;

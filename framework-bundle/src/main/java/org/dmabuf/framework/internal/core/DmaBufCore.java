@@ -326,7 +326,7 @@ public final class DmaBufCore implements DmaBufDebug {
      * @return the live buffers now, by inode number. Inode numbers come from
      *         a counter, so the live ones are usually dense: they are put in
      *         place in one pass, no comparison and no second look at each
-     *         buffer (sorting a million buffers by a field of each was most of
+     *         buffer (sorting a million buffers by a field of each was half of
      *         bufinfo's time); when they are sparse, they are sorted.
      */
     BufferObject[] liveByIno() {
