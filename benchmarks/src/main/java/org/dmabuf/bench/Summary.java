@@ -181,7 +181,7 @@ final class Summary {
             JFR file with `jfr view hot-methods`). On two cores the errors are wide: read the ratios, not the
             digits.
 
-            - **handoff** (a few hundred ns, where 250 is the target): the cycle is twelve API calls
+            - **handoff** (a few hundred ns, where 250 is the target): the cycle is nine API calls
               (send, receive, get, attach, map, unmap, detach, put, close), each a real state
               change: JFR's hot methods are all atomic instructions (lock entries and exits,
               compare-and-sets, fences), about thirty-five per cycle at about 10 ns each. The
