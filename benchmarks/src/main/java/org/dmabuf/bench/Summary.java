@@ -203,15 +203,17 @@ final class Summary {
               raw loop's own error is about 40% here); both loops are bound by rendering and CRC-checking 33 MB per
               frame on two cores shared by render and scanout. The framework's per-frame work is a fence wait, a
               reservation lock and begin/end CPU access on an already mapped buffer: microseconds against 12 ms.
-            - **export and release, 33 MB** (1.0x to 1.4x the arena in a quiet run): both zero 33 MB; ours
-              also gives the pages back to the slab allocator's free lists under its lock and, for a buffer of
-              its own arena, closes a shared arena (a JVM-wide handshake, about 32 us). A confined arena cannot
-              be used: a buffer is released by whichever thread drops the last reference. In about half the
-              runs on this virtual machine the last iterations take about 120 ms per export instead of 1 ms,
-              which multiplies the mean: seen with the previous commit's code too, never in a 20 s loop of the
-              same calls outside JMH nor with JFR on, with no garbage collection and no memory left reserved;
-              120 ms is about 8,100 page faults of 15 us, consistent with the VM's balloon taking freed
-              memory back from the guest and faulting it in again. Read that row's iterations in the JSON.
+            - **export and release, 33 MB** (1.0x to 1.4x the arena in a quiet run): both zero 33
+              MB; ours also records the free under the page allocator's lock and, as a buffer of 1
+              MB or more has an arena of its own, closes that shared arena (a JVM-wide handshake,
+              about 32 us). A confined arena cannot be used: a buffer is released by whichever
+              thread drops the last reference. In about half the runs on this virtual machine the
+              last iterations take about 120 ms per export instead of 1 ms, which multiplies the
+              mean: seen with the previous commit's code too, never in a 20 s loop of the same calls
+              outside JMH nor with JFR on, with no garbage collection and no memory left reserved;
+              120 ms is about 8,100 page faults of 15 us, consistent with the VM's balloon taking
+              freed memory back from the guest and faulting it in again. Read that row's iterations
+              in the JSON.
             - **fence, add_callback + signal** (about 100 ns): a quarter of it is the signal's
               timestamp: `System.nanoTime()` costs 26 ns on this VM's kvm-clock, and the kernel
               takes the same timestamp (`ktime_get()`) when a fence signals. The rest is the fence's
