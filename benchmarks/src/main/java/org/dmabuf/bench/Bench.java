@@ -42,8 +42,10 @@ public final class Bench {
         Path docs = Path.of(args.length > 2 ? args[2] : "docs/performance.md");
         Files.createDirectories(target);
         Path json = target.resolve(full ? "jmh-result.json" : "jmh-quick.json");
+        String include = System.getProperty("bench.include", DEFAULT_INCLUDE);
+        String profilers = System.getProperty("bench.prof", "");
         ChainedOptionsBuilder o = new OptionsBuilder()
-                .include(System.getProperty("bench.include", DEFAULT_INCLUDE))
+                .include(include)
                 .resultFormat(ResultFormatType.JSON).result(json.toString())
                 .jvmArgsAppend("-Xmx4g", "--sun-misc-unsafe-memory-access=allow",
                         "-Ddmabuf.home=" + System.getProperty("dmabuf.home"),
@@ -57,7 +59,7 @@ public final class Bench {
                     .measurementIterations(1).measurementTime(TimeValue.milliseconds(200))
                     .param("buffers", "10000");
         }
-        for (String prof : System.getProperty("bench.prof", "").split(",")) {
+        for (String prof : profilers.split(",")) {
             if (!prof.isBlank()) {
                 o.addProfiler(prof.strip()); // JMH's names: gc, stack, jfr, perfasm, ...
             }
@@ -65,8 +67,7 @@ public final class Bench {
         Collection<RunResult> results = new Runner(o.build()).run();
         String md = Summary.markdown(results, readScale(target), full);
         // only the whole measured run replaces the docs' page; a part of it (-Dbench.include) stays in target
-        boolean whole = DEFAULT_INCLUDE.equals(System.getProperty("bench.include", DEFAULT_INCLUDE))
-                && System.getProperty("bench.prof", "").isBlank();
+        boolean whole = DEFAULT_INCLUDE.equals(include) && profilers.isBlank();
         Path out = full && whole ? docs : target.resolve(full ? "performance-partial.md" : "performance-quick.md");
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md);
