@@ -4,16 +4,19 @@ package org.dmabuf.bench;
 import java.util.List;
 
 import org.dmabuf.framework.internal.core.DmaBufCore;
-import org.dmabuf.framework.internal.device.SimulatedDevice;
+import org.dmabuf.api.device.DeviceInfo;
+import org.dmabuf.framework.internal.device.DeviceTable;
+import org.dmabuf.framework.internal.device.KernelDevice;
 import org.dmabuf.framework.internal.heap.PageHeap;
 import org.dmabuf.framework.internal.memory.PageAllocator;
 
 /** The DMA-BUF core as the framework bundle builds it, without OSGi: what the core benchmarks measure. */
 final class Cores {
-    static final SimulatedDevice IGPU = new SimulatedDevice("0000:00:02.0", 0x8086, 0x9a49, "Intel", true, "intel", 0,
-            new String[] {"render", "display"});
-    static final SimulatedDevice DGPU = new SimulatedDevice("0000:01:00.0", 0x10de, 0x2520, "NVIDIA", true, "nvidia",
-            1L << 30, new String[] {"render"});
+    private static final DeviceTable BUS = new DeviceTable(); // as a device provider adds them
+    static final KernelDevice IGPU = BUS.add(DeviceInfo.builder("0000:00:02.0").ids(0x8086, 0x9a49).model("Intel")
+            .iommu(true).property("dmabuf.engines", new String[] {"render", "display"}).build());
+    static final KernelDevice DGPU = BUS.add(DeviceInfo.builder("0000:01:00.0").ids(0x10de, 0x2520).model("NVIDIA")
+            .iommu(true).property("dmabuf.engines", new String[] {"render"}).build());
 
     private Cores() {
     }

@@ -19,10 +19,10 @@ import org.objectweb.asm.Opcodes;
  * Finds the symbols a driver's bytecode really calls, as the kernel's
  * modpost finds a module's undefined symbols: every method invocation and
  * method reference whose target is an API method of the {@link SymbolTable}.
- * Calls into the framework's exported helper classes (for instance
- * {@code org.dmabuf.drm.ScanoutEngine}, which calls the API through the
- * driver's own view) link whatever those classes call, as linking a static
- * library does.
+ * Calls into exported classes of the libraries on the build path (for
+ * instance the DRM helpers' {@code org.dmabuf.drm.ScanoutEngine}, which calls
+ * the API through the driver's own view) link whatever those classes call, as
+ * linking a static library does.
  */
 final class Linker {
     /** Where a symbol is used first: {@code DriverClass.method}, and through which helper, if any. */
@@ -30,14 +30,14 @@ final class Linker {
     }
 
     private final SymbolTable table;
-    private final Function<String, byte[]> frameworkClass; // internal name -> bytes, for the framework's exported classes
+    private final Function<String, byte[]> frameworkClass; // internal name -> bytes, for exported classes of libraries
     private final Map<SymbolTable.Symbol, Use> uses = new LinkedHashMap<>();
     private final Set<String> followed = new HashSet<>();
     private final Deque<String> helpers = new ArrayDeque<>();
 
     /**
      * @param table the symbols
-     * @param frameworkClass the bytes of a class of the framework's exported packages, or {@code null}
+     * @param frameworkClass the bytes of a class of an exported package on the build path, or {@code null}
      *        for any other class
      */
     Linker(SymbolTable table, Function<String, byte[]> frameworkClass) {

@@ -44,7 +44,9 @@ import aQute.bnd.service.AnalyzerPlugin;
  * -dmabuf-policy: export-symbol
  * </pre>
  *
- * The symbol table is read from the framework bundle on the build path (its
+ * The symbol table is read from the API on the build path (the
+ * {@code DmaBuf-Symvers} header of {@code org.dmabuf:dmabuf-api}, the
+ * kernel's {@code Module.symvers}; or the framework bundle's
  * {@code Provide-Capability}), so a driver is checked against the API version
  * it compiles against.
  */
@@ -54,10 +56,10 @@ public class Modpost implements AnalyzerPlugin {
 
     @Override
     public boolean analyzeJar(Analyzer analyzer) throws Exception {
-        Framework fw = Framework.find(analyzer.getClasspath());
+        Symvers fw = Symvers.find(analyzer.getClasspath());
         if (fw == null) {
-            analyzer.error("modpost: no DMA-BUF symbol table on the build path; expected the framework bundle "
-                    + "(org.dmabuf:framework-bundle, whose Provide-Capability lists dmabuf.symbol) as a dependency");
+            analyzer.error("modpost: no DMA-BUF symbol table on the build path; expected the API "
+                    + "(org.dmabuf:dmabuf-api, whose DmaBuf-Symvers lists the symbols) as a dependency");
             return false;
         }
         String policy = analyzer.getProperty(POLICY_INSTRUCTION, SymbolTable.GPL_ONLY_POLICY).trim();
@@ -67,7 +69,7 @@ public class Modpost implements AnalyzerPlugin {
             return false;
         }
 
-        Linker linker = new Linker(fw.table, fw::exportedClass);
+        Linker linker = new Linker(fw.table, exportedClasses(analyzer.getClasspath()));
         for (Map.Entry<String, Resource> e : analyzer.getJar().getResources().entrySet()) {
             String path = e.getKey();
             if (path.endsWith(".class") && !path.endsWith("module-info.class") && !path.startsWith("META-INF/")) {
@@ -129,22 +131,63 @@ public class Modpost implements AnalyzerPlugin {
         return false;
     }
 
-    /** The framework bundle on the build path: its symbol table and its exported classes. */
-    static final class Framework {
-        final Jar jar;
-        final SymbolTable table;
-        final Set<String> exported;
+    /**
+     * @return the bytes of a class in an exported package of a bundle on the build path (the API, and the
+     *         libraries a driver calls into, such as the DRM helpers), or {@code null}: the linker follows
+     *         calls into them, as a driver that calls a helper links what the helper calls on its behalf
+     */
+    static java.util.function.Function<String, byte[]> exportedClasses(List<Jar> classpath) throws Exception {
+        List<Map.Entry<Jar, Set<String>>> libraries = new ArrayList<>();
+        for (Jar cp : classpath) {
+            Manifest mf = cp.getManifest();
+            String exports = mf == null ? null : mf.getMainAttributes().getValue(Constants.EXPORT_PACKAGE);
+            if (exports != null) {
+                Set<String> exported = new LinkedHashSet<>();
+                for (String k : new Parameters(exports).keySet()) {
+                    exported.add(Processor.removeDuplicateMarker(k).replace('.', '/'));
+                }
+                libraries.add(Map.entry(cp, exported));
+            }
+        }
+        return internalName -> {
+            int slash = internalName.lastIndexOf('/');
+            if (slash < 0) {
+                return null;
+            }
+            String pkg = internalName.substring(0, slash);
+            for (Map.Entry<Jar, Set<String>> l : libraries) {
+                Resource r = l.getValue().contains(pkg) ? l.getKey().getResource(internalName + ".class") : null;
+                if (r != null) {
+                    try (InputStream in = r.openInputStream()) {
+                        return in.readAllBytes();
+                    } catch (Exception e) {
+                        throw new IllegalStateException("modpost: cannot read " + internalName + " from "
+                                + l.getKey().getName(), e);
+                    }
+                }
+            }
+            return null;
+        };
+    }
 
-        private Framework(Jar jar, SymbolTable table, Set<String> exported) {
-            this.jar = jar;
+    /** The API (or the framework bundle) on the build path: its symbol table. */
+    static final class Symvers {
+        final SymbolTable table;
+
+        private Symvers(SymbolTable table) {
             this.table = table;
-            this.exported = exported;
         }
 
-        static Framework find(List<Jar> classpath) throws Exception {
+        /** The API jar's symbol table: the clauses of the framework's Provide-Capability, in a header that is not one. */
+        static final String HEADER = "DmaBuf-Symvers";
+
+        static Symvers find(List<Jar> classpath) throws Exception {
             for (Jar cp : classpath) {
                 Manifest mf = cp.getManifest();
-                String provided = mf == null ? null : mf.getMainAttributes().getValue(Constants.PROVIDE_CAPABILITY);
+                String provided = mf == null ? null : mf.getMainAttributes().getValue(HEADER);
+                if (provided == null && mf != null) {
+                    provided = mf.getMainAttributes().getValue(Constants.PROVIDE_CAPABILITY);
+                }
                 if (provided == null || !provided.contains(SymbolTable.CAPABILITY)) {
                     continue;
                 }
@@ -159,33 +202,9 @@ public class Modpost implements AnalyzerPlugin {
                             "EXPORT_SYMBOL_GPL".equals(a.get("export")), a.get("namespace"),
                             api == null ? List.of() : Arrays.stream(api.split(",")).map(String::trim).toList()));
                 }
-                Set<String> exported = new LinkedHashSet<>();
-                String exports = mf.getMainAttributes().getValue(Constants.EXPORT_PACKAGE);
-                if (exports != null) {
-                    for (String k : new Parameters(exports).keySet()) {
-                        exported.add(Processor.removeDuplicateMarker(k).replace('.', '/'));
-                    }
-                }
-                return new Framework(cp, new SymbolTable(symbols, cp.getName()), exported);
+                return new Symvers(new SymbolTable(symbols, cp.getName()));
             }
             return null;
-        }
-
-        /** @return the bytes of a class in one of the framework's exported packages, or {@code null} */
-        byte[] exportedClass(String internalName) {
-            int slash = internalName.lastIndexOf('/');
-            if (slash < 0 || !exported.contains(internalName.substring(0, slash))) {
-                return null;
-            }
-            Resource r = jar.getResource(internalName + ".class");
-            if (r == null) {
-                return null;
-            }
-            try (InputStream in = r.openInputStream()) {
-                return in.readAllBytes();
-            } catch (Exception e) {
-                throw new IllegalStateException("modpost: cannot read " + internalName + " from " + jar.getName(), e);
-            }
         }
     }
 }

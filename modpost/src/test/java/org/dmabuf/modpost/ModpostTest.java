@@ -21,7 +21,7 @@ import aQute.bnd.osgi.Jar;
 
 /**
  * modpost run by bnd on driver classes made for the occasion, against the
- * real framework bundle's symbol table.
+ * real symbol table (the API jar's DmaBuf-Symvers).
  */
 class ModpostTest {
 
@@ -59,10 +59,36 @@ class ModpostTest {
         return cw.toByteArray();
     }
 
-    static File frameworkJar() {
+    static File apiJar() {
         return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(p -> p.contains("framework-bundle")).map(File::new).filter(File::isFile).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no framework-bundle jar on the test class path"));
+                .filter(p -> p.contains("dmabuf-api")).map(File::new).filter(File::isFile).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no dmabuf-api jar on the test class path"));
+    }
+
+    /** A library of helpers on the build path, as the DRM bundle is: its exported class attaches and maps. */
+    static Jar helperLibrary() throws Exception {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS | ClassWriter.COMPUTE_FRAMES);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "acme/drm/Helper", null, "java/lang/Object", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
+        mv.visitCode();
+        mv.visitVarInsn(Opcodes.ALOAD, 0);
+        mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+        for (String m : new String[] {"org/dmabuf/api/DmaBuf.attach", "org/dmabuf/api/Attachment.mapAttachment"}) {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, m.substring(0, m.indexOf('.')), m.substring(m.indexOf('.') + 1),
+                    "()V", true);
+        }
+        mv.visitInsn(Opcodes.RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        Jar lib = new Jar("drm");
+        lib.putResource("acme/drm/Helper.class", new EmbeddedResource(cw.toByteArray(), 0L));
+        Manifest mf = new Manifest();
+        mf.getMainAttributes().putValue("Manifest-Version", "1.0");
+        mf.getMainAttributes().putValue("Export-Package", "acme.drm;version=\"1.0.0\"");
+        lib.setManifest(mf);
+        return lib;
     }
 
     record Built(List<String> errors, List<String> warnings, Manifest manifest) {
@@ -77,7 +103,8 @@ class ModpostTest {
                 content.putResource("acme/Driver" + i + ".class", new EmbeddedResource(classes[i], 0L));
             }
             b.setJar(content);
-            b.addClasspath(frameworkJar());
+            b.addClasspath(apiJar());
+            b.addClasspath(helperLibrary());
             b.setProperty("Bundle-SymbolicName", bsn);
             if (licence != null) {
                 b.setProperty("Bundle-License", licence);
@@ -134,7 +161,7 @@ class ModpostTest {
     @Test
     void helpers_of_the_framework_link_what_they_call_for_the_driver() throws Exception {
         Built b = build("tegra_drm", "GPL-2.0-only", null,
-                driverClass("acme/Driver0", "org/dmabuf/drm/ScanoutEngine.<init>"));
+                driverClass("acme/Driver0", "acme/drm/Helper.<init>"));
         assertThat(b.errors()).isEmpty();
         assertThat(b.header("Require-Capability")).contains("(dmabuf.symbol=dma_buf_attach)",
                 "(dmabuf.symbol=dma_buf_map_attachment)");

@@ -13,16 +13,12 @@ import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
 
 import org.apache.felix.service.command.Descriptor;
-import org.dmabuf.framework.internal.osgi.DevicePlugEvents;
+import org.dmabuf.framework.internal.device.DeviceTable;
 import org.dmabuf.framework.internal.osgi.GateService;
-import org.dmabuf.framework.internal.osgi.SimulatedGpuComponent;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleListener;
-import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code dmabuf:deploy} and {@code dmabuf:undeploy}: put a driver jar or a
@@ -32,30 +28,34 @@ import org.osgi.service.component.annotations.Reference;
  * and say what happened, with the licence gate's explanation when a driver
  * was refused.
  */
-@Component(service = DeployCommands.class, property = {
-        "osgi.command.scope=dmabuf",
-        "osgi.command.function=deploy",
-        "osgi.command.function=undeploy"
-})
 public class DeployCommands {
     /** The framework property FileInstall watches. */
     static final String DEPLOY_DIR = "felix.fileinstall.dir";
     private static final long WAIT_MS = 10_000;
 
     private final GateService gate;
-    private final DevicePlugEvents events;
+    private final DeviceTable devices;
     private final BundleContext context;
 
-    @Activate
-    public DeployCommands(@Reference GateService gate, @Reference DevicePlugEvents events, BundleContext context) {
+    /** The functions, for Gogo's {@code osgi.command.function}. */
+    public static final String[] FUNCTIONS = {"deploy", "undeploy"};
+    /** The prefix of a device's .cfg file: factory configurations of the simulated hardware's devices. */
+    static final String DEVICE_CFG = "org.dmabuf.device-";
+
+    /**
+     * @param gate the licence gate, to explain a refused driver
+     * @param devices the devices present, to wait for one a .cfg file plugs
+     * @param context the framework bundle's context
+     */
+    public DeployCommands(GateService gate, DeviceTable devices, BundleContext context) {
         this.gate = gate;
-        this.events = events;
+        this.devices = devices;
         this.context = context;
     }
 
     // the device a .cfg file in deploy/ describes (org.dmabuf.device-<x>.cfg), or null
     private static String deviceOf(Path cfg) throws IOException {
-        if (!cfg.getFileName().toString().startsWith(SimulatedGpuComponent.FACTORY_PID + "-")) {
+        if (!cfg.getFileName().toString().startsWith(DEVICE_CFG)) {
             return null;
         }
         Properties p = new Properties();
@@ -69,15 +69,12 @@ public class DeployCommands {
     // copies or deletes a .cfg; for a device's, waits until it is plugged in (out) and its drivers (un)bound
     private String configFile(Path cfg, Runnable change, boolean in) throws Exception {
         String device = deviceOf(cfg);
-        if (device != null) {
-            events.expect(device);
-        }
         change.run();
         String what = "deploy/" + cfg.getFileName() + (in ? ": copied" : ": deleted");
         if (device == null) {
             return what + "; FileInstall applies it within a second";
         }
-        if (!events.await(device, in, WAIT_MS)) {
+        if (!devices.await(device, in, WAIT_MS)) {
             return what + ", but device " + device + " was not plugged " + (in ? "in" : "out") + " within " + WAIT_MS
                     + " ms";
         }

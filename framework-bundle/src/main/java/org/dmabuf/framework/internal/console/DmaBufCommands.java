@@ -9,26 +9,13 @@ import org.dmabuf.api.Heap;
 import org.dmabuf.framework.internal.core.DmaBufCore;
 import org.dmabuf.framework.internal.core.HeapBackend;
 import org.dmabuf.framework.internal.core.Module;
-import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.Reference;
 
 /**
  * The {@code dmabuf:} Gogo commands. The console is a user program: buffers
  * it allocates are fds in its own table ({@code console}), kept until
- * {@code dmabuf:close} or until the console component stops. Immediate, so
- * that the console (and its fds) lives between commands: Gogo ungets command
- * services after each call, which would end a delayed component.
+ * {@code dmabuf:close} or until the framework bundle stops (the object lives
+ * as long as the core, so the console's fds live between commands).
  */
-@Component(service = DmaBufCommands.class, immediate = true, property = {
-        "osgi.command.scope=dmabuf",
-        "osgi.command.function=bufinfo",
-        "osgi.command.function=heaps",
-        "osgi.command.function=alloc",
-        "osgi.command.function=close",
-        "osgi.command.function=fds"
-})
 public class DmaBufCommands {
     /** The console's module name. */
     public static final String CONSOLE = "console";
@@ -36,14 +23,17 @@ public class DmaBufCommands {
     private final DmaBufCore core;
     private final Module console;
 
-    @Activate
-    public DmaBufCommands(@Reference DmaBufCore core) {
+    /** The functions, for Gogo's {@code osgi.command.function}. */
+    public static final String[] FUNCTIONS = {"bufinfo", "heaps", "alloc", "close", "fds"};
+
+    /** @param core the core, whose console module this opens */
+    public DmaBufCommands(DmaBufCore core) {
         this.core = core;
         this.console = core.openModule(CONSOLE, -1);
     }
 
-    @Deactivate
-    void deactivate() {
+    /** Closes the console's module: its fds go. */
+    public void close() {
         console.close();
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.framework.internal.console;
 
+import org.dmabuf.api.module.ExportPolicy;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
@@ -16,49 +17,55 @@ import org.dmabuf.framework.internal.licence.LicenceGate;
 import org.dmabuf.framework.internal.osgi.GateService;
 import org.dmabuf.framework.internal.osgi.PolicyComponent;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.dmabuf.api.module.ModuleLine;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** The licence gate's {@code dmabuf:} commands: the policy, explanations, taint and modules. */
-@Component(service = GateCommands.class, immediate = true, property = {
-        "osgi.command.scope=dmabuf",
-        "osgi.command.function=policy",
-        "osgi.command.function=why",
-        "osgi.command.function=taint",
-        "osgi.command.function=modules",
-        "osgi.command.function=modprobe",
-        "osgi.command.function=rmmod"
-})
 public class GateCommands {
-    @Reference
-    private GateService gate;
-    @Reference
-    private DmaBufCore core;
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    private volatile ConfigurationAdmin configAdmin;
+    /** The functions, for Gogo's {@code osgi.command.function}. */
+    public static final String[] FUNCTIONS = {"policy", "why", "taint", "modules", "modprobe", "rmmod"};
+
+    private final GateService gate;
+    private final DmaBufCore core;
+    private final BundleContext context;
+
+    /**
+     * @param gate the licence gate
+     * @param core the core, for who uses whose buffers
+     * @param context the framework bundle's context, to find Config Admin when the policy is switched
+     */
+    public GateCommands(GateService gate, DmaBufCore core, BundleContext context) {
+        this.gate = gate;
+        this.core = core;
+        this.context = context;
+    }
 
     @Descriptor("show the export policy of the DMA-BUF core's symbols")
     public String policy() {
-        LicenceGate.Policy p = gate.gate().policy();
-        return "export policy: " + p.label() + (p == LicenceGate.Policy.GPL_ONLY
+        ExportPolicy p = gate.gate().policy();
+        return "export policy: " + p.label() + (p == ExportPolicy.GPL_ONLY
                 ? " (upstream Linux: EXPORT_SYMBOL_NS_GPL in namespace DMA_BUF)"
                 : " (the 2012 request: EXPORT_SYMBOL)");
     }
 
     @Descriptor("switch the export policy; returns once the affected modules are started or stopped")
     public String policy(@Descriptor("gpl-only or export-symbol") String policy) throws Exception {
-        LicenceGate.Policy p = LicenceGate.Policy.of(policy);
+        ExportPolicy p = ExportPolicy.of(policy);
         var done = gate.switchTo(p);
-        ConfigurationAdmin ca = configAdmin;
+        ServiceReference<ConfigurationAdmin> ref = context.getServiceReference(ConfigurationAdmin.class);
+        ConfigurationAdmin ca = ref == null ? null : context.getService(ref);
         if (ca != null) { // persist it, so it survives a restart and shows in the Web Console
-            Configuration c = ca.getConfiguration(PolicyComponent.PID, "?");
-            Dictionary<String, Object> props = new Hashtable<>();
-            props.put("policy", p.label());
-            c.updateIfDifferent(props);
+            try {
+                Configuration c = ca.getConfiguration(PolicyComponent.PID, "?");
+                Dictionary<String, Object> props = new Hashtable<>();
+                props.put("policy", p.label());
+                c.updateIfDifferent(props);
+            } finally {
+                context.ungetService(ref);
+            }
         }
         try {
             return String.join("\n", done.get(90, TimeUnit.SECONDS).lines());
@@ -81,9 +88,8 @@ public class GateCommands {
     @Descriptor("print the kernel taint: Tainted: P O, or Not tainted, with the letters decoded")
     public String taint() {
         StringBuilder s = new StringBuilder(String.join("\n", gate.gate().taint().decoded()));
-        List<GateService.ModuleLine> ms = gate.modules();
         s.append("\nModules linked in:");
-        for (GateService.ModuleLine m : ms) {
+        for (ModuleLine m : gate.modules(Map.of())) {
             s.append(' ').append(m.label());
         }
         return s.append('\n').toString();
@@ -127,13 +133,13 @@ public class GateCommands {
 
     @Descriptor("list the DMA-BUF modules as lsmod does: licence, taint, state, and who uses whose buffers")
     public String modules() {
-        Map<String, Set<String>> users = core.users();
+
         StringBuilder s = new StringBuilder(String.format("%-4s %-20s %-24s %-10s %s%n", "Id", "Module", "Licence",
                 "State", "Used by"));
-        for (GateService.ModuleLine m : gate.modules()) {
-            Set<String> by = users.getOrDefault(m.name(), Set.of());
+        for (ModuleLine m : gate.modules(core.users())) {
+            List<String> by = m.usedBy();
             String used = by.size() + (by.isEmpty() ? "" : " " + String.join(",", by));
-            s.append(String.format("%-4d %-20s %-24s %-10s %s%s%n", m.id(), m.label(), m.license(), m.state(), used,
+            s.append(String.format("%-4d %-20s %-24s %-10s %s%s%n", m.id(), m.label(), m.licence(), m.state(), used,
                     m.refused() ? "   (refused: dmabuf:why " + m.name() + ")" : ""));
         }
         return s.toString();

@@ -18,8 +18,11 @@ import org.dmabuf.api.Fcntl;
 import org.dmabuf.api.debugfs.BufferInfo;
 import org.dmabuf.api.debugfs.DmaBufDebug;
 import org.dmabuf.api.debugfs.FenceInfo;
+import org.dmabuf.api.debugfs.HeapInfo;
 import org.dmabuf.api.fence.DmaResvUsage;
 import org.dmabuf.api.debugfs.ModuleInfo;
+import org.dmabuf.framework.internal.device.DeviceTable;
+import org.dmabuf.framework.internal.device.KernelDevice;
 import org.dmabuf.framework.internal.fence.ResvImpl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +46,7 @@ public final class DmaBufCore implements DmaBufDebug {
     private final Map<String, HeapBackend> heaps = new ConcurrentHashMap<>();
     private final List<HeapBackend> heapOrder = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Module kernel;
+    private final DeviceTable devices = new DeviceTable();
     private volatile CallerGuard guard;
 
     /**
@@ -77,6 +81,35 @@ public final class DmaBufCore implements DmaBufDebug {
             heapOrder.remove(h);
             LOG.info("dma-heap: {} removed", name);
         }
+    }
+
+    /** @return the devices present now: the driver core's list */
+    public DeviceTable devices() {
+        return devices;
+    }
+
+    /**
+     * {@code dma_heap_add} for a device's local memory: the heap
+     * {@code vram@<device>}, removed when the device is unplugged.
+     *
+     * @param device the device
+     * @param heap its memory
+     * @throws DmaBufException EEXIST when the device has local memory already;
+     *         ENODEV when it is unplugged
+     */
+    public void addLocalMemory(KernelDevice device, HeapBackend heap) {
+        if (!device.isPresent()) {
+            throw new DmaBufException(Errno.ENODEV, "dma_heap_add: " + device.name()
+                    + " is unplugged; expected a present device");
+        }
+        synchronized (this) {
+            if (heaps.containsKey(heap.name())) {
+                throw new DmaBufException(Errno.EEXIST, "dma_heap_add: " + device.name() + " has local memory ("
+                        + heap.name() + ") already; expected one heap per device");
+            }
+            addHeap(heap);
+        }
+        device.onUnplug(() -> removeHeap(heap.name()));
     }
 
     /**
@@ -254,6 +287,16 @@ public final class DmaBufCore implements DmaBufDebug {
             n += h.offHeapBytes();
         }
         return n;
+    }
+
+    @Override
+    public List<HeapInfo> heaps() {
+        List<HeapInfo> out = new ArrayList<>(heapOrder.size());
+        for (HeapBackend h : heapOrder) {
+            out.add(new HeapInfo(h.name(), h.contiguous(), h.device() == null ? null : h.device().name(),
+                    h.usedBytes(), h.capacity()));
+        }
+        return out;
     }
 
     @Override

@@ -16,7 +16,8 @@ import org.dmabuf.api.fence.DmaFenceService;
 import org.dmabuf.api.fence.DmaResv;
 import org.dmabuf.api.fence.FenceContext;
 import org.dmabuf.framework.internal.fence.ArrayImpl;
-import org.dmabuf.framework.internal.device.SimulatedDevice;
+import org.dmabuf.framework.internal.device.DeviceTable;
+import org.dmabuf.framework.internal.device.KernelDevice;
 import org.dmabuf.framework.internal.fence.ChainImpl;
 import org.dmabuf.framework.internal.fence.FenceContextImpl;
 import org.dmabuf.framework.internal.fence.Fences;
@@ -56,20 +57,19 @@ public final class FenceView implements DmaFenceService {
             throw new DmaBufException(Errno.EINVAL, "dma_fence_context_alloc: device is null; expected the device"
                     + " whose engine runs the jobs");
         }
+        KernelDevice kd = DeviceTable.ours(device, "dma_fence_context_alloc");
         if (!device.isPresent()) {
             throw new DmaBufException(Errno.ENODEV, "dma_fence_context_alloc: device " + device.name()
                     + " is unplugged; expected a present device");
         }
         FenceContextImpl c = (FenceContextImpl) contextAlloc(driverName, timelineName);
-        if (device instanceof SimulatedDevice sd) {
-            sd.onUnplug(() -> {
-                int n = c.abandon(Errno.ENODEV.code());
-                if (n > 0) {
-                    Module.LOG.warn("{}: {} unplugged with {} fences pending on {}:{}; signalled them with -ENODEV",
-                            device.name(), device.model(), n, driverName, timelineName);
-                }
-            });
-        }
+        kd.onUnplug(() -> {
+            int n = c.abandon(Errno.ENODEV.code());
+            if (n > 0) {
+                Module.LOG.warn("{}: {} unplugged with {} fences pending on {}:{}; signalled them with -ENODEV",
+                        device.name(), device.model(), n, driverName, timelineName);
+            }
+        });
         return c;
     }
 

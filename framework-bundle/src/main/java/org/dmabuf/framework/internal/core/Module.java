@@ -78,7 +78,7 @@ public final class Module implements DmaBufService {
      *
      * @throws DmaBufException ENOENT with the kernel's {@code Unknown symbol} message
      */
-    void require(Symbol s) {
+    public void require(Symbol s) {
         if ((grants & bit(s)) == 0) {
             throw new DmaBufException(Errno.ENOENT, org.dmabuf.framework.internal.licence.LicenceGate
                     .unknownSymbol(name, s.symbolName()) + ": " + name + " was not granted " + s.symbolName()
@@ -246,6 +246,14 @@ public final class Module implements DmaBufService {
         }
         t.sender.untrack(t);
         return fd;
+    }
+
+    /**
+     * @param backend a heap this module has just added ({@code dma_heap_add} returns it)
+     * @return the module's view of it; no {@code dma_heap_find} needed
+     */
+    public Heap addedHeap(HeapBackend backend) {
+        return new HeapView(backend, this);
     }
 
     @Override

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.framework.internal.licence;
 
+import org.dmabuf.api.module.ExportPolicy;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,43 +22,6 @@ import org.dmabuf.api.Symbol;
  */
 public final class LicenceGate {
 
-    /** The export policy of the DMA-BUF core's symbols. */
-    public enum Policy {
-        /** Upstream Linux: the DMA-BUF core is {@code EXPORT_SYMBOL_NS_GPL}. */
-        GPL_ONLY("gpl-only"),
-        /**
-         * The 2012 request (NVIDIA, acked by Rob Clark, NAKed by Alan Cox and
-         * Mauro Chehab, never merged): the DMA-BUF core as {@code EXPORT_SYMBOL}.
-         * The GPL-only reservation helpers stay GPL-only: they were not part of it.
-         */
-        EXPORT_SYMBOL("export-symbol");
-
-        private final String label;
-
-        Policy(String label) {
-            this.label = label;
-        }
-
-        /** @return the policy's name in configuration and commands */
-        public String label() {
-            return label;
-        }
-
-        /**
-         * @param label {@code gpl-only} or {@code export-symbol}
-         * @return the policy
-         * @throws IllegalArgumentException naming the value and what was expected
-         */
-        public static Policy of(String label) {
-            for (Policy p : values()) {
-                if (p.label.equals(label == null ? null : label.trim().toLowerCase(Locale.ROOT))) {
-                    return p;
-                }
-            }
-            throw new IllegalArgumentException("export policy '" + label + "' is unknown; expected gpl-only or export-symbol");
-        }
-    }
-
     /** What the gate says to one module about one symbol. */
     public enum Decision {
         /** Linked. */
@@ -69,24 +32,24 @@ public final class LicenceGate {
         DENY_NAMESPACE
     }
 
-    private volatile Policy policy;
+    private volatile ExportPolicy policy;
     private final Taint taint = new Taint();
     private final Map<Long, String> inheritedFrom = new ConcurrentHashMap<>();
     // bumped whenever a decision may change (policy switch, inherited taint): caches of decisions check it
     private final AtomicInteger generation = new AtomicInteger();
 
     /** @param policy the policy at start */
-    public LicenceGate(Policy policy) {
+    public LicenceGate(ExportPolicy policy) {
         this.policy = policy;
     }
 
     /** @return the policy in force */
-    public Policy policy() {
+    public ExportPolicy policy() {
         return policy;
     }
 
     /** Sets the policy; the OSGi layer re-evaluates the bundles. */
-    public void policy(Policy p) {
+    public void policy(ExportPolicy p) {
         this.policy = p;
         generation.incrementAndGet();
     }
@@ -110,12 +73,12 @@ public final class LicenceGate {
         return gplOnly(s, policy);
     }
 
-    static boolean gplOnly(Symbol s, Policy p) {
+    static boolean gplOnly(Symbol s, ExportPolicy p) {
         if (!s.gplOnly()) {
             return false;
         }
         boolean core = Symbol.DMA_BUF.equals(s.namespace()) || Symbol.DMA_BUF_HEAP.equals(s.namespace());
-        return !(p == Policy.EXPORT_SYMBOL && core);
+        return !(p == ExportPolicy.EXPORT_SYMBOL && core);
     }
 
     /** @return whether the module counts as proprietary: its licence, or taint inherited from one */
@@ -228,7 +191,7 @@ public final class LicenceGate {
      * @param inheritedFrom the proprietary module whose taint it inherited, or null
      * @param outcomes one per symbol requirement
      */
-    public record Verdict(ModuleFacts facts, Policy policy, boolean proprietary, String inheritedFrom,
+    public record Verdict(ModuleFacts facts, ExportPolicy policy, boolean proprietary, String inheritedFrom,
             List<Outcome> outcomes) {
         /** @return whether a mandatory requirement cannot be met: the module cannot resolve */
         public boolean refused() {

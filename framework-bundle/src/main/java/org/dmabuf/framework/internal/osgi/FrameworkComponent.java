@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.framework.internal.osgi;
 
+import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
 
 import org.dmabuf.api.DmaBufService;
 import org.dmabuf.api.Symbol;
+import org.dmabuf.api.device.DeviceBus;
 import org.dmabuf.api.fence.DmaFenceService;
+import org.dmabuf.api.module.ExportPolicyControl;
+import org.dmabuf.api.module.ModuleTable;
+import org.dmabuf.framework.internal.console.DeployCommands;
+import org.dmabuf.framework.internal.console.DmaBufCommands;
+import org.dmabuf.framework.internal.console.GateCommands;
 import org.dmabuf.api.debugfs.DmaBufDebug;
 import org.dmabuf.framework.internal.core.DmaBufCore;
 import org.dmabuf.framework.internal.heap.PageHeap;
@@ -18,7 +25,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
-import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -26,9 +32,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Boots the DMA-BUF core inside the framework bundle and publishes it: the
- * per-bundle {@link DmaBufService} (a service factory) for drivers, and the
- * core itself for the framework's own console.
+ * Boots the DMA-BUF core inside the framework bundle and publishes its
+ * public services: the per-bundle views for drivers ({@link DmaBufService},
+ * {@link DmaFenceService}) and device providers ({@link DeviceBus}), the
+ * read-only views for tools ({@link DmaBufDebug}, {@link ModuleTable}), the
+ * policy switch ({@link ExportPolicyControl}), and the console commands. No
+ * internal class is registered under its own name.
  */
 @Component(immediate = true, configurationPid = FrameworkComponent.PID)
 @Designate(ocd = FrameworkComponent.Config.class)
@@ -57,40 +66,70 @@ public class FrameworkComponent {
     }
 
     private DmaBufCore core;
-    private ServiceRegistration<DmaBufService> serviceReg;
-    private ServiceRegistration<DmaFenceService> fenceReg;
-    private ServiceRegistration<?> coreReg;
-
-    @Reference
     private GateService gate;
+    private DmaBufCommands consoleCommands;
+    private final List<ServiceRegistration<?>> regs = new ArrayList<>();
 
     @Activate
     void activate(BundleContext context, Config config) {
+        gate = GateActivator.gate();
         core = new DmaBufCore(List.of(
                 new PageHeap(PageHeap.SYSTEM, false,
                         new PageAllocator(PageHeap.SYSTEM, config.system_size(), config.debug_memory())),
                 new PageHeap(PageHeap.CMA, true,
                         new PageAllocator(PageHeap.CMA, config.cma_size(), config.debug_memory()))));
-        Hashtable<String, Object> props = new Hashtable<>();
-        props.put(Constants.SERVICE_DESCRIPTION, "DMA-BUF core, one view per bundle");
-        // the core's symbols are EXPORT_SYMBOL_NS_GPL(.., "DMA_BUF"): the gate's service hooks hide it accordingly
-        props.put(Gatekeeper.SERVICE_EXPORT, Symbol.Export.EXPORT_SYMBOL_GPL.name());
-        props.put(Gatekeeper.SERVICE_NAMESPACE, Symbol.DMA_BUF);
+        Hashtable<String, Object> props = gplOnly("DMA-BUF core, one view per bundle", Symbol.DMA_BUF);
         ModuleRegistry modules = new ModuleRegistry(core, gate);
-        serviceReg = context.registerService(DmaBufService.class, new DmaBufServiceFactory(modules), props);
+        ServiceRegistration<DmaBufService> serviceReg =
+                context.registerService(DmaBufService.class, new DmaBufServiceFactory(modules), props);
+        regs.add(serviceReg);
         // fences are EXPORT_SYMBOL: visible to every bundle, same module and fd table
-        Hashtable<String, Object> fenceProps = new Hashtable<>();
-        fenceProps.put(Constants.SERVICE_DESCRIPTION, "DMA-BUF fences, reservation objects and sync files, one view per bundle");
-        fenceReg = context.registerService(DmaFenceService.class, new DmaFenceServiceFactory(modules), fenceProps);
+        regs.add(context.registerService(DmaFenceService.class, new DmaFenceServiceFactory(modules),
+                described("DMA-BUF fences, reservation objects and sync files, one view per bundle")));
+        // device_add is EXPORT_SYMBOL_GPL: hidden from bundles that may not link it
+        regs.add(context.registerService(DeviceBus.class, new DeviceBusFactory(modules, core, context),
+                gplOnly("DMA-BUF device bus (device_add, dma_heap_add), one view per bundle", null)));
+        regs.add(context.registerService(DmaBufDebug.class, new PublicServices.DebugFs(core),
+                described("DMA-BUF debugfs: bufinfo, modules, heaps (read-only)")));
+        regs.add(context.registerService(ModuleTable.class, new PublicServices.Lsmod(gate, core, context),
+                described("DMA-BUF modules: lsmod, taint, why (read-only)")));
+        regs.add(context.registerService(ExportPolicyControl.class, new PublicServices.PolicySwitch(gate),
+                gplOnly("DMA-BUF export policy switch (administration)", null)));
+        // the kernel's own console commands: plain objects, published only under Object for Gogo
+        consoleCommands = new DmaBufCommands(core);
+        regs.add(commands(context, consoleCommands, DmaBufCommands.FUNCTIONS));
+        regs.add(commands(context, new GateCommands(gate, core, context), GateCommands.FUNCTIONS));
+        regs.add(commands(context, new DeployCommands(gate, core.devices(), context), DeployCommands.FUNCTIONS));
         // after a policy switch, announce the service again (MODIFIED) so newly allowed bundles see it
         gate.onPolicyApplied(() -> serviceReg.setProperties(props));
         // the caller guard runs only while a proprietary module is resolved
         Runnable arm = () -> core.guard(gate.armed() ? gate.guard() : null);
         gate.onArmingChanged(arm);
         arm.run();
-        coreReg = context.registerService(new String[] {DmaBufCore.class.getName(), DmaBufDebug.class.getName()},
-                core, null);
         LOG.info("dma-buf: core up, heaps {}", core.heapList().stream().map(h -> h.name()).toList());
+    }
+
+    private static Hashtable<String, Object> described(String description) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(Constants.SERVICE_DESCRIPTION, description);
+        return props;
+    }
+
+    // a service the gate's service hooks hide from bundles that may not link GPL-only symbols (of that namespace)
+    private static Hashtable<String, Object> gplOnly(String description, String namespace) {
+        Hashtable<String, Object> props = described(description);
+        props.put(Gatekeeper.SERVICE_EXPORT, Symbol.Export.EXPORT_SYMBOL_GPL.name());
+        if (namespace != null) {
+            props.put(Gatekeeper.SERVICE_NAMESPACE, namespace);
+        }
+        return props;
+    }
+
+    private static ServiceRegistration<?> commands(BundleContext context, Object commands, String[] functions) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put("osgi.command.scope", "dmabuf");
+        props.put("osgi.command.function", functions);
+        return context.registerService(Object.class, commands, props);
     }
 
     @Modified
@@ -102,9 +141,12 @@ public class FrameworkComponent {
     void deactivate() {
         gate.onArmingChanged(() -> { });
         gate.onPolicyApplied(() -> { });
-        fenceReg.unregister();
-        serviceReg.unregister(); // every bundle's view is closed here, so their buffers go
-        coreReg.unregister();
+        // in reverse: the commands first, then the views (every bundle's view is closed, so their buffers go)
+        for (int i = regs.size() - 1; i >= 0; i--) {
+            regs.get(i).unregister();
+        }
+        regs.clear();
+        consoleCommands.close();
         core.shutdown();
         LOG.info("dma-buf: core down");
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.framework.internal.osgi;
 
+import org.dmabuf.api.module.ExportPolicy;
 import java.util.List;
 
 import org.dmabuf.framework.internal.licence.LicenceGate;
@@ -23,6 +24,9 @@ public final class GateActivator implements BundleActivator {
     /** Framework property: the export policy at start. */
     public static final String POLICY_PROPERTY = "dmabuf.policy";
 
+    // the gate of the running framework bundle, for its own components (FrameworkComponent): never published
+    private static volatile GateService running;
+
     private List<ServiceRegistration<?>> regs = List.of();
     private Gatekeeper keeper;
     private GateService service;
@@ -30,7 +34,7 @@ public final class GateActivator implements BundleActivator {
     @Override
     public void start(BundleContext context) {
         String p = context.getProperty(POLICY_PROPERTY);
-        LicenceGate gate = new LicenceGate(p == null ? LicenceGate.Policy.GPL_ONLY : LicenceGate.Policy.of(p));
+        LicenceGate gate = new LicenceGate(p == null ? ExportPolicy.GPL_ONLY : ExportPolicy.of(p));
         keeper = new Gatekeeper(gate, context);
         context.addBundleListener(keeper);
         keeper.scan(context);
@@ -38,12 +42,26 @@ public final class GateActivator implements BundleActivator {
         regs = List.of(
                 context.registerService(ResolverHookFactory.class, keeper, null),
                 context.registerService(FindHook.class, keeper, null),
-                context.registerService(EventListenerHook.class, keeper, null),
-                context.registerService(GateService.class, service, null));
+                context.registerService(EventListenerHook.class, keeper, null));
+        running = service;
+    }
+
+    /**
+     * @return the gate of the running framework bundle: how its own components
+     *         reach it, since internal objects are never published as services
+     * @throws IllegalStateException when the bundle is not started
+     */
+    static GateService gate() {
+        GateService g = running;
+        if (g == null) {
+            throw new IllegalStateException("the licence gate is not up; expected the framework bundle started");
+        }
+        return g;
     }
 
     @Override
     public void stop(BundleContext context) {
+        running = null;
         regs.forEach(ServiceRegistration::unregister);
         context.removeBundleListener(keeper);
         service.close();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.framework.internal.osgi;
 
+import org.dmabuf.api.module.ExportPolicy;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,6 +15,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import org.dmabuf.api.Symbol;
+import org.dmabuf.api.module.ExportPolicyControl;
+import org.dmabuf.api.module.ModuleLine;
 import org.dmabuf.framework.internal.licence.LicenceGate;
 import org.dmabuf.framework.internal.licence.ModuleFacts;
 import org.osgi.framework.Bundle;
@@ -124,35 +127,6 @@ public final class GateService {
     // --- the policy switch ------------------------------------------------------------------
 
     /**
-     * What a switch did.
-     *
-     * @param from the policy before
-     * @param to the policy after
-     * @param refreshed modules refreshed because they lost a symbol (stopped, cleaned up, left unresolved)
-     * @param started modules that were refused and now started
-     * @param failed modules that could not be started, with why
-     */
-    public record Switch(LicenceGate.Policy from, LicenceGate.Policy to, List<String> refreshed, List<String> started,
-            List<String> failed) {
-        /** @return one line per fact, for the console and the log */
-        public List<String> lines() {
-            List<String> out = new ArrayList<>();
-            out.add("export policy: " + from.label() + " -> " + to.label());
-            if (to == LicenceGate.Policy.EXPORT_SYMBOL && from != to) {
-                out.add("  the DMA-BUF core is EXPORT_SYMBOL now, as NVIDIA asked in 2012 (acked by Rob Clark, "
-                        + "NAKed upstream by Alan Cox and Mauro Chehab)");
-            } else if (to == LicenceGate.Policy.GPL_ONLY && from != to) {
-                out.add("  the DMA-BUF core is EXPORT_SYMBOL_NS_GPL(.., \"DMA_BUF\") again, as upstream Linux");
-            }
-            out.add("  started:   " + (started.isEmpty() ? "-" : String.join(" ", started)));
-            out.add("  refreshed: " + (refreshed.isEmpty() ? "-" : String.join(" ", refreshed)));
-            failed.forEach(f -> out.add("  failed:    " + f));
-            out.add("  every other bundle and its buffers: untouched");
-            return out;
-        }
-    }
-
-    /**
      * Switches the export policy and re-evaluates only the modules it affects:
      * refused modules that may now link are started (if they were meant to
      * run); running modules that lose a symbol are refreshed, which stops them
@@ -160,17 +134,18 @@ public final class GateService {
      *
      * @return when the switch has taken effect
      */
-    public CompletableFuture<Switch> switchTo(LicenceGate.Policy to) {
+    public CompletableFuture<ExportPolicyControl.Switch> switchTo(ExportPolicy to) {
         return CompletableFuture.supplyAsync(() -> apply(to), switcher);
     }
 
-    private Switch apply(LicenceGate.Policy to) {
-        LicenceGate.Policy from = gate().policy();
+    private ExportPolicyControl.Switch apply(ExportPolicy to) {
+        ExportPolicy from = gate().policy();
         List<String> refreshed = new ArrayList<>();
         List<String> started = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         if (from == to) {
-            return new Switch(from, to, refreshed, started, failed);
+            return new ExportPolicyControl.Switch(from, to, refreshed, started, failed, lines(from, to, refreshed,
+                    started, failed));
         }
         gate().policy(to);
         Set<Bundle> toRefresh = new LinkedHashSet<>();
@@ -216,9 +191,28 @@ public final class GateService {
             }
         }
         reannounce.run();
-        Switch s = new Switch(from, to, refreshed, started, failed);
+        ExportPolicyControl.Switch s = new ExportPolicyControl.Switch(from, to, refreshed, started, failed,
+                lines(from, to, refreshed, started, failed));
         s.lines().forEach(l -> LOG.info("dma-buf: {}", l.strip()));
         return s;
+    }
+
+    // a switch told in words, one fact a line, for the console and the log
+    private static List<String> lines(ExportPolicy from, ExportPolicy to, List<String> refreshed, List<String> started,
+            List<String> failed) {
+        List<String> out = new ArrayList<>();
+        out.add("export policy: " + from.label() + " -> " + to.label());
+        if (to == ExportPolicy.EXPORT_SYMBOL && from != to) {
+            out.add("  the DMA-BUF core is EXPORT_SYMBOL now, as NVIDIA asked in 2012 (acked by Rob Clark, "
+                    + "NAKed upstream by Alan Cox and Mauro Chehab)");
+        } else if (to == ExportPolicy.GPL_ONLY && from != to) {
+            out.add("  the DMA-BUF core is EXPORT_SYMBOL_NS_GPL(.., \"DMA_BUF\") again, as upstream Linux");
+        }
+        out.add("  started:   " + (started.isEmpty() ? "-" : String.join(" ", started)));
+        out.add("  refreshed: " + (refreshed.isEmpty() ? "-" : String.join(" ", refreshed)));
+        failed.forEach(f -> out.add("  failed:    " + f));
+        out.add("  every other bundle and its buffers: untouched");
+        return out;
     }
 
     // a running module linked to a symbol the new policy denies it, or denied one it may now have
@@ -295,40 +289,28 @@ public final class GateService {
             });
             keeper.lastRefusal(b.getBundleId()).stream().filter(l -> l.contains("proprietary module"))
                     .forEach(l -> out.add("  why:     " + l));
-            if (denied.containsValue(LicenceGate.Decision.DENY_GPL) && v.policy() == LicenceGate.Policy.GPL_ONLY) {
+            if (denied.containsValue(LicenceGate.Decision.DENY_GPL) && v.policy() == ExportPolicy.GPL_ONLY) {
                 out.add("  to load it: dmabuf:policy export-symbol (the 2012 request), or a GPL-compatible licence");
             }
         }
         return out;
     }
 
-    /** @return one line per DMA-BUF module, as lsmod */
-    public List<ModuleLine> modules() {
+    /**
+     * @param users for each exporter, the modules that hold its buffers (lsmod's "Used by")
+     * @return one line per DMA-BUF module, as lsmod
+     */
+    public List<ModuleLine> modules(Map<String, Set<String>> users) {
         List<ModuleLine> out = new ArrayList<>();
         for (Bundle b : context.getBundles()) {
             ModuleFacts m = keeper.facts(b);
             if (m.module()) {
                 out.add(new ModuleLine(b.getBundleId(), m.bsn(), m.license().name(), m.license().gplCompatible(),
                         keeper.gate().taint().moduleLabel(m.bsn()), state(b.getState()),
-                        gate().verdict(m).refused()));
+                        gate().verdict(m).refused(), List.copyOf(users.getOrDefault(m.bsn(), Set.of()))));
             }
         }
         return out;
-    }
-
-    /**
-     * A module as lsmod lists it.
-     *
-     * @param id bundle id
-     * @param name symbolic name
-     * @param license the licence as read
-     * @param gpl whether it is GPL-compatible
-     * @param label its name with taint letters: {@code nvidia(PO)}
-     * @param state the bundle state
-     * @param refused whether the gate refuses it under the policy in force
-     */
-    public record ModuleLine(long id, String name, String license, boolean gpl, String label, String state,
-            boolean refused) {
     }
 
     static String state(int s) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.framework.internal.osgi;
 
+import org.dmabuf.api.module.ExportPolicy;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -306,7 +307,7 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
             return false;
         }
         String ns = String.valueOf(ref.getProperty(SERVICE_NAMESPACE));
-        boolean gplOnlyNow = gate.policy() == LicenceGate.Policy.GPL_ONLY
+        boolean gplOnlyNow = gate.policy() == ExportPolicy.GPL_ONLY
                 || !(Symbol.DMA_BUF.equals(ns) || Symbol.DMA_BUF_HEAP.equals(ns));
         if (!gplOnlyNow) {
             return false;

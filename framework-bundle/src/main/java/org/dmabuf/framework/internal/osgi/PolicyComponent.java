@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.framework.internal.osgi;
 
+import org.dmabuf.api.module.ExportPolicy;
+import org.dmabuf.api.module.ExportPolicyControl;
 import org.dmabuf.framework.internal.licence.LicenceGate;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -37,18 +39,18 @@ public class PolicyComponent {
     }
 
     @Reference
-    private GateService gate;
+    private ExportPolicyControl control;
 
     @Activate
     @Modified
     void apply(Config config) {
-        LicenceGate.Policy p;
+        ExportPolicy p;
         try {
-            p = LicenceGate.Policy.of(config.policy());
+            p = ExportPolicy.of(config.policy());
         } catch (IllegalArgumentException e) {
-            Gatekeeper.LOG.error("dma-buf: {}: {}; keeping {}", PID, e.getMessage(), gate.gate().policy().label());
+            Gatekeeper.LOG.error("dma-buf: {}: {}; keeping the policy in force", PID, e.getMessage());
             return;
         }
-        gate.switchTo(p); // asynchronous: never block Config Admin's thread on a refresh
+        control.switchTo(p); // asynchronous: never block Config Admin's thread on a refresh
     }
 }

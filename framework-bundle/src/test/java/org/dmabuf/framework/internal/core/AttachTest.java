@@ -84,7 +84,7 @@ class AttachTest {
         @Test
         void attach_of_an_unplugged_device_is_ENODEV() {
             DmaBuf buf = shared();
-            f.igpu.unplug();
+            f.unplug(f.igpu);
             assertErrno(() -> buf.attach(f.igpu), Errno.ENODEV, "unplugged");
             assertThat(x.attach.get()).isZero();
         }

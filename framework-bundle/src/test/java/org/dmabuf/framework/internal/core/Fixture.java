@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.dmabuf.api.Attachment;
 import org.dmabuf.api.DmaBufOps;
 import org.dmabuf.api.ExportInfo;
-import org.dmabuf.framework.internal.device.SimulatedDevice;
+import org.dmabuf.api.device.DeviceInfo;
+import org.dmabuf.framework.internal.device.KernelDevice;
 import org.dmabuf.framework.internal.heap.PageHeap;
 import org.dmabuf.framework.internal.memory.PageAllocator;
 import org.dmabuf.framework.internal.memory.Pages;
@@ -21,9 +22,9 @@ final class Fixture {
     final PageAllocator cmaPages = new PageAllocator("cma", CMA_SIZE, false);
     final DmaBufCore core = new DmaBufCore(List.of(new PageHeap(PageHeap.SYSTEM, false, systemPages),
             new PageHeap(PageHeap.CMA, true, cmaPages)));
-    final SimulatedDevice igpu = new SimulatedDevice("0000:00:02.0", 0x8086, 0x9a49, "Intel", true);
-    final SimulatedDevice dgpu = new SimulatedDevice("0000:01:00.0", 0x10de, 0x2520, "NVIDIA", true);
-    final SimulatedDevice noIommu = new SimulatedDevice("54200000.dc", 0x10de, 0x0fa0, "Tegra DC", false);
+    final KernelDevice igpu = device("0000:00:02.0", 0x8086, 0x9a49, "Intel", true);
+    final KernelDevice dgpu = device("0000:01:00.0", 0x10de, 0x2520, "NVIDIA", true);
+    final KernelDevice noIommu = device("54200000.dc", 0x10de, 0x0fa0, "Tegra DC", false);
 
     final Module exporter = core.openModule("exporter", 10);
     final Module importer = core.openModule("importer", 11);
@@ -86,6 +87,16 @@ final class Fixture {
         ExportInfo<Pages> info(DmaBufOps<Pages> ops, long size) {
             return ExportInfo.builder(ops, systemPages.allocate(size), size).build();
         }
+    }
+
+    /** {@code device_add}, as a device provider does it through the bus. */
+    KernelDevice device(String name, int vendor, int device, String model, boolean iommu) {
+        return core.devices().add(DeviceInfo.builder(name).ids(vendor, device).model(model).iommu(iommu).build());
+    }
+
+    /** The device is unplugged, as its provider does it. */
+    void unplug(KernelDevice d) {
+        core.devices().remove(d);
     }
 
     CountingExporter counting() {

@@ -207,7 +207,7 @@ class ImplicitSyncTest {
             DmaFence job = engine.next();
             DmaFence other = render.next();
             CompletableFuture<Integer> waiter = CompletableFuture.supplyAsync(() -> job.await(false));
-            f.dgpu.unplug();
+            f.unplug(f.dgpu);
             assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo(Errno.ENODEV.code());
             assertThat(other.isSignaled()).as("another timeline of the same driver").isFalse();
             assertErrno(() -> gpu.contextAlloc("nvidia", "gfx1", f.dgpu), Errno.ENODEV, "is unplugged");

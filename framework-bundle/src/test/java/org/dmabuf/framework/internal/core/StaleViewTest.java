@@ -9,6 +9,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.dmabuf.api.device.DeviceInfo;
+import org.dmabuf.framework.internal.device.DeviceTable;
+import org.dmabuf.framework.internal.device.KernelDevice;
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.DmaDirection;
 import org.dmabuf.api.Heap;
@@ -24,11 +27,14 @@ import org.junit.jupiter.api.Test;
  */
 class StaleViewTest {
 
+    private static final KernelDevice GPU =
+            new DeviceTable().add(DeviceInfo.builder("gpu").ids(1, 1).model("gpu").iommu(true).build());
+
     /** Allocates, keeps a device view, and releases everything but the view. */
     static MemorySegment staleView(Module m, Heap heap, long size, byte fill, List<Integer> keepFds) {
         int fd = heap.allocate(size);
         DmaBuf b = m.get(fd);
-        var a = b.attach(new org.dmabuf.framework.internal.device.SimulatedDevice("gpu", 1, 1, "gpu", true));
+        var a = b.attach(GPU);
         var map = a.mapAttachment(DmaDirection.BIDIRECTIONAL);
         MemorySegment view = map.segment();
         view.fill(fill);

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.api.debugfs;
+
+import java.util.List;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The DMA-BUF debugfs: what {@code /sys/kernel/debug/dma_buf/} shows, for
+ * consoles, status pages and tests. Read-only; every method returns a
+ * snapshot and may be called from any thread.
+ */
+@ProviderType
+public interface DmaBufDebug {
+    /** @return the text of {@code /sys/kernel/debug/dma_buf/bufinfo}, ending with {@code Total N objects, M bytes} */
+    String bufinfo();
+
+    /** @return every live buffer, by inode number */
+    List<BufferInfo> buffers();
+
+    /** @return the number of live buffers */
+    int bufferCount();
+
+    /** @return the bytes of all live buffers */
+    long bufferBytes();
+
+    /**
+     * @return bytes of off-heap memory the heaps still hold, freed or not;
+     *         0 when every buffer is released
+     */
+    long offHeapBytes();
+
+    /** @return every bundle that holds a DMA-BUF view, by bundle id */
+    List<ModuleInfo> modules();
+
+    /** @return the heaps, in the order they were added, with what each holds */
+    List<HeapInfo> heaps();
+}

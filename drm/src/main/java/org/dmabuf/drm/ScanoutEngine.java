@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.drm;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.dmabuf.api.Attachment;
+import org.dmabuf.api.Device;
+import org.dmabuf.api.DmaBuf;
+import org.dmabuf.api.DmaBufService;
+import org.dmabuf.api.DmaDirection;
+import org.dmabuf.api.FdTransfer;
+import org.dmabuf.api.Mapping;
+import org.dmabuf.api.display.DisplayEngine;
+import org.dmabuf.api.display.DisplayStats;
+import org.dmabuf.api.display.Frame;
+import org.dmabuf.api.display.FrameFormat;
+import org.dmabuf.api.display.RenderNode;
+import org.dmabuf.api.display.TestPattern;
+import org.dmabuf.api.fence.DmaFence;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A display engine for a driver to register as a {@link DisplayEngine}:
+ * triple-buffered scanout of frames rendered by a PRIME source (another GPU's
+ * {@link RenderNode}) when one is bound, or by the display's own GPU.
+ *
+ * <p>Zero copies: the three framebuffers are the render driver's, imported
+ * once (received, attached to the display device, mapped for reading); each
+ * frame is then only fences. For every frame it waits for the render (the
+ * buffer's WRITE fence, through {@code beginCpuAccess}), scans it out
+ * (computes its CRC), checks it against the expected CRC of the frame number
+ * it asked for, and asks for the next frame into the same buffer. A frame
+ * whose render failed (its GPU or driver went) is skipped, never counted as
+ * good; when the source goes, the display falls back to its own rendering
+ * and tears the old swapchain down, so the source's buffers are released as
+ * soon as nobody holds them.
+ */
+public final class ScanoutEngine implements DisplayEngine {
+    private static final Logger LOG = LoggerFactory.getLogger("drm");
+    private static final int BUFFERS = 3;
+
+    private final String driver;
+    private final Device device;
+    private final DmaBufService dmabuf;
+    private final FrameFormat format;
+    private final RenderNode own;
+    private final String id;
+    private final ReentrantLock scanout = new ReentrantLock();
+    private volatile RenderNode prime;
+
+    // the swapchain, guarded by scanout
+    private RenderNode source;
+    private final List<Imported> buffers = new ArrayList<>();
+    private final DmaFence[] inflight = new DmaFence[BUFFERS];
+    private final long[] frameOf = new long[BUFFERS];
+    private long nextFrame;
+    private long shown;
+    private int cursor;
+
+    private volatile long totalShown;
+    private volatile long totalGood;
+    private volatile long totalBad;
+    private volatile long totalSkipped;
+    private volatile String lastRenderer = "none";
+    private volatile Frame snapshot; // the last frame shown whole, scaled down, for people to look at
+    private long snapshotAt; // guarded by scanout
+    private final long startNanos = System.nanoTime();
+
+    private record Imported(int fd, DmaBuf buf, Attachment attachment, Mapping mapping) {
+    }
+
+    /**
+     * @param driver the display driver's name
+     * @param device the display's device
+     * @param dmabuf the display driver's view of the DMA-BUF core
+     * @param format the mode: frames' layout
+     * @param own the display GPU's own render engine, or {@code null} when it has none
+     */
+    public ScanoutEngine(String driver, Device device, DmaBufService dmabuf, FrameFormat format, RenderNode own) {
+        this.driver = driver;
+        this.device = device;
+        this.dmabuf = dmabuf;
+        this.format = format;
+        this.own = own;
+        this.id = driver + "@" + device.name();
+    }
+
+    /** A PRIME source was bound: frames come from it from the next frame on. */
+    public void primeSource(RenderNode node) {
+        prime = node;
+        LOG.info("{} {}: PRIME source {} bound", driver, device.name(), node);
+    }
+
+    /**
+     * A PRIME source went: the display falls back to its own rendering from the
+     * next frame on, and drops the source's swapchain now unless a frame is in
+     * progress (then that frame does), so the source's buffers are released as
+     * soon as nobody else holds them. Never blocks: the caller may be the
+     * source's driver stopping, which a frame in progress may be waiting for.
+     */
+    public void primeGone(RenderNode node) {
+        if (prime == node) {
+            prime = null;
+            LOG.info("{} {}: PRIME source {} gone; {}", driver, device.name(), node,
+                    own == null ? "nothing to show" : "falling back to own rendering");
+        }
+        if (scanout.tryLock()) {
+            try {
+                if (source == node) {
+                    teardown();
+                }
+            } finally {
+                scanout.unlock();
+            }
+        }
+    }
+
+    @Override
+    public String driver() {
+        return driver;
+    }
+
+    @Override
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public String source() {
+        RenderNode s = prime != null ? prime : own;
+        return s == null ? "none" : describe(s);
+    }
+
+    private String describe(RenderNode s) {
+        return s.driver() + " " + s.device().name() + (s == own ? " (own)" : " (PRIME)");
+    }
+
+    /** What became of one vblank. */
+    public enum Outcome {
+        /** A whole frame was shown. */
+        GOOD,
+        /** A torn, stale or garbage frame was shown. */
+        BAD,
+        /** Nothing was shown: no renderer, or its render failed. */
+        SKIPPED
+    }
+
+    @Override
+    public DisplayStats run(int frames, long timeoutNanos) {
+        long t0 = System.nanoTime();
+        long deadline = t0 + timeoutNanos;
+        long good = 0, bad = 0, skipped = 0;
+        for (int i = 0; i < frames && System.nanoTime() < deadline; i++) {
+            switch (scanoutOne()) {
+                case GOOD -> good++;
+                case BAD -> bad++;
+                default -> skipped++;
+            }
+        }
+        double secs = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
+        return new DisplayStats(good + bad, good, bad, skipped, (good + bad) / secs, lastRenderer);
+    }
+
+    private java.util.concurrent.ScheduledExecutorService vblank;
+
+    /**
+     * Scans out continuously, as a panel does: one frame every 1/hz seconds,
+     * on a thread of its own, until {@link #close()}.
+     *
+     * @param hz the refresh rate; 0 or less does nothing
+     */
+    public synchronized void refresh(double hz) {
+        if (hz <= 0 || vblank != null) {
+            return;
+        }
+        vblank = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, driver + " vblank " + device.name());
+            t.setDaemon(true);
+            return t;
+        });
+        long period = (long) (1e9 / hz);
+        vblank.scheduleAtFixedRate(this::scanoutOne, period, period, TimeUnit.NANOSECONDS);
+        LOG.info("{} {}: scanning out at {} Hz", driver, device.name(), hz);
+    }
+
+    @Override
+    public DisplayStats stats() {
+        double secs = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
+        return new DisplayStats(totalShown, totalGood, totalBad, totalSkipped, totalShown / secs, lastRenderer);
+    }
+
+    /** Scans out one frame (or skips one): the display's vblank. @return what became of it */
+    public Outcome scanoutOne() {
+        scanout.lock();
+        try {
+            RenderNode want = prime != null ? prime : own;
+            if (want != source) {
+                teardown();
+                if (want != null) {
+                    setup(want);
+                }
+            }
+            if (source == null) {
+                totalSkipped++;
+                return Outcome.SKIPPED;
+            }
+            int i = cursor;
+            cursor = (cursor + 1) % BUFFERS;
+            Imported b = buffers.get(i);
+            DmaFence job = inflight[i];
+            Outcome outcome;
+            b.buf().beginCpuAccess(DmaDirection.FROM_DEVICE); // waits for the render: the buffer's WRITE fence
+            try {
+                if (job == null || job.getStatus() < 0) {
+                    totalSkipped++; // the render failed (its GPU or driver went): never shown as good
+                    outcome = Outcome.SKIPPED;
+                } else {
+                    int crc = TestPattern.crc(b.mapping().segment(), format);
+                    long n = TestPattern.frameNumber(b.mapping().segment());
+                    boolean whole = n == frameOf[i] && crc == TestPattern.expectedCrc(format, frameOf[i]);
+                    if (whole) {
+                        totalGood++;
+                        outcome = Outcome.GOOD;
+                    } else {
+                        totalBad++;
+                        outcome = Outcome.BAD;
+                        LOG.error("{} {}: bad frame: buffer {} holds frame {} (crc {}), expected frame {} (crc {})",
+                                driver, device.name(), i, n, Integer.toHexString(crc), frameOf[i],
+                                Integer.toHexString(TestPattern.expectedCrc(format, frameOf[i])));
+                    }
+                    totalShown++;
+                    shown++;
+                    lastRenderer = describe(source);
+                    if (whole) {
+                        keepSnapshot(b.mapping().segment(), frameOf[i]);
+                    }
+                }
+            } finally {
+                b.buf().endCpuAccess(DmaDirection.FROM_DEVICE);
+            }
+            queue(i);
+            return outcome;
+        } catch (RuntimeException e) {
+            // the source failed mid-frame (its driver is going), or the display is closing: drop the swapchain
+            if (!closing) {
+                LOG.warn("{} {}: scanout from {} failed: {}; dropping its swapchain", driver, device.name(),
+                        source == null ? "-" : describe(source), e.getMessage());
+            }
+            totalSkipped++;
+            if (source == prime) {
+                prime = null;
+            }
+            teardown();
+            return Outcome.SKIPPED;
+        } finally {
+            scanout.unlock();
+        }
+    }
+
+    /** The framework property that sets the panels' refresh rate, in Hz (0: no continuous scanout). */
+    public static final String REFRESH_PROPERTY = "dmabuf.display.refresh";
+
+    /**
+     * @param context the driver's bundle context
+     * @return the panel's refresh rate: the framework property
+     *         {@value #REFRESH_PROPERTY} in Hz, 0 (off) when it is not set or not a number
+     */
+    public static double panelRefreshHz(org.osgi.framework.BundleContext context) {
+        String hz = context.getProperty(REFRESH_PROPERTY);
+        try {
+            return hz == null ? 0 : Double.parseDouble(hz.trim());
+        } catch (NumberFormatException e) {
+            LOG.warn("{} '{}' is not a number of Hz; not scanning out continuously", REFRESH_PROPERTY, hz);
+            return 0;
+        }
+    }
+
+    /** How often at most the {@link #lastFrame()} is taken. */
+    public static final long SNAPSHOT_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /**
+     * {@inheritDoc} Taken at most every {@link #SNAPSHOT_PERIOD_NANOS} while
+     * frames flow, by reading one pixel in {@code step * step} of the frame the
+     * display holds for CPU access.
+     */
+    @Override
+    public Frame lastFrame() {
+        return snapshot;
+    }
+
+    // under scanout, with the buffer held for CPU access
+    private void keepSnapshot(MemorySegment frame, long n) {
+        long now = System.nanoTime();
+        if (snapshot != null && now - snapshotAt < SNAPSHOT_PERIOD_NANOS) {
+            return;
+        }
+        snapshotAt = now;
+        int step = Math.max(1, (format.width() + Frame.MAX_WIDTH - 1) / Frame.MAX_WIDTH);
+        int w = format.width() / step;
+        int h = format.height() / step;
+        int[] px = new int[w * h];
+        for (int y = 0; y < h; y++) {
+            long row = (long) y * step * format.stride();
+            for (int x = 0; x < w; x++) {
+                px[y * w + x] = frame.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, row + (long) x * step * 4);
+            }
+        }
+        snapshot = new Frame(w, h, px, n, lastRenderer, now);
+    }
+
+    private void queue(int i) {
+        frameOf[i] = nextFrame++;
+        inflight[i] = source.render(id, i, frameOf[i]);
+    }
+
+    private void setup(RenderNode s) {
+        List<FdTransfer> transfers = s.createSwapchain(id, format, BUFFERS);
+        source = s;
+        for (FdTransfer t : transfers) {
+            int fd = dmabuf.receive(t);
+            DmaBuf buf = dmabuf.get(fd);
+            Attachment a = buf.attach(device);
+            buffers.add(new Imported(fd, buf, a, a.mapAttachment(DmaDirection.FROM_DEVICE)));
+        }
+        for (int i = 0; i < BUFFERS; i++) {
+            queue(i);
+        }
+        cursor = 0;
+        LOG.info("{} {}: scanning out {} frames from {}", driver, device.name(), format, describe(s));
+    }
+
+    private void teardown() {
+        for (Imported b : buffers) {
+            try {
+                b.mapping().close();
+                b.buf().detach(b.attachment());
+                b.buf().put();
+                dmabuf.close(b.fd());
+            } catch (RuntimeException e) {
+                LOG.debug("{} {}: teardown: {}", driver, device.name(), e.getMessage());
+            }
+        }
+        buffers.clear();
+        java.util.Arrays.fill(inflight, null);
+        if (source != null) {
+            try {
+                source.destroySwapchain(id);
+            } catch (RuntimeException gone) {
+                // the source's driver is gone: the framework dropped its side
+            }
+            source = null;
+        }
+    }
+
+    private volatile boolean closing;
+
+    /** Stops scanning out (the driver unbinds): drops the swapchain. Waits for a frame in progress. */
+    public void close() {
+        closing = true;
+        synchronized (this) {
+            if (vblank != null) {
+                vblank.shutdownNow();
+                vblank = null;
+            }
+        }
+        try {
+            if (!scanout.tryLock(10, TimeUnit.SECONDS)) {
+                LOG.warn("{} {}: a frame did not finish within 10 s; closing anyway", driver, device.name());
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            prime = null;
+            teardown();
+        } finally {
+            scanout.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return id;
+    }
+}

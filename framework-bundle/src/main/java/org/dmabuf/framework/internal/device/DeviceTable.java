@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.device;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.dmabuf.api.Device;
+import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.Errno;
+import org.dmabuf.api.device.DeviceInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The devices present now, by name: the driver core's list of devices. Plain
+ * Java; the OSGi layer publishes each device as a service around
+ * {@link #add} and {@link #remove}. One lock for the table itself (adding and
+ * removing a device are rare); nothing on a buffer's path takes it.
+ */
+public final class DeviceTable {
+    private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
+
+    private final Map<String, KernelDevice> present = new HashMap<>(); // guarded by this
+
+    /**
+     * {@code device_add}: takes a device in.
+     *
+     * @param info what it is
+     * @return the device
+     * @throws DmaBufException EINVAL for null; EEXIST when a present device has that name
+     */
+    public synchronized KernelDevice add(DeviceInfo info) {
+        if (info == null) {
+            throw new DmaBufException(Errno.EINVAL, "device_add: info is null; expected DeviceInfo.builder(name)..build()");
+        }
+        if (present.containsKey(info.name())) {
+            throw new DmaBufException(Errno.EEXIST, "device_add: a device named " + info.name()
+                    + " is present already; expected a name of its own");
+        }
+        KernelDevice d = new KernelDevice(info);
+        present.put(info.name(), d);
+        notifyAll();
+        return d;
+    }
+
+    /**
+     * {@code device_del}: the device is gone. Its unplug handlers run in the
+     * calling thread, outside the table's lock.
+     *
+     * @param d the device; nothing happens when it is gone already
+     */
+    public void remove(KernelDevice d) {
+        synchronized (this) {
+            if (!present.remove(d.name(), d)) {
+                return;
+            }
+        }
+        d.unplug();
+        LOG.info("{}: {} unplugged", d.name(), d.model());
+        synchronized (this) {
+            notifyAll();
+        }
+    }
+
+    /**
+     * @param device a device a caller passed in
+     * @param func the entry point, for the message
+     * @return it, as the framework's
+     * @throws DmaBufException EINVAL when it is null or not a device of this framework
+     */
+    public static KernelDevice ours(Device device, String func) {
+        if (device instanceof KernelDevice k) {
+            return k;
+        }
+        throw new DmaBufException(Errno.EINVAL, func + ": device " + (device == null ? "is null" : device.name()
+                + " is not a device of this framework") + "; expected a Device service");
+    }
+
+    /** @return the present devices, by name */
+    public synchronized List<KernelDevice> list() {
+        List<KernelDevice> out = new ArrayList<>(present.values());
+        out.sort(Comparator.comparing(KernelDevice::name));
+        return out;
+    }
+
+    /**
+     * Waits until a device of that name is present (or gone).
+     *
+     * @param name the device's name
+     * @param in whether to wait for it present (or gone)
+     * @param timeoutMs how long at most
+     * @return whether it got there in time
+     * @throws InterruptedException when interrupted
+     */
+    public synchronized boolean await(String name, boolean in, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (present.containsKey(name) != in) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                return false;
+            }
+            wait(left);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.webconsole;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import javax.imageio.ImageIO;
+
+import jakarta.servlet.Servlet;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.apache.felix.webconsole.servlet.AbstractServlet;
+import org.dmabuf.api.display.DisplayEngine;
+import org.dmabuf.api.display.Frame;
+import org.dmabuf.api.debugfs.DmaBufDebug;
+import org.dmabuf.api.module.ExportPolicy;
+import org.dmabuf.api.module.ExportPolicyControl;
+import org.dmabuf.api.module.ModuleLine;
+import org.dmabuf.api.module.ModuleTable;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The Web Console's DMA-BUF page ({@code /system/console/dmabuf}): the
+ * buffers as {@code bufinfo} shows them, who exports to whom as a graph,
+ * the devices and their drivers, the taint, the export policy (switchable),
+ * every refused module with the gate's explanation, and each display's last
+ * frame, live. Sub-resources, all under the console's authentication:
+ *
+ * <pre>
+ * GET  dmabuf/state        the page's live part (HTML), which the page reloads every second
+ * GET  dmabuf/graph.svg    exporters, buffers and the devices attached to them
+ * GET  dmabuf/display/&lt;device&gt;.png   a display's last frame shown whole
+ * POST dmabuf/policy       policy=gpl-only|export-symbol, token=&lt;anti-forgery token&gt;
+ * </pre>
+ */
+@Component(service = Servlet.class, property = {
+        "felix.webconsole.label=" + DmaBufWebConsolePlugin.LABEL,
+        "felix.webconsole.title=DMA-BUF",
+        "felix.webconsole.category=DMA-BUF"
+})
+public class DmaBufWebConsolePlugin extends AbstractServlet {
+    private static final long serialVersionUID = 1L;
+    /** The page's label: its URL's last segment. */
+    static final String LABEL = "dmabuf";
+    private static final long SWITCH_TIMEOUT_S = 60;
+
+    private final transient StateView state;
+    private final transient ExportPolicyControl policy;
+    private final byte[] tokenKey = new byte[32];
+
+    @Activate
+    public DmaBufWebConsolePlugin(@Reference DmaBufDebug debugfs, @Reference ModuleTable modules,
+            @Reference ExportPolicyControl policy, BundleContext context) {
+        this.state = new StateView(debugfs, modules, context);
+        this.policy = policy;
+        new SecureRandom().nextBytes(tokenKey);
+    }
+
+    // --- routing -------------------------------------------------------------------------------
+
+    /** @return the path below the plugin's root: "" for the page, "/state", "/display/x.png", ... */
+    private static String sub(HttpServletRequest req) {
+        String p = req.getPathInfo() == null ? "" : req.getPathInfo();
+        if (p.startsWith("/" + LABEL)) {
+            p = p.substring(LABEL.length() + 1);
+        }
+        return p.equals("/") ? "" : p;
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+        String sub = sub(req);
+        if (sub.isEmpty()) {
+            return; // the Web Console renders the page around renderContent
+        }
+        setNoCache(resp);
+        if (sub.equals("/state")) {
+            resp.setStatus(HttpServletResponse.SC_OK);
+            resp.setContentType("text/html;charset=UTF-8");
+            Html.state(resp.getWriter(), state, req.getAttribute("felix.webconsole.pluginRoot"));
+        } else if (sub.equals("/graph.svg")) {
+            resp.setStatus(HttpServletResponse.SC_OK);
+            resp.setContentType("image/svg+xml;charset=UTF-8");
+            resp.getWriter().write(Graph.svg(state.graph()));
+        } else if (sub.startsWith("/display/") && sub.endsWith(".png")) {
+            display(sub.substring("/display/".length(), sub.length() - ".png".length()), resp);
+        } else {
+            error(resp, HttpServletResponse.SC_NOT_FOUND, "no resource '" + sub + "' on the DMA-BUF page; expected"
+                    + " state, graph.svg or display/<device>.png");
+        }
+    }
+
+    @Override
+    public void renderContent(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Html.page(resp.getWriter(), state, req.getAttribute("felix.webconsole.pluginRoot"), token(req));
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String sub = sub(req);
+        if (!sub.equals("/policy")) {
+            error(resp, HttpServletResponse.SC_NOT_FOUND, "no action '" + sub + "' on the DMA-BUF page; expected"
+                    + " policy");
+            return;
+        }
+        String token = req.getParameter("token");
+        if (token == null || !MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
+                token(req).getBytes(StandardCharsets.UTF_8))) {
+            error(resp, HttpServletResponse.SC_FORBIDDEN, "policy: " + (token == null ? "no" : "a wrong")
+                    + " anti-forgery token; expected the token of the DMA-BUF page's form (reload the page)");
+            return;
+        }
+        String wanted = req.getParameter("policy");
+        ExportPolicy to;
+        try {
+            to = ExportPolicy.of(wanted);
+        } catch (IllegalArgumentException e) {
+            error(resp, HttpServletResponse.SC_BAD_REQUEST, "policy: '" + wanted + "' is not an export policy;"
+                    + " expected gpl-only or export-symbol");
+            return;
+        }
+        try {
+            policy.switchTo(to).toCompletableFuture().get(SWITCH_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error(resp, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "policy: interrupted while switching");
+            return;
+        } catch (ExecutionException | TimeoutException e) {
+            error(resp, HttpServletResponse.SC_INTERNAL_SERVER_ERROR, "policy: the switch to " + to.label()
+                    + " failed: " + e);
+            return;
+        }
+        resp.setStatus(HttpServletResponse.SC_SEE_OTHER);
+        resp.setHeader("Location", String.valueOf(req.getAttribute("felix.webconsole.pluginRoot")));
+    }
+
+    // --- the display -----------------------------------------------------------------------------
+
+    private void display(String device, HttpServletResponse resp) throws IOException {
+        DisplayEngine d = state.displays().get(device);
+        if (d == null) {
+            error(resp, HttpServletResponse.SC_NOT_FOUND, "no display engine on device '" + device + "'; expected one"
+                    + " of " + state.displays().keySet());
+            return;
+        }
+        // no source (its render GPU's driver went, and no fallback): no signal, as a panel shows it
+        Frame s = "none".equals(d.source()) ? null : d.lastFrame();
+        BufferedImage img;
+        if (s == null) {
+            img = new BufferedImage(Frame.MAX_WIDTH, 240, BufferedImage.TYPE_INT_RGB); // black: no signal
+        } else {
+            img = new BufferedImage(s.width(), s.height(), BufferedImage.TYPE_INT_RGB);
+            img.setRGB(0, 0, s.width(), s.height(), s.argb(), 0, s.width());
+            frame(img, Graph.colour(s.renderer()));
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", png);
+        resp.setStatus(HttpServletResponse.SC_OK);
+        resp.setContentType("image/png");
+        resp.setContentLength(png.size());
+        resp.setHeader("X-DmaBuf-Renderer", s == null ? "none" : s.renderer());
+        resp.setHeader("X-DmaBuf-Frame", s == null ? "-" : String.valueOf(s.number()));
+        png.writeTo(resp.getOutputStream());
+    }
+
+    // a border in the renderer's colour: PRIME from nvidia and i915's own rendering look different at a glance
+    private static void frame(BufferedImage img, int rgb) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        for (int t = 0; t < 6; t++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, t, rgb);
+                img.setRGB(x, h - 1 - t, rgb);
+            }
+            for (int y = 0; y < h; y++) {
+                img.setRGB(t, y, rgb);
+                img.setRGB(w - 1 - t, y, rgb);
+            }
+        }
+    }
+
+    // --- the anti-forgery token -------------------------------------------------------------------
+
+    /**
+     * @return the token the page's forms carry: an HMAC, with a key made at
+     *         activation, of the request's credentials; another site's page
+     *         can make the browser send the credentials but cannot read the token
+     */
+    String token(HttpServletRequest req) {
+        String auth = req.getHeader("Authorization");
+        String who = (auth == null ? "" : auth) + "|" + req.getRemoteUser();
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(tokenKey, "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(who.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException("no HmacSHA256 in this JDK", e);
+        }
+    }
+
+    private static void error(HttpServletResponse resp, int status, String message) throws IOException {
+        resp.setStatus(status);
+        resp.setContentType("text/plain;charset=UTF-8");
+        PrintWriter w = resp.getWriter();
+        w.println(status + " " + message);
+        w.flush();
+    }
+}

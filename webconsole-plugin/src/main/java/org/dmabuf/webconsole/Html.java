@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.webconsole;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+
+import org.dmabuf.api.display.DisplayEngine;
+import org.dmabuf.api.display.DisplayStats;
+import org.dmabuf.api.module.ModuleLine;
+import org.dmabuf.api.module.ModuleTable;
+
+/** The DMA-BUF page's HTML: the static frame (policy form) and the live part the page reloads. */
+final class Html {
+    private Html() {
+    }
+
+    static String esc(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '&' -> b.append("&amp;");
+                case '"' -> b.append("&quot;");
+                case '\'' -> b.append("&#39;");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    static void page(PrintWriter w, StateView state, Object root, String token) {
+        String r = esc(String.valueOf(root));
+        w.println("<style>#dmabuf h2{margin:14px 0 6px} #dmabuf table{border-collapse:collapse}"
+                + " #dmabuf td,#dmabuf th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
+                + " #dmabuf pre{background:#f7f7f7;padding:6px;max-height:360px;overflow:auto}"
+                + " #dmabuf .display{display:inline-block;margin:0 16px 12px 0;vertical-align:top}"
+                + " #dmabuf .refused{color:#a40000}</style>");
+        w.println("<div id=\"dmabuf\">");
+        w.println("<h2>Export policy</h2>");
+        w.println("<form id=\"dmabuf-policy\" method=\"post\" action=\"" + r + "/policy\">");
+        w.println("<input type=\"hidden\" name=\"token\" value=\"" + esc(token) + "\">");
+        w.println("<select name=\"policy\" id=\"dmabuf-policy-select\">");
+        for (String p : List.of("gpl-only", "export-symbol")) {
+            w.println("<option value=\"" + p + "\"" + (p.equals(state.policy()) ? " selected" : "") + ">" + p
+                    + "</option>");
+        }
+        w.println("</select> <button type=\"submit\" id=\"dmabuf-policy-switch\">switch</button>"
+                + " <span>gpl-only: the DMA-BUF core is EXPORT_SYMBOL_NS_GPL, as upstream Linux;"
+                + " export-symbol: open to every licence, as NVIDIA asked in 2012</span>");
+        w.println("</form>");
+        w.println("<div id=\"dmabuf-state\">");
+        state(w, state, root);
+        w.println("</div></div>");
+        // the live part reloads every second; the displays' images with it
+        // location.origin: never the page's URL, which may carry user:password@ that fetch() refuses
+        w.println("<script>(function(){var root=location.origin+'" + r + "';function tick(){fetch(root+'/state',{credentials:"
+                + "'same-origin',cache:'no-store'}).then(function(x){return x.ok?x.text():null}).then(function(h){"
+                + "if(h!==null){document.getElementById('dmabuf-state').innerHTML=h;}}).catch(function(){})"
+                + ".finally(function(){setTimeout(tick,1000);});}setTimeout(tick,1000);})();</script>");
+    }
+
+    static void state(PrintWriter w, StateView state, Object root) {
+        String r = esc(String.valueOf(root));
+        long t = System.nanoTime();
+        w.println("<h2>Taint</h2><p id=\"dmabuf-taint\">" + esc(String.join(" / ", state.taint()))
+                + "</p><p>Export policy now: <b id=\"dmabuf-policy-now\">" + esc(state.policy()) + "</b></p>");
+
+        w.println("<h2>Displays</h2><div id=\"dmabuf-displays\">");
+        Map<String, DisplayEngine> displays = state.displays();
+        if (displays.isEmpty()) {
+            w.println("<p>no display engine</p>");
+        }
+        for (Map.Entry<String, DisplayEngine> e : displays.entrySet()) {
+            DisplayStats s = e.getValue().stats();
+            String dev = esc(e.getKey());
+            w.println("<div class=\"display\" data-device=\"" + dev + "\"><img class=\"dmabuf-display\" alt=\"" + dev
+                    + "\" src=\"" + r + "/display/" + dev + ".png?t=" + t + "\" width=\"320\"><br><b>"
+                    + esc(e.getValue().driver()) + " " + dev + "</b><br><span class=\"dmabuf-renderer\">showing "
+                    + esc(e.getValue().source()) + "</span><br><span class=\"dmabuf-stats\">" + s.shown() + " frames shown, "
+                    + s.good() + " good, " + s.bad() + " bad, " + s.skipped() + " skipped, "
+                    + String.format("%.1f", s.fps()) + " fps</span></div>");
+        }
+        w.println("</div>");
+
+        w.println("<h2>Who exports to whom</h2><div id=\"dmabuf-graph\">" + Graph.svg(state.graph()) + "</div>");
+
+        w.println("<h2>Devices</h2><table id=\"dmabuf-devices\"><tr><th>Device</th><th>Kind</th><th>Ids</th>"
+                + "<th>Model</th><th>Engines</th><th>Driver</th></tr>");
+        for (StateView.DeviceLine d : state.devices()) {
+            w.println("<tr><td>" + esc(d.name()) + "</td><td>" + esc(d.kind()) + "</td><td>" + esc(d.ids())
+                    + "</td><td>" + esc(d.model()) + "</td><td>" + esc(d.engines()) + "</td><td>"
+                    + esc(d.drivers().isEmpty() ? "unbound" : String.join(" ", d.drivers())) + "</td></tr>");
+        }
+        w.println("</table>");
+
+        w.println("<h2>Modules</h2><table id=\"dmabuf-modules\"><tr><th>Id</th><th>Module</th><th>Licence</th>"
+                + "<th>State</th></tr>");
+        for (ModuleLine m : state.modules()) {
+            w.println("<tr" + (m.refused() ? " class=\"refused\"" : "") + "><td>" + m.id() + "</td><td>"
+                    + esc(m.label()) + "</td><td>" + esc(m.licence()) + "</td><td>" + esc(m.state()) + "</td></tr>");
+        }
+        w.println("</table>");
+        Map<String, List<String>> refused = state.refused();
+        if (!refused.isEmpty()) {
+            w.println("<h2>Refused, and why</h2><div id=\"dmabuf-refused\">");
+            refused.forEach((name, why) -> w.println("<pre class=\"refused\">" + esc(String.join("\n", why))
+                    + "</pre>"));
+            w.println("</div>");
+        }
+
+        w.println("<h2>Buffers (bufinfo)</h2><pre id=\"dmabuf-bufinfo\">" + esc(state.bufinfo()) + "</pre>");
+    }
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.webconsole;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.dmabuf.api.Device;
+import org.dmabuf.api.debugfs.BufferInfo;
+import org.dmabuf.api.display.DisplayEngine;
+import org.dmabuf.api.debugfs.DmaBufDebug;
+import org.dmabuf.api.module.ModuleLine;
+import org.dmabuf.api.module.ModuleTable;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * What the Web Console page, the bundle details and the status printer show,
+ * read in one place from the public, read-only services ({@link DmaBufDebug},
+ * {@link ModuleTable}) and the service registry: the
+ * same facts {@code dmabuf:bufinfo}, {@code dmabuf:devices},
+ * {@code dmabuf:modules}, {@code dmabuf:taint} and {@code dmabuf:why} print.
+ */
+final class StateView {
+    private final DmaBufDebug core;
+    private final ModuleTable gate;
+    private final BundleContext context;
+
+    StateView(DmaBufDebug core, ModuleTable gate, BundleContext context) {
+        this.core = core;
+        this.gate = gate;
+        this.context = context;
+    }
+
+    String bufinfo() {
+        return core.bufinfo();
+    }
+
+    List<BufferInfo> buffers() {
+        return core.buffers();
+    }
+
+    String policy() {
+        return gate.policy().label();
+    }
+
+    List<String> taint() {
+        return gate.taint();
+    }
+
+    List<ModuleLine> modules() {
+        return gate.modules();
+    }
+
+    /** @return the gate's explanation of each module it refused, by symbolic name */
+    Map<String, List<String>> refused() {
+        Map<String, List<String>> out = new TreeMap<>();
+        for (ModuleLine m : gate.modules()) {
+            Bundle b = context.getBundle(m.id());
+            if (b != null && b.getState() == Bundle.INSTALLED) {
+                out.put(m.name(), gate.why(m.id()));
+            }
+        }
+        return out;
+    }
+
+    List<String> why(Bundle b) {
+        return gate.why(b.getBundleId());
+    }
+
+    /** A device and the drivers bound to it. */
+    record DeviceLine(String name, String kind, String ids, String model, String engines, List<String> drivers) {
+    }
+
+    List<DeviceLine> devices() {
+        List<DeviceLine> out = new ArrayList<>();
+        try {
+            for (ServiceReference<Device> r : context.getServiceReferences(Device.class, null)) {
+                Device d = context.getService(r);
+                if (d == null) {
+                    continue;
+                }
+                try {
+                    List<String> drivers = new ArrayList<>();
+                    Bundle[] using = r.getUsingBundles();
+                    if (using != null) {
+                        for (Bundle b : using) {
+                            if (b.getBundleId() != context.getBundle().getBundleId()) {
+                                drivers.add(b.getSymbolicName());
+                            }
+                        }
+                    }
+                    Object engines = r.getProperty("dmabuf.engines");
+                    out.add(new DeviceLine(d.name(), String.valueOf(r.getProperty("dmabuf.kind")),
+                            r.getProperty(Device.PROP_VENDOR) + ":" + r.getProperty("dmabuf.device"), d.model(),
+                            engines instanceof String[] a ? String.join(",", a) : String.valueOf(engines), drivers));
+                } finally {
+                    context.ungetService(r);
+                }
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        out.sort((a, b) -> a.name().compareTo(b.name()));
+        return out;
+    }
+
+    /** @return the display engines by device name */
+    Map<String, DisplayEngine> displays() {
+        Map<String, DisplayEngine> out = new TreeMap<>();
+        try {
+            for (ServiceReference<DisplayEngine> r : context.getServiceReferences(DisplayEngine.class, null)) {
+                DisplayEngine d = context.getService(r);
+                if (d != null) {
+                    out.put(d.device().name(), d);
+                    context.ungetService(r); // the engine lives on in its driver; we only read it
+                }
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /** Who exports to whom: exporter -> buffers, and buffer -> attached devices, for the graph. */
+    record Edge(String exporter, long ino, String name, List<String> devices) {
+    }
+
+    List<Edge> graph() {
+        Map<Long, Edge> out = new LinkedHashMap<>();
+        for (BufferInfo b : core.buffers()) {
+            out.put(b.ino(), new Edge(b.exporter(), b.ino(), b.name() == null ? "" : b.name(),
+                    List.copyOf(b.attachedDevices())));
+        }
+        return new ArrayList<>(out.values());
+    }
+}
