@@ -62,7 +62,7 @@ public class SteadyBench {
         i915 = core.openModule("i915", 19);
         render = new RenderEngine("nvidia", Cores.DGPU, nvidia, new FenceView(nvidia), "vram@" + Cores.DGPU.name());
         display = new ScanoutEngine("i915", Cores.IGPU, i915, FORMAT, null);
-        display.primeSource(render);
+        display.offer(render, java.util.Map.of());
         display.run(3, TimeUnit.SECONDS.toNanos(30)); // set up: import, attach, map once
 
         arena = Arena.ofShared();

@@ -4,6 +4,7 @@ package org.dmabuf.drm;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -90,24 +91,59 @@ public final class ScanoutEngine implements DisplayEngine {
         this.id = driver + "@" + device.name();
     }
 
-    /** A PRIME source was bound: frames come from it from the next frame on. */
-    public void primeSource(RenderNode node) {
-        prime = node;
-        LOG.info("{} {}: PRIME source {} bound", driver, device.name(), node);
+    /**
+     * A render node this display may show (PRIME import): the driver passes
+     * every {@link RenderNode} service it sees, with its service properties.
+     * The display shows the best by the PRIME source rule, from the next
+     * frame on:
+     *
+     * <ol>
+     * <li>never a node on its own device (that is its own rendering, the
+     * fallback);</li>
+     * <li>the highest {@code service.ranking} first (0 when absent);</li>
+     * <li>then a node on the display's own bus: PCI devices (named
+     * {@code dddd:bb:dd.f}) with PCI devices, platform devices with platform
+     * devices, as an Optimus laptop's dGPU feeds its iGPU's panel and a SoC's
+     * GPU its display controller;</li>
+     * <li>then the oldest ({@code service.id}).</li>
+     * </ol>
+     *
+     * A node whose buffers the display cannot reach (attaching them fails, as
+     * {@code dma_buf_attach} fails for a device without an IOMMU and scattered
+     * memory) is passed over for the next until it is offered again.
+     * Thread-safe; never blocks.
+     *
+     * @param node the render node
+     * @param properties its service properties ({@code service.ranking}, {@code service.id})
+     */
+    public void offer(RenderNode node, Map<String, ?> properties) {
+        if (node == null || node == own || node.device() == device) {
+            return;
+        }
+        synchronized (candidates) {
+            candidates.removeIf(c -> c.node() == node);
+            candidates.add(new Candidate(node, properties.get("service.ranking") instanceof Integer r ? r : 0,
+                    properties.get("service.id") instanceof Long id ? id : Long.MAX_VALUE, sameBus(node.device())));
+            unreachable.remove(node);
+            choose();
+        }
     }
 
     /**
-     * A PRIME source went: the display falls back to its own rendering from the
-     * next frame on, and drops the source's swapchain now unless a frame is in
-     * progress (then that frame does), so the source's buffers are released as
+     * A render node went (its driver unbound it, or stopped): the display
+     * takes the next by the rule, or falls back to its own rendering, from the
+     * next frame on, and drops the node's swapchain now unless a frame is in
+     * progress (then that frame does), so the node's buffers are released as
      * soon as nobody else holds them. Never blocks: the caller may be the
-     * source's driver stopping, which a frame in progress may be waiting for.
+     * node's driver stopping, which a frame in progress may be waiting for.
+     *
+     * @param node the render node
      */
-    public void primeGone(RenderNode node) {
-        if (prime == node) {
-            prime = null;
-            LOG.info("{} {}: PRIME source {} gone; {}", driver, device.name(), node,
-                    own == null ? "nothing to show" : "falling back to own rendering");
+    public void withdraw(RenderNode node) {
+        synchronized (candidates) {
+            candidates.removeIf(c -> c.node() == node);
+            unreachable.remove(node);
+            choose();
         }
         if (scanout.tryLock()) {
             try {
@@ -118,6 +154,38 @@ public final class ScanoutEngine implements DisplayEngine {
                 scanout.unlock();
             }
         }
+    }
+
+    private record Candidate(RenderNode node, int ranking, long serviceId, boolean sameBus) {
+    }
+
+    private static final java.util.Comparator<Candidate> RULE = java.util.Comparator
+            .comparingInt(Candidate::ranking).reversed()
+            .thenComparing(Candidate::sameBus, java.util.Comparator.reverseOrder())
+            .thenComparingLong(Candidate::serviceId);
+
+    private final List<Candidate> candidates = new ArrayList<>(); // guarded by itself
+    private final java.util.Set<RenderNode> unreachable = new java.util.HashSet<>(); // guarded by candidates
+
+    // under candidates
+    private void choose() {
+        RenderNode best = candidates.stream().filter(c -> !unreachable.contains(c.node())).sorted(RULE)
+                .map(Candidate::node).findFirst().orElse(null);
+        RenderNode was = prime;
+        if (best != was) {
+            prime = best;
+            LOG.info("{} {}: PRIME source {}", driver, device.name(), best == null
+                    ? "none; " + (own == null ? "nothing to show" : "falling back to own rendering")
+                    : best.driver() + " " + best.device().name() + (was == null ? "" : " (was " + was.driver() + " "
+                            + was.device().name() + ")"));
+        }
+    }
+
+    private static final java.util.regex.Pattern PCI = java.util.regex.Pattern
+            .compile("\\p{XDigit}{4}:\\p{XDigit}{2}:\\p{XDigit}{2}\\.\\p{XDigit}");
+
+    private boolean sameBus(Device other) {
+        return PCI.matcher(device.name()).matches() == PCI.matcher(other.name()).matches();
     }
 
     @Override
@@ -252,8 +320,11 @@ public final class ScanoutEngine implements DisplayEngine {
                         source == null ? "-" : describe(source), e.getMessage());
             }
             totalSkipped++;
-            if (source == prime) {
-                prime = null;
+            if (source != null && source == prime) {
+                synchronized (candidates) { // passed over until offered again
+                    unreachable.add(source);
+                    choose();
+                }
             }
             teardown();
             return Outcome.SKIPPED;
@@ -321,17 +392,47 @@ public final class ScanoutEngine implements DisplayEngine {
     private void setup(RenderNode s) {
         List<FdTransfer> transfers = s.createSwapchain(id, format, BUFFERS);
         source = s;
-        for (FdTransfer t : transfers) {
-            int fd = dmabuf.receive(t);
-            DmaBuf buf = dmabuf.get(fd);
-            Attachment a = buf.attach(device);
-            buffers.add(new Imported(fd, buf, a, a.mapAttachment(DmaDirection.FROM_DEVICE)));
+        int next = 0;
+        try {
+            for (; next < transfers.size(); next++) {
+                buffers.add(importOne(transfers.get(next)));
+            }
+        } catch (RuntimeException e) { // this display cannot take them (it cannot reach the memory): none is kept
+            for (int i = next + 1; i < transfers.size(); i++) {
+                transfers.get(i).cancel();
+            }
+            throw e;
         }
         for (int i = 0; i < BUFFERS; i++) {
             queue(i);
         }
         cursor = 0;
         LOG.info("{} {}: scanning out {} frames from {}", driver, device.name(), format, describe(s));
+    }
+
+    // receives, attaches and maps one framebuffer; on failure gives back what it took
+    private Imported importOne(FdTransfer t) {
+        int fd = dmabuf.receive(t);
+        DmaBuf buf = null;
+        Attachment a = null;
+        try {
+            buf = dmabuf.get(fd);
+            a = buf.attach(device);
+            return new Imported(fd, buf, a, a.mapAttachment(DmaDirection.FROM_DEVICE));
+        } catch (RuntimeException e) {
+            try {
+                if (a != null) {
+                    buf.detach(a);
+                }
+                if (buf != null) {
+                    buf.put();
+                }
+                dmabuf.close(fd);
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
     }
 
     private void teardown() {
@@ -378,7 +479,10 @@ public final class ScanoutEngine implements DisplayEngine {
             return;
         }
         try {
-            prime = null;
+            synchronized (candidates) {
+                candidates.clear();
+                prime = null;
+            }
             teardown();
         } finally {
             scanout.unlock();

@@ -166,7 +166,8 @@ public class HotplugIT extends PlatformTest {
             assertTrue(console.run("dmabuf:unplug " + DGPU), console.run("dmabuf:devices").lines()
                     .anyMatch(l -> l.startsWith(DGPU) && l.contains("unplugged")));
             assertTrue("nvidia unbound from the GPU", !renderNodePresent(DGPU));
-            assertWhole(intel.run(20, 10 * SECOND), "(own)");
+            // the next render node by the PRIME source rule (no PCI one is left): the Tegra SoC's GPU, via nvidia
+            assertWhole(intel.run(20, 10 * SECOND), "nvidia " + TEGRA_GPU + " (PRIME)");
             assertTrue(console.run("dmabuf:plug " + DGPU).contains("plugged in"));
             awaitRenderNode(DGPU);
             assertWhole(intel.run(20, 10 * SECOND), "nvidia " + DGPU + " (PRIME)");

@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * tree is: every {@code *.cfg} file of the directory the framework property
  * {@value #BOARD_PROPERTY} names becomes a device configuration (factory PID
  * {@value SimulatedGpu#FACTORY_PID}) when the bundle starts, unless one from
- * that file exists already. The distribution ships
+ * that file exists already; a file that says {@code plugged=false} is a kind
+ * the board knows but has not plugged in: it becomes a configuration when
+ * {@code dmabuf:plug <kind>} asks for it. The distribution ships
  * {@code etc/board/}: an Intel integrated GPU (render and display), an NVIDIA
  * discrete GPU (render, local memory), a Tegra display controller (display,
  * no IOMMU), the Tegra SoC's GeForce-class GPU (render), and an ARM Mali GPU
@@ -48,6 +50,9 @@ public class Board {
 
     @Reference
     private ConfigurationAdmin configAdmin;
+
+    /** The kinds the board knows but did not plug in (plugged=false), by kind. */
+    private final Map<String, Dictionary<String, Object>> known = new TreeMap<>(); // guarded by this
 
     @Activate
     void activate(BundleContext context) throws IOException, InvalidSyntaxException {
@@ -77,6 +82,12 @@ public class Board {
             try {
                 Hashtable<String, Object> p = read(f);
                 p.put(FILE_PROPERTY, file);
+                if (Boolean.FALSE.equals(p.get("plugged")) && p.get("kind") != null) {
+                    synchronized (this) {
+                        known.put(String.valueOf(p.get("kind")), p);
+                    }
+                    continue;
+                }
                 configAdmin.createFactoryConfiguration(SimulatedGpu.FACTORY_PID, "?").update(p);
                 created++;
             } catch (IllegalArgumentException | IOException e) {
@@ -125,15 +136,16 @@ public class Board {
     /**
      * The kinds of device that can be plugged in: every kind a device
      * configuration names, with the first such configuration (by name) as its
-     * template.
+     * template, and the kinds the board knows but did not plug in.
      *
-     * @param ca the configurations
      * @return kind to template properties, sorted by kind
      */
-    static Map<String, Dictionary<String, Object>> kinds(ConfigurationAdmin ca) throws IOException,
-            InvalidSyntaxException {
-        Configuration[] cs = ca.listConfigurations("(service.factoryPid=" + SimulatedGpu.FACTORY_PID + ")");
+    Map<String, Dictionary<String, Object>> kinds() throws IOException, InvalidSyntaxException {
+        Configuration[] cs = configAdmin.listConfigurations("(service.factoryPid=" + SimulatedGpu.FACTORY_PID + ")");
         Map<String, Dictionary<String, Object>> out = new TreeMap<>();
+        synchronized (this) {
+            out.putAll(known);
+        }
         if (cs != null) {
             Map<String, Configuration> byName = new TreeMap<>();
             for (Configuration c : cs) {
@@ -142,7 +154,7 @@ public class Board {
             for (Configuration c : byName.values()) {
                 Object kind = c.getProperties().get("kind");
                 if (kind != null) {
-                    out.putIfAbsent(String.valueOf(kind), c.getProperties());
+                    out.put(String.valueOf(kind), c.getProperties());
                 }
             }
         }

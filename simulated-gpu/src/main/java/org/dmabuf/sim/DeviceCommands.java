@@ -36,6 +36,8 @@ public class DeviceCommands {
     private ConfigurationAdmin configAdmin;
     @Reference
     private DevicePlugEvents events;
+    @Reference
+    private Board board;
 
     private BundleContext context;
 
@@ -130,11 +132,16 @@ public class DeviceCommands {
             }
         }
         if (c == null) {
-            if (Board.kinds(configAdmin).containsKey(what)) {
+            java.util.Dictionary<String, Object> template = board.kinds().get(what);
+            if (template == null) {
+                throw new IllegalArgumentException(unknown(what));
+            }
+            String name = String.valueOf(template.get("name"));
+            if (find(name) != null) {
                 throw new IllegalArgumentException("every device of kind " + what + " is plugged in already; expected"
                         + " a new name for another: dmabuf:plug " + what + " <name>");
             }
-            throw new IllegalArgumentException(unknown(what));
+            return plug(what, name); // a kind the board knows, not plugged in at start
         }
         if (isPlugged(c)) {
             throw new IllegalArgumentException("device " + c.getProperties().get("name") + " is plugged in already;"
@@ -149,7 +156,7 @@ public class DeviceCommands {
     @Descriptor("plug in a new device of a kind under a name of its own")
     public String plug(@Descriptor("a kind some configuration names (dmabuf:devices)") String kind,
             @Descriptor("the new device's name (dev_name)") String name) throws Exception {
-        java.util.Dictionary<String, Object> template = Board.kinds(configAdmin).get(kind);
+        java.util.Dictionary<String, Object> template = board.kinds().get(kind);
         if (template == null) {
             throw new IllegalArgumentException(unknown(kind));
         }
@@ -172,8 +179,7 @@ public class DeviceCommands {
     }
 
     private String unknown(String what) throws Exception {
-        return "no device kind, name or pid '" + what + "'; expected one of the kinds " + Board.kinds(configAdmin)
-                .keySet() + ", a device from dmabuf:devices, or a configuration naming it (deploy/org.dmabuf.device-"
+        return "no device kind, name or pid '" + what + "'; expected one of the kinds " + board.kinds().keySet() + ", a device from dmabuf:devices, or a configuration naming it (deploy/org.dmabuf.device-"
                 + what + ".cfg with kind=" + what + ", name, vendor and device, as the driver archetype generates)";
     }
 

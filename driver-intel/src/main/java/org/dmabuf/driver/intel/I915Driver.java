@@ -2,8 +2,8 @@
 package org.dmabuf.driver.intel;
 
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.dmabuf.api.Device;
@@ -27,27 +27,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * i915: Intel's integrated GPU. Each bound GPU gets a display engine that
- * scans out frames, checking each by CRC, and its own render engine. With a
- * discrete NVIDIA GPU's {@link RenderNode} present, it shows that GPU's frames
- * through PRIME (Optimus); without one, its own.
+ * scans out frames, checking each by CRC, and its own render engine, which it
+ * also offers to other displays as a {@link RenderNode} (a PRIME exporter).
+ * Every other render node is offered to its displays, which show the best by
+ * the PRIME source rule ({@link ScanoutEngine#offer}): a discrete GPU's on an
+ * Optimus laptop, a third-party renderer's, or else their own.
  */
 @Component(immediate = true)
 public class I915Driver {
     /** The id table: every Intel GPU. */
     static final String ID_TABLE = "(dmabuf.vendor=0x8086)";
-    /** PRIME sources: NVIDIA's GPUs but the Tegra SoC's. */
-    static final String PRIME_SOURCES = "(&(dmabuf.vendor=0x10de)(!(dmabuf.device=0x0fa1)))";
 
     private static final Logger LOG = LoggerFactory.getLogger("i915");
 
-    private record Gpu(RenderEngine own, ScanoutEngine display, ServiceRegistration<DisplayEngine> registration) {
+    private record Gpu(RenderEngine own, ScanoutEngine display, List<ServiceRegistration<?>> registrations) {
     }
 
     private final DmaBufService dmabuf;
     private final DmaFenceService fences;
     private final BundleContext context;
     private final Map<Device, Gpu> gpus = new ConcurrentHashMap<>();
-    private final Set<RenderNode> sources = ConcurrentHashMap.newKeySet();
+    private final Map<RenderNode, Map<String, Object>> sources = new ConcurrentHashMap<>();
 
     @Activate
     public I915Driver(@Reference DmaBufService dmabuf, @Reference DmaFenceService fences, BundleContext context) {
@@ -61,11 +61,12 @@ public class I915Driver {
     void bindDevice(Device device, Map<String, Object> properties) {
         RenderEngine own = new RenderEngine("i915", device, dmabuf, fences, "system");
         ScanoutEngine display = new ScanoutEngine("i915", device, dmabuf, FrameFormat.VGA, own);
-        sources.stream().findFirst().ifPresent(display::primeSource);
+        sources.forEach(display::offer);
         display.refresh(ScanoutEngine.panelRefreshHz(context));
         Hashtable<String, Object> props = new Hashtable<>(properties);
         props.keySet().removeIf(k -> k.startsWith("service.") || k.startsWith("component.") || k.equals("objectClass"));
-        gpus.put(device, new Gpu(own, display, context.registerService(DisplayEngine.class, display, props)));
+        gpus.put(device, new Gpu(own, display, List.of(context.registerService(DisplayEngine.class, display, props),
+                context.registerService(RenderNode.class, own, props)))); // PRIME exporter for other displays
         LOG.info("i915 {}: [drm] Initialized i915 1.6.0 for {} ({}) on minor 0", device.name(), device.name(),
                 device.model());
     }
@@ -74,26 +75,23 @@ public class I915Driver {
     void unbindDevice(Device device) {
         Gpu g = gpus.remove(device);
         if (g != null) {
-            g.registration().unregister();
+            g.registrations().forEach(ServiceRegistration::unregister);
             g.display().close();
             g.own().close();
             LOG.info("i915 {}: [drm] unbound", device.name());
         }
     }
 
-    /** A discrete GPU's render engine: show its frames (PRIME). */
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, target = PRIME_SOURCES)
-    void bindSource(RenderNode node) {
-        sources.add(node);
-        gpus.values().forEach(g -> g.display().primeSource(node));
+    /** A render node appeared (any driver's, this one's too): its displays may show it, by the PRIME source rule. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindSource(RenderNode node, Map<String, Object> properties) {
+        sources.put(node, properties);
+        gpus.values().forEach(g -> g.display().offer(node, properties));
     }
 
     void unbindSource(RenderNode node) {
         sources.remove(node);
-        gpus.values().forEach(g -> {
-            g.display().primeGone(node);
-            sources.stream().findFirst().ifPresent(g.display()::primeSource);
-        });
+        gpus.values().forEach(g -> g.display().withdraw(node));
     }
 
 

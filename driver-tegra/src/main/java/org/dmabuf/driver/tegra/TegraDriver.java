@@ -3,7 +3,6 @@ package org.dmabuf.driver.tegra;
 
 import java.util.Hashtable;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.dmabuf.api.Device;
@@ -32,8 +31,6 @@ import org.slf4j.LoggerFactory;
 public class TegraDriver {
     /** The id table: the Tegra K1 display controller. */
     static final String ID_TABLE = "(&(dmabuf.vendor=0x10de)(dmabuf.device=0x0fa0))";
-    /** PRIME sources: the Tegra K1 GPU (GK20A). */
-    static final String PRIME_SOURCES = "(&(dmabuf.vendor=0x10de)(dmabuf.device=0x0fa1))";
 
     private static final Logger LOG = LoggerFactory.getLogger("tegra-dc");
 
@@ -43,7 +40,7 @@ public class TegraDriver {
     private final DmaBufService dmabuf;
     private final BundleContext context;
     private final Map<Device, Dc> dcs = new ConcurrentHashMap<>();
-    private final Set<RenderNode> sources = ConcurrentHashMap.newKeySet();
+    private final Map<RenderNode, Map<String, Object>> sources = new ConcurrentHashMap<>();
 
     @Activate
     public TegraDriver(@Reference DmaBufService dmabuf, BundleContext context) {
@@ -55,7 +52,7 @@ public class TegraDriver {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, target = ID_TABLE)
     void bindDevice(Device device, Map<String, Object> properties) {
         ScanoutEngine display = new ScanoutEngine("tegra-dc", device, dmabuf, FrameFormat.VGA, null);
-        sources.stream().findFirst().ifPresent(display::primeSource);
+        sources.forEach(display::offer);
         display.refresh(ScanoutEngine.panelRefreshHz(context));
         Hashtable<String, Object> props = new Hashtable<>(properties);
         props.keySet().removeIf(k -> k.startsWith("service.") || k.startsWith("component.") || k.equals("objectClass"));
@@ -73,16 +70,20 @@ public class TegraDriver {
         }
     }
 
-    /** The GeForce-class GPU's render engine: show its frames. */
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, target = PRIME_SOURCES)
-    void bindSource(RenderNode node) {
-        sources.add(node);
-        dcs.values().forEach(d -> d.display().primeSource(node));
+    /**
+     * A render node appeared: the display may show it, by the PRIME source
+     * rule (the SoC's GeForce-class GPU, on its own bus, first). It has no
+     * IOMMU: a node whose buffers are scattered pages is passed over.
+     */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindSource(RenderNode node, Map<String, Object> properties) {
+        sources.put(node, properties);
+        dcs.values().forEach(d -> d.display().offer(node, properties));
     }
 
     void unbindSource(RenderNode node) {
         sources.remove(node);
-        dcs.values().forEach(d -> d.display().primeGone(node));
+        dcs.values().forEach(d -> d.display().withdraw(node));
     }
 
 

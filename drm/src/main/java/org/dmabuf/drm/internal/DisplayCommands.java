@@ -26,7 +26,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 })
 public class DisplayCommands {
     /** The named pipelines: the display driver each shows on. */
-    static final Map<String, String> PIPELINES = Map.of("optimus", "i915", "tegra", "tegra_drm", "mali", "lima");
+    static final Map<String, String> PIPELINES = Map.of("optimus", "i915", "tegra", "tegra-dc", "mali", "lima");
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private final List<DisplayEngine> displays = new CopyOnWriteArrayList<>();

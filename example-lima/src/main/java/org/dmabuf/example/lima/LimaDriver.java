@@ -72,8 +72,8 @@ public class LimaDriver {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, target = ID_TABLE)
     void bindDevice(Device device, Map<String, Object> properties) {
         RenderEngine render = new RenderEngine("lima", device, dmabuf, fences, "system");
-        ScanoutEngine display = new ScanoutEngine("lima", device, dmabuf, FrameFormat.VGA, null);
-        display.primeSource(render); // the display imports what the GPU exports
+        // its own render engine, imported through dma-buf as PRIME would (zero copies)
+        ScanoutEngine display = new ScanoutEngine("lima", device, dmabuf, FrameFormat.VGA, render);
         display.refresh(ScanoutEngine.panelRefreshHz(context)); // scans out continuously, as a panel does
         Hashtable<String, Object> props = new Hashtable<>(properties);
         props.keySet().removeIf(k -> k.startsWith("service.") || k.startsWith("component.") || k.equals("objectClass"));

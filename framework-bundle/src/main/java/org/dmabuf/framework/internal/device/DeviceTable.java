@@ -25,6 +25,7 @@ public final class DeviceTable {
     private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
 
     private final Map<String, KernelDevice> present = new HashMap<>(); // guarded by this
+    private final java.util.Set<String> announced = new java.util.HashSet<>(); // guarded by this: drivers probed
 
     /**
      * {@code device_add}: takes a device in.
@@ -58,6 +59,7 @@ public final class DeviceTable {
             if (!present.remove(d.name(), d)) {
                 return;
             }
+            announced.remove(d.name());
         }
         d.unplug();
         LOG.info("{}: {} unplugged", d.name(), d.model());
@@ -80,6 +82,20 @@ public final class DeviceTable {
                 + " is not a device of this framework") + "; expected a Device service");
     }
 
+    /**
+     * The device was announced to the drivers (its service registered, every
+     * matching driver's probe run, as the kernel's {@code device_add} returns
+     * after {@code bus_probe_device}): what {@link #await} waits for.
+     *
+     * @param d a device added here; nothing happens when it is gone already
+     */
+    public synchronized void announced(KernelDevice d) {
+        if (present.get(d.name()) == d) {
+            announced.add(d.name());
+            notifyAll();
+        }
+    }
+
     /** @return the present devices, by name */
     public synchronized List<KernelDevice> list() {
         List<KernelDevice> out = new ArrayList<>(present.values());
@@ -88,7 +104,7 @@ public final class DeviceTable {
     }
 
     /**
-     * Waits until a device of that name is present (or gone).
+     * Waits until a device of that name is present and {@linkplain #announced announced} (or gone).
      *
      * @param name the device's name
      * @param in whether to wait for it present (or gone)
@@ -98,7 +114,7 @@ public final class DeviceTable {
      */
     public synchronized boolean await(String name, boolean in, long timeoutMs) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (present.containsKey(name) != in) {
+        while (in ? !announced.contains(name) : present.containsKey(name)) {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0) {
                 return false;

@@ -74,6 +74,7 @@ final class DeviceBusView implements DeviceBus {
             r.unplug();
             throw e;
         }
+        core.devices().announced(d);
         LOG.info("{}: {} added by {}", info.name(), info.model(), module.name());
         return r;
     }
