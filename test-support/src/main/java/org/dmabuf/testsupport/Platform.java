@@ -129,16 +129,44 @@ public final class Platform {
         }
     }
 
+    /** A bundle of the distribution left out: see {@link #without}. */
+    private record Without(String jar) implements Option {
+    }
+
     /**
-     * @param extra options of the test, added after the platform's
+     * Leaves a bundle of the distribution out of the container, as deleting
+     * it from {@code conf/config.properties} would: for instance the
+     * simulated hardware ({@code simulated-gpu.jar}), when a test brings a
+     * device provider of its own.
+     *
+     * @param jar the bundle's file name in the distribution's {@code bundle/} folder
+     * @return an option for {@link #options}
+     */
+    public static Option without(String jar) {
+        if (bundles().values().stream().flatMap(List::stream).noneMatch(u -> u.endsWith("/" + jar))) {
+            throw new IllegalArgumentException("no bundle " + jar + " in the distribution; expected one of "
+                    + bundles().values().stream().flatMap(List::stream).map(u -> u.substring(u.lastIndexOf('/') + 1))
+                            .toList());
+        }
+        return new Without(jar);
+    }
+
+    /**
+     * @param extra options of the test, added after the platform's; {@link #without} leaves bundles out
      * @return the platform's options
      */
     public static Option[] options(Option... extra) {
         Path home = home();
         httpPort();
+        List<String> left = Arrays.stream(extra).filter(o -> o instanceof Without).map(o -> ((Without) o).jar())
+                .toList();
+        extra = Arrays.stream(extra).filter(o -> !(o instanceof Without)).toArray(Option[]::new);
+        TreeMap<Integer, List<String>> bundles = bundles();
+        bundles.replaceAll((level, urls) -> urls.stream()
+                .filter(u -> left.stream().noneMatch(j -> u.endsWith("/" + j))).toList());
         List<Option> out = new ArrayList<>();
         try {
-            for (Map.Entry<Integer, List<String>> level : bundles().entrySet()) {
+            for (Map.Entry<Integer, List<String>> level : bundles.entrySet()) {
                 for (String url : level.getValue()) {
                     out.add(bundle(url).startLevel(level.getKey()).start());
                 }
@@ -164,7 +192,7 @@ public final class Platform {
             throw new UncheckedIOException(e);
         }
         out.add(systemProperty(LOCATIONS).value(String.join(" ",
-                bundles().values().stream().flatMap(List::stream).toList())));
+                bundles.values().stream().flatMap(List::stream).toList())));
         out.add(frameworkProperty("gosh.args").value("--nointeractive")); // no console on the test's stdin
         // a deploy folder of the container's own, empty: what one test drops there never reaches another
         out.add(frameworkProperty("felix.fileinstall.dir").value(freshDeployDir()));
