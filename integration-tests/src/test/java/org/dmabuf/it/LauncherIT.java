@@ -84,6 +84,39 @@ public class LauncherIT {
     }
 
     @Test
+    public void the_platform_runs_without_the_simulated_hardware_and_gets_its_board_back() throws Exception {
+        // felix:start takes a bundle id (a name would be a URL to install): the distribution's install order fixes it
+        String id = run("lb -s simgpu").out.lines().filter(l -> l.contains("|simgpu (")).map(l -> l.split("\\|")[0].trim())
+                .findFirst().orElseThrow(() -> new AssertionError("simgpu is not in lb"));
+        Run r = run("""
+                stop simgpu
+                dmabuf:devices
+                dmabuf:displays
+                dmabuf:bufinfo
+                start %s
+                dmabuf:devices
+                dmabuf:demo optimus 30
+                """.formatted(id));
+        assertEquals(r.out + r.err, 0, r.status);
+        String[] parts = r.out.split("g! start " + id);
+        String stopped = parts[0];
+        String started = parts[1];
+        assertTrue("no device while simgpu is stopped:\n" + stopped, stopped.lines()
+                .noneMatch(l -> l.contains("plugged ")));
+        assertTrue(stopped, stopped.contains("no display engine"));
+        assertTrue(stopped, stopped.contains("Total 0 objects, 0 bytes"));
+        for (String dev : List.of("0000:00:02.0", "0000:01:00.0", "54200000.dc", "57000000.gpu")) {
+            assertTrue("the board's " + dev + " is back:\n" + started, started.lines()
+                    .anyMatch(l -> l.startsWith(dev) && l.contains("plugged ")));
+        }
+        assertTrue(started, started.lines().anyMatch(l -> l.startsWith("0000:00:02.0") && l.endsWith("i915")));
+        assertTrue(started, started.lines().anyMatch(l -> l.contains("frames shown") && l.contains(" 0 bad")));
+        List<String> errors = r.err.lines().filter(l -> l.contains("ERROR") || l.contains("Exception"))
+                .filter(l -> !l.contains("nvidia")).toList();
+        assertTrue("no error but nvidia's refusal:\n" + String.join("\n", errors), errors.isEmpty());
+    }
+
+    @Test
     public void the_demo_script_runs_clean() throws Exception {
         Path demo = Platform.home().resolve("demo/quickstart.gogo");
         Run r = run(Files.readString(demo));

@@ -19,13 +19,13 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * The simulated devices at the console: {@code dmabuf:devices}, {@code plug},
- * {@code unplug}. Each change returns once it has fully taken effect (the
+ * The simulated devices at the console: {@code dmabuf:plug} and
+ * {@code dmabuf:unplug} ({@code dmabuf:devices}, the framework's, lists the
+ * devices present, whoever added them). Each change returns once it has fully taken effect (the
  * drivers bound or unbound), as {@code udevadm settle} waits.
  */
 @Component(service = DeviceCommands.class, immediate = true, property = {
         "osgi.command.scope=dmabuf",
-        "osgi.command.function=devices",
         "osgi.command.function=plug",
         "osgi.command.function=unplug"
 })
@@ -56,46 +56,17 @@ public class DeviceCommands {
         return cs;
     }
 
-    @Descriptor("list the devices, plugged in or not, with the driver bound to each")
-    public String devices() throws Exception {
-        StringBuilder s = new StringBuilder(String.format("%-14s %-10s %-12s %-44s %-16s %-9s %s%n", "Device", "Kind",
-                "Ids", "Model", "Engines", "State", "Driver"));
-        java.util.Set<String> simulated = new java.util.HashSet<>();
+    @Descriptor("list what can be plugged in: the unplugged simulated devices and the kinds configurations name")
+    public String plug() throws Exception {
+        List<String> unplugged = new ArrayList<>();
         for (Configuration c : configurations()) {
-            simulated.add(String.valueOf(c.getProperties().get("name")));
-        }
-        // devices other providers added through the DeviceBus: their kind is their provider
-        for (ServiceReference<Device> r : context.getServiceReferences(Device.class, null)) {
-            String name = String.valueOf(r.getProperty(Device.PROP_NAME));
-            if (!simulated.contains(name)) {
-                s.append(String.format("%-14s %-10s %-12s %-44s %-16s %-9s %s%n", name, "(" + r.getProperty("dmabuf.provider") + ")",
-                        hex(r.getProperty(Device.PROP_VENDOR)) + ":" + hex(r.getProperty(Device.PROP_DEVICE)),
-                        r.getProperty("dmabuf.model"), String.join(",", engines(r.getProperty(SimulatedGpu.PROP_ENGINES))),
-                        "plugged", driverOf(name)));
+            if (!isPlugged(c)) {
+                unplugged.add(c.getProperties().get("name") + " (" + c.getProperties().get("kind") + ")");
             }
         }
-        for (Configuration c : configurations()) {
-            var p = c.getProperties();
-            String name = String.valueOf(p.get("name"));
-            boolean plugged = !Boolean.FALSE.equals(p.get("plugged")) && !"false".equals(String.valueOf(p.get("plugged")));
-            String driver = plugged ? driverOf(name) : "-";
-            s.append(String.format("%-14s %-10s %-12s %-44s %-16s %-9s %s%n", name, p.get("kind"),
-                    hex(p.get("vendor")) + ":" + hex(p.get("device")), p.get("model"),
-                    String.join(",", engines(p.get("engines"))), plugged ? "plugged" : "unplugged", driver));
-        }
-        return s.toString();
-    }
-
-    private static String hex(Object id) {
-        String s = String.valueOf(id).toLowerCase();
-        return s.startsWith("0x") ? s.substring(2) : s;
-    }
-
-    private static List<String> engines(Object e) {
-        if (e instanceof String[] a) {
-            return List.of(SimulatedGpu.engines(a));
-        }
-        return e == null ? List.of() : List.of(SimulatedGpu.engines(new String[] {String.valueOf(e)}));
+        return "usage: dmabuf:plug <kind | name> [new name]\nunplugged: " + (unplugged.isEmpty() ? "none"
+                : String.join(", ", unplugged)) + "\nkinds: " + String.join(", ", board.kinds().keySet())
+                + "\n(dmabuf:devices lists the devices present)";
     }
 
     // the bundles using the device's service, but the framework's: the drivers bound to it

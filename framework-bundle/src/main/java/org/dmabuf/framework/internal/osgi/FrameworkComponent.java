@@ -12,6 +12,7 @@ import org.dmabuf.api.fence.DmaFenceService;
 import org.dmabuf.api.module.ExportPolicyControl;
 import org.dmabuf.api.module.ModuleTable;
 import org.dmabuf.framework.internal.console.DeployCommands;
+import org.dmabuf.framework.internal.console.DeviceCommands;
 import org.dmabuf.framework.internal.console.DmaBufCommands;
 import org.dmabuf.framework.internal.console.GateCommands;
 import org.dmabuf.api.debugfs.DmaBufDebug;
@@ -100,6 +101,7 @@ public class FrameworkComponent {
         regs.add(commands(context, consoleCommands, DmaBufCommands.FUNCTIONS));
         regs.add(commands(context, new GateCommands(gate, core, context), GateCommands.FUNCTIONS));
         regs.add(commands(context, new DeployCommands(gate, core.devices(), context), DeployCommands.FUNCTIONS));
+        regs.add(commands(context, new DeviceCommands(core.devices(), context), DeviceCommands.FUNCTIONS));
         // after a policy switch, announce the service again (MODIFIED) so newly allowed bundles see it
         gate.onPolicyApplied(() -> serviceReg.setProperties(props));
         // the caller guard runs only while a proprietary module is resolved
