@@ -9,6 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 import org.dmabuf.api.display.DisplayEngine;
 import org.dmabuf.api.display.DisplayStats;
+import org.dmabuf.api.display.RenderNode;
+import org.dmabuf.api.module.ExportPolicy;
+import org.dmabuf.api.module.ModuleTable;
 import org.dmabuf.testsupport.Devices;
 import org.dmabuf.testsupport.Platform;
 import org.dmabuf.testsupport.PlatformTest;
@@ -49,5 +52,23 @@ public class ${driverClass}IT extends PlatformTest {
         // unbound: its display is gone, and it holds nothing
         assertTrue(context.getServiceReferences(DisplayEngine.class, "(dmabuf.device.name=" + DEVICE + ")").isEmpty());
         assertHolds(module("${bsn}"), 0, 0, 0);
+    }
+
+    @Test
+    public void i915_shows_the_frames_it_renders_under_the_default_policy() throws Exception {
+        assertEquals("the default policy", ExportPolicy.GPL_ONLY,
+                context.getService(context.getServiceReference(ModuleTable.class)).policy());
+        Devices.plug(context, DEVICE, "${vendorId}", "${deviceId}", "render", "display");
+        try {
+            // the PRIME source rule: i915 takes a render node of another device that it can reach
+            DisplayEngine intel = await(DisplayEngine.class, "(dmabuf.device.name=0000:00:02.0)");
+            await(RenderNode.class, "(dmabuf.device.name=" + DEVICE + ")");
+            DisplayStats stats = intel.run(10, TimeUnit.SECONDS.toNanos(10));
+            assertEquals("frames torn or wrong: " + stats, 0, stats.bad());
+            assertTrue("frames shown whole: " + stats, stats.good() > 0);
+            assertTrue("rendered by ${bsn}: " + stats, stats.renderer().contains("${bsn} " + DEVICE + " (PRIME)"));
+        } finally {
+            Devices.unplug(context, DEVICE);
+        }
     }
 }
