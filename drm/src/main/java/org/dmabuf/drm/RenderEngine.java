@@ -223,6 +223,48 @@ public final class RenderEngine implements RenderNode {
         }
     }
 
+    /**
+     * @return this engine as a driver registers it: a {@link RenderNode}
+     *         whose public methods are the interface's only, so that a
+     *         display (or anyone) holding the service cannot {@link #close}
+     *         the engine; one object per engine
+     */
+    public RenderNode asRenderNode() {
+        return node;
+    }
+
+    private final RenderNode node = new RenderNode() {
+        @Override
+        public String driver() {
+            return RenderEngine.this.driver();
+        }
+
+        @Override
+        public Device device() {
+            return RenderEngine.this.device();
+        }
+
+        @Override
+        public List<FdTransfer> createSwapchain(String id, FrameFormat format, int count) {
+            return RenderEngine.this.createSwapchain(id, format, count);
+        }
+
+        @Override
+        public DmaFence render(String id, int index, long frame) {
+            return RenderEngine.this.render(id, index, frame);
+        }
+
+        @Override
+        public void destroySwapchain(String id) {
+            RenderEngine.this.destroySwapchain(id);
+        }
+
+        @Override
+        public String toString() {
+            return RenderEngine.this.toString();
+        }
+    };
+
     @Override
     public String toString() {
         return driver + " " + device.name();

@@ -489,6 +489,53 @@ public final class ScanoutEngine implements DisplayEngine {
         }
     }
 
+    /**
+     * @return this engine as a driver registers it: a {@link DisplayEngine}
+     *         whose public methods are the interface's only, so that whoever
+     *         holds the service cannot {@link #close} the engine nor choose
+     *         its sources; one object per engine
+     */
+    public DisplayEngine asDisplayEngine() {
+        return view;
+    }
+
+    private final DisplayEngine view = new DisplayEngine() {
+        @Override
+        public String driver() {
+            return ScanoutEngine.this.driver();
+        }
+
+        @Override
+        public Device device() {
+            return ScanoutEngine.this.device();
+        }
+
+        @Override
+        public DisplayStats run(int frames, long timeoutNanos) {
+            return ScanoutEngine.this.run(frames, timeoutNanos);
+        }
+
+        @Override
+        public DisplayStats stats() {
+            return ScanoutEngine.this.stats();
+        }
+
+        @Override
+        public String source() {
+            return ScanoutEngine.this.source();
+        }
+
+        @Override
+        public Frame lastFrame() {
+            return ScanoutEngine.this.lastFrame();
+        }
+
+        @Override
+        public String toString() {
+            return ScanoutEngine.this.toString();
+        }
+    };
+
     @Override
     public String toString() {
         return id;

@@ -15,13 +15,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,23 +36,28 @@ import org.slf4j.LoggerFactory;
  * property, or with an empty directory, there is no board: devices come only
  * from Config Admin, {@code deploy/*.cfg} files or {@code dmabuf:plug}.
  */
-@Component(service = Board.class, immediate = true)
-public class Board {
+final class Board {
     /** The framework property naming the board's directory. */
     public static final String BOARD_PROPERTY = "dmabuf.board";
     /** The property of a device configuration that says which board file it came from. */
     public static final String FILE_PROPERTY = "dmabuf.board.file";
     private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
 
-    @Reference
-    private ConfigurationAdmin configAdmin;
+    private final ConfigurationAdmin configAdmin;
 
     /** The kinds the board knows but did not plug in (plugged=false), by kind. */
     private final Map<String, Dictionary<String, Object>> known = new TreeMap<>(); // guarded by this
 
-    @Activate
-    void activate(BundleContext context) throws IOException, InvalidSyntaxException {
-        String dir = context.getProperty(BOARD_PROPERTY);
+    Board(ConfigurationAdmin configAdmin) {
+        this.configAdmin = configAdmin;
+    }
+
+    /**
+     * Reads the board into Config Admin: at the bundle's start.
+     *
+     * @param dir the framework property {@value #BOARD_PROPERTY}, or {@code null}
+     */
+    void load(String dir) throws IOException, InvalidSyntaxException {
         if (dir == null || dir.isBlank()) {
             LOG.info("simgpu: no board ({} is not set): devices come from configurations only", BOARD_PROPERTY);
             return;

@@ -19,12 +19,14 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * The simulated devices at the console: {@code dmabuf:plug} and
+ * The simulated hardware's front: it reads the {@link Board} when the bundle
+ * starts, and offers the console's {@code dmabuf:plug} and
  * {@code dmabuf:unplug} ({@code dmabuf:devices}, the framework's, lists the
- * devices present, whoever added them). Each change returns once it has fully taken effect (the
+ * devices present, whoever added them). Published under {@code Object}
+ * only, for Gogo: nobody links to it. Each change returns once it has fully taken effect (the
  * drivers bound or unbound), as {@code udevadm settle} waits.
  */
-@Component(service = DeviceCommands.class, immediate = true, property = {
+@Component(service = Object.class, immediate = true, property = {
         "osgi.command.scope=dmabuf",
         "osgi.command.function=plug",
         "osgi.command.function=unplug"
@@ -34,16 +36,16 @@ public class DeviceCommands {
 
     @Reference
     private ConfigurationAdmin configAdmin;
-    @Reference
-    private DevicePlugEvents events;
-    @Reference
+    private final PlugEvents events = PlugEvents.INSTANCE;
     private Board board;
 
     private BundleContext context;
 
     @Activate
-    void activate(BundleContext context) {
+    void activate(BundleContext context) throws Exception {
         this.context = context;
+        this.board = new Board(configAdmin);
+        board.load(context.getProperty(Board.BOARD_PROPERTY));
     }
 
     private Configuration[] configurations() throws Exception {

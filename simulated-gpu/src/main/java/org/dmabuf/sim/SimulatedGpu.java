@@ -83,8 +83,7 @@ public class SimulatedGpu {
 
     @Reference
     private DeviceBus bus;
-    @Reference
-    private DevicePlugEvents events;
+    private final PlugEvents events = PlugEvents.INSTANCE;
 
     private DeviceRegistration device; // guarded by this
 

@@ -77,8 +77,8 @@ public class ${driverClass} {
         Hashtable<String, Object> props = new Hashtable<>(properties);
         props.keySet().removeIf(k -> k.startsWith("service.") || k.startsWith("component.") || k.equals("objectClass"));
         gpus.put(device, new Gpu(render, display, List.of(
-                context.registerService(RenderNode.class, render, props),
-                context.registerService(DisplayEngine.class, display, props))));
+                context.registerService(RenderNode.class, render.asRenderNode(), props),
+                context.registerService(DisplayEngine.class, display.asDisplayEngine(), props))));
         LOG.info("${bsn} {}: [drm] Initialized ${bsn} 1.0.0 for {} ({})", device.name(), device.name(), device.model());
     }
 

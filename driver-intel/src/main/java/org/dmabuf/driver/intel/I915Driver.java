@@ -65,8 +65,8 @@ public class I915Driver {
         display.refresh(ScanoutEngine.panelRefreshHz(context));
         Hashtable<String, Object> props = new Hashtable<>(properties);
         props.keySet().removeIf(k -> k.startsWith("service.") || k.startsWith("component.") || k.equals("objectClass"));
-        gpus.put(device, new Gpu(own, display, List.of(context.registerService(DisplayEngine.class, display, props),
-                context.registerService(RenderNode.class, own, props)))); // PRIME exporter for other displays
+        gpus.put(device, new Gpu(own, display, List.of(context.registerService(DisplayEngine.class, display.asDisplayEngine(), props),
+                context.registerService(RenderNode.class, own.asRenderNode(), props)))); // PRIME exporter for other displays
         LOG.info("i915 {}: [drm] Initialized i915 1.6.0 for {} ({}) on minor 0", device.name(), device.name(),
                 device.model());
     }

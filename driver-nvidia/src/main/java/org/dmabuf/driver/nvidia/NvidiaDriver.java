@@ -65,7 +65,7 @@ public class NvidiaDriver {
             props.remove("component.id");
             props.remove("component.name");
             props.remove("objectClass");
-            gpus.put(device, new Gpu(engine, context.registerService(RenderNode.class, engine, props)));
+            gpus.put(device, new Gpu(engine, context.registerService(RenderNode.class, engine.asRenderNode(), props)));
             LOG.info("nvidia {}: NVRM: loading NVIDIA UNIX x86_64 Kernel Module for {} (framebuffers in {})",
                     device.name(), device.model(), heap);
         } catch (DmaBufException e) {

@@ -56,7 +56,7 @@ public class TegraDriver {
         display.refresh(ScanoutEngine.panelRefreshHz(context));
         Hashtable<String, Object> props = new Hashtable<>(properties);
         props.keySet().removeIf(k -> k.startsWith("service.") || k.startsWith("component.") || k.equals("objectClass"));
-        dcs.put(device, new Dc(display, context.registerService(DisplayEngine.class, display, props)));
+        dcs.put(device, new Dc(display, context.registerService(DisplayEngine.class, display.asDisplayEngine(), props)));
         LOG.info("tegra-dc {}: [drm] Initialized tegra 1.0.0 for {} on minor 1", device.name(), device.name());
     }
 

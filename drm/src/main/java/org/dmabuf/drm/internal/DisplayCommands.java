@@ -17,9 +17,10 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /**
  * The pipelines at the console: {@code dmabuf:demo} and {@code dmabuf:displays}.
  * They use only the display API, so a display engine of any driver, on a
- * device of any provider, takes part.
+ * device of any provider, takes part. Published under {@code Object} only,
+ * for Gogo: nobody links to it.
  */
-@Component(service = DisplayCommands.class, immediate = true, property = {
+@Component(service = Object.class, immediate = true, property = {
         "osgi.command.scope=dmabuf",
         "osgi.command.function=demo",
         "osgi.command.function=displays"

@@ -78,8 +78,8 @@ public class LimaDriver {
         Hashtable<String, Object> props = new Hashtable<>(properties);
         props.keySet().removeIf(k -> k.startsWith("service.") || k.startsWith("component.") || k.equals("objectClass"));
         gpus.put(device, new Gpu(render, display, List.of(
-                context.registerService(RenderNode.class, render, props),
-                context.registerService(DisplayEngine.class, display, props))));
+                context.registerService(RenderNode.class, render.asRenderNode(), props),
+                context.registerService(DisplayEngine.class, display.asDisplayEngine(), props))));
         LOG.info("lima {}: [drm] Initialized lima 1.0.0 for {} ({})", device.name(), device.name(), device.model());
     }
 

@@ -42,7 +42,7 @@ public final class DeviceCommands {
         StringBuilder s = new StringBuilder(String.format(ROW, "Device", "Kind", "Ids", "Model", "Engines", "State",
                 "Driver"));
         for (KernelDevice d : devices.list()) {
-            var p = d.info().properties();
+            var p = DeviceTable.infoOf(d).properties();
             Object kind = p.getOrDefault("dmabuf.kind", "-");
             Object engines = p.get("dmabuf.engines");
             s.append(String.format(ROW, d.name(), kind, String.format("%04x:%04x", d.vendorId(), d.deviceId()),

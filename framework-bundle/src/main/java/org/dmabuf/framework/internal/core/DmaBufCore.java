@@ -109,7 +109,7 @@ public final class DmaBufCore implements DmaBufDebug {
             }
             addHeap(heap);
         }
-        device.onUnplug(() -> removeHeap(heap.name()));
+        DeviceTable.whenUnplugged(device, () -> removeHeap(heap.name()));
     }
 
     /**

@@ -36,11 +36,6 @@ public final class FenceView implements DmaFenceService {
         this.module = module;
     }
 
-    /** @return the module behind the view */
-    public Module module() {
-        return module;
-    }
-
     @Override
     public FenceContext contextAlloc(String driverName, String timelineName) {
         module.require(Symbol.DMA_FENCE_CONTEXT_ALLOC);
@@ -63,7 +58,7 @@ public final class FenceView implements DmaFenceService {
                     + " is unplugged; expected a present device");
         }
         FenceContextImpl c = (FenceContextImpl) contextAlloc(driverName, timelineName);
-        kd.onUnplug(() -> {
+        DeviceTable.whenUnplugged(kd, () -> {
             int n = c.abandon(Errno.ENODEV.code());
             if (n > 0) {
                 Module.LOG.warn("{}: {} unplugged with {} fences pending on {}:{}; signalled them with -ENODEV",

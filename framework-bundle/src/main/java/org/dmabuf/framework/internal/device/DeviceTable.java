@@ -96,6 +96,26 @@ public final class DeviceTable {
         }
     }
 
+    /**
+     * What the core ties to a device: run once when it is unplugged (at once
+     * if it already is), in the unplugging thread, outside any lock of the
+     * table. A handler that throws is logged; the others still run.
+     *
+     * @param d the device
+     * @param r the handler
+     */
+    public static void whenUnplugged(KernelDevice d, Runnable r) {
+        d.onUnplug(r);
+    }
+
+    /**
+     * @param d a device
+     * @return what its provider said of it (its service properties among them)
+     */
+    public static DeviceInfo infoOf(KernelDevice d) {
+        return d.info();
+    }
+
     /** @return the present devices, by name */
     public synchronized List<KernelDevice> list() {
         List<KernelDevice> out = new ArrayList<>(present.values());

@@ -12,8 +12,10 @@ import org.slf4j.LoggerFactory;
  * A device as the framework holds it: {@code struct device}. Made by
  * {@link DeviceTable#add} for a provider's {@link DeviceInfo}, whoever the
  * provider is; the only implementation of {@link Device} that the core
- * accepts. Unplugging it runs what was registered with {@link #onUnplug}
- * (fence timelines tied to it, its heap), once.
+ * accepts. Unplugging it runs what was registered with
+ * {@link DeviceTable#whenUnplugged} (fence timelines tied to it, its heap),
+ * once. Its public methods are {@link Device}'s: the object published as the
+ * device's service can do no more than that.
  */
 public final class KernelDevice implements Device {
     private final DeviceInfo info;
@@ -24,8 +26,8 @@ public final class KernelDevice implements Device {
         this.info = info;
     }
 
-    /** @return what its provider said of it */
-    public DeviceInfo info() {
+    /** @return what its provider said of it; see {@link DeviceTable#infoOf} */
+    DeviceInfo info() {
         return info;
     }
 
@@ -77,8 +79,9 @@ public final class KernelDevice implements Device {
 
     /**
      * @param r run once when the device is unplugged (at once if it already is)
+     * @see DeviceTable#whenUnplugged
      */
-    public void onUnplug(Runnable r) {
+    void onUnplug(Runnable r) {
         onUnplug.add(r);
         if (!present && onUnplug.remove(r)) {
             r.run();

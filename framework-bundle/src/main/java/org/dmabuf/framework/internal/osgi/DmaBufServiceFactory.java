@@ -2,6 +2,7 @@
 package org.dmabuf.framework.internal.osgi;
 
 import org.dmabuf.api.DmaBufService;
+import org.dmabuf.framework.internal.core.DmaBufServiceView;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceFactory;
 import org.osgi.framework.ServiceRegistration;
@@ -21,7 +22,7 @@ final class DmaBufServiceFactory implements ServiceFactory<DmaBufService> {
     /** Each view may call exactly the symbols its bundle linked and the gate allows it now. */
     @Override
     public DmaBufService getService(Bundle bundle, ServiceRegistration<DmaBufService> registration) {
-        return modules.acquire(bundle);
+        return new DmaBufServiceView(modules.acquire(bundle));
     }
 
     @Override

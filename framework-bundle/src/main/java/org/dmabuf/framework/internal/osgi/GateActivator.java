@@ -39,10 +39,13 @@ public final class GateActivator implements BundleActivator {
         context.addBundleListener(keeper);
         keeper.scan(context);
         service = new GateService(context, keeper);
+        // each hook published as a lambda of its one method: whoever gets the hook service from the registry
+        // gets that method only, never the keeper (its bundle listener, its caller guard)
+        Gatekeeper k = keeper;
         regs = List.of(
-                context.registerService(ResolverHookFactory.class, keeper, null),
-                context.registerService(FindHook.class, keeper, null),
-                context.registerService(EventListenerHook.class, keeper, null));
+                context.registerService(ResolverHookFactory.class, k::begin, null),
+                context.registerService(FindHook.class, k::find, null),
+                context.registerService(EventListenerHook.class, k::event, null));
         running = service;
     }
 

@@ -38,7 +38,7 @@ public class RendererActivator implements BundleActivator {
                 RenderEngine engine = new RenderEngine("test.renderer", d, dmabuf, fences, "vram@" + d.name());
                 Hashtable<String, Object> props = new Hashtable<>();
                 props.put(Device.PROP_NAME, d.name());
-                return new Held(engine, context.registerService(RenderNode.class, engine, props));
+                return new Held(engine, context.registerService(RenderNode.class, engine.asRenderNode(), props));
             }
 
             @Override

@@ -5,17 +5,19 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.osgi.service.component.annotations.Component;
-
 /**
  * Tells when plugging a device in (or out) has fully taken effect: the
  * device component reports it after registering (unregistering) the device's
  * service, which is when every driver's bind (unbind) has run, since service
  * events are delivered synchronously. The console's plug and unplug wait here,
- * so they report the drivers truthfully.
+ * so they report the drivers truthfully. One per bundle class loader (a
+ * refreshed bundle starts afresh); never registered as a service.
  */
-@Component(service = DevicePlugEvents.class)
-public class DevicePlugEvents {
+final class PlugEvents {
+    /** The bundle's one. */
+    static final PlugEvents INSTANCE = new PlugEvents();
+
+
     private final Map<String, Boolean> plugged = new HashMap<>(); // guarded by this
 
     synchronized void reported(String name, boolean in) {
@@ -29,7 +31,7 @@ public class DevicePlugEvents {
      * @param timeoutMs how long at most
      * @return whether it got there in time
      */
-    public synchronized boolean await(String name, boolean in, long timeoutMs) throws InterruptedException {
+    synchronized boolean await(String name, boolean in, long timeoutMs) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         while (!Boolean.valueOf(in).equals(plugged.get(name))) {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -42,7 +44,7 @@ public class DevicePlugEvents {
     }
 
     /** Forgets a device's state before a change is asked for, so a wait sees the change itself. */
-    public synchronized void expect(String name) {
+    synchronized void expect(String name) {
         plugged.remove(name);
     }
 }
