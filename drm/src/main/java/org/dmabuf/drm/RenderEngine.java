@@ -41,16 +41,7 @@ import org.dmabuf.api.fence.FenceContext;
 public final class RenderEngine implements RenderNode {
     /** The callbacks of the framebuffers: the memory is the framework's, so the buffers outlive the driver. */
     private static final DmaBufOps<DeviceMemory> FB_OPS = DmaBufOps.<DeviceMemory>builder()
-            .attach((m, a) -> {
-                if (!m.reachable()) {
-                    throw new DmaBufException(Errno.ENODEV, "dma_buf_attach: the framebuffer's memory is local to "
-                            + m.device().name() + ", which was unplugged");
-                }
-                if (!a.device().iommu() && (!m.contiguous() || m.device() != null && m.device() != a.device())) {
-                    throw new DmaBufException(Errno.EBUSY, "dma_buf_attach: " + a.device().name()
-                            + " has no IOMMU and cannot reach " + m.heap() + "; expected a device with one");
-                }
-            })
+            .attach((m, a) -> m.checkReach(a.device(), "dma_buf_attach"))
             .map((m, a, dir) -> m.segment())
             .unmap((m, a, seg, dir) -> { })
             .release(DeviceMemory::free)

@@ -145,8 +145,8 @@ public final class DeviceInfo {
 
         /**
          * @param key a service property of the device, not one of the framework's ({@code dmabuf.device.name},
-         *        {@code dmabuf.vendor}, {@code dmabuf.device}, {@code dmabuf.model}) nor {@code service.*} or
-         *        {@code objectClass}
+         *        {@code dmabuf.vendor}, {@code dmabuf.device}, {@code dmabuf.model}, {@code dmabuf.provider}) nor
+         *        {@code service.*} or {@code objectClass}
          * @param value its value: a String, Number, Boolean or String[]
          * @return this builder
          * @throws DmaBufException {@link Errno#EINVAL} for a reserved key or a value of another type
@@ -154,7 +154,7 @@ public final class DeviceInfo {
         public Builder property(String key, Object value) {
             if (key == null || key.isEmpty() || key.startsWith("service.") || key.equals("objectClass")
                     || key.equals("dmabuf.device.name") || key.equals("dmabuf.vendor") || key.equals("dmabuf.device")
-                    || key.equals("dmabuf.model")) {
+                    || key.equals("dmabuf.model") || key.equals("dmabuf.provider")) {
                 throw new DmaBufException(Errno.EINVAL, "device_add: property '" + shorten(key) + "' is reserved;"
                         + " expected a key of the provider's own, such as dmabuf.engines");
             }

@@ -15,6 +15,14 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface ExportPolicyControl {
     /**
+     * The Config Admin PID whose {@code policy} property sets the export
+     * policy at start and on change ({@code etc/org.dmabuf.policy.cfg},
+     * {@code deploy/org.dmabuf.policy.cfg}); {@code dmabuf:policy} writes it
+     * so that a switch survives a restart.
+     */
+    String PID = "org.dmabuf.policy";
+
+    /**
      * Switches the policy and re-evaluates only the modules it affects:
      * refused modules that may now link are started (if they were meant to
      * run); running modules that lose a symbol are refreshed, which stops

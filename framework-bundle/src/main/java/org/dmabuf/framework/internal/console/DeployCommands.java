@@ -13,8 +13,8 @@ import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
 
 import org.apache.felix.service.command.Descriptor;
+import org.dmabuf.api.module.ModuleTable;
 import org.dmabuf.framework.internal.device.DeviceTable;
-import org.dmabuf.framework.internal.osgi.GateService;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
@@ -33,7 +33,7 @@ public class DeployCommands {
     static final String DEPLOY_DIR = "felix.fileinstall.dir";
     private static final long WAIT_MS = 10_000;
 
-    private final GateService gate;
+    private final ModuleTable modules;
     private final DeviceTable devices;
     private final BundleContext context;
 
@@ -43,12 +43,12 @@ public class DeployCommands {
     static final String DEVICE_CFG = "org.dmabuf.device-";
 
     /**
-     * @param gate the licence gate, to explain a refused driver
+     * @param modules the modules, to explain a refused driver
      * @param devices the devices present, to wait for one a .cfg file plugs
      * @param context the framework bundle's context
      */
-    public DeployCommands(GateService gate, DeviceTable devices, BundleContext context) {
-        this.gate = gate;
+    public DeployCommands(ModuleTable modules, DeviceTable devices, BundleContext context) {
+        this.modules = modules;
         this.devices = devices;
         this.context = context;
     }
@@ -126,13 +126,16 @@ public class DeployCommands {
                 return "deploy/" + dst.getFileName() + ": copied, but FileInstall did not install " + bsn + " within "
                         + WAIT_MS + " ms";
             }
-            Bundle b = gate.find(bsn);
-            if (started.await(WAIT_MS / 2, TimeUnit.MILLISECONDS) || b != null && b.getState() == Bundle.ACTIVE) {
-                return bsn + " [" + gate.find(bsn).getBundleId() + "]: installed from deploy/" + dst.getFileName()
+            Bundle b = Bundles.find(context, bsn);
+            if (b == null) {
+                return "deploy/" + dst.getFileName() + ": copied; " + bsn + " was installed and is gone again";
+            }
+            if (started.await(WAIT_MS / 2, TimeUnit.MILLISECONDS) || b.getState() == Bundle.ACTIVE) {
+                return bsn + " [" + b.getBundleId() + "]: installed from deploy/" + dst.getFileName()
                         + " and started";
             }
             return bsn + ": installed from deploy/" + dst.getFileName() + " but not started:\n"
-                    + String.join("\n", gate.why(gate.find(bsn)));
+                    + String.join("\n", modules.why(b.getBundleId()));
         } finally {
             context.removeBundleListener(l);
         }

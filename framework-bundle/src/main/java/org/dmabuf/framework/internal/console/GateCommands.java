@@ -1,51 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.framework.internal.console;
 
-import org.dmabuf.api.module.ExportPolicy;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.felix.service.command.Descriptor;
-import org.dmabuf.framework.internal.core.DmaBufCore;
-import org.dmabuf.framework.internal.licence.LicenceGate;
-import org.dmabuf.framework.internal.osgi.GateService;
-import org.dmabuf.framework.internal.osgi.PolicyComponent;
+import org.dmabuf.api.module.ExportPolicy;
+import org.dmabuf.api.module.ModuleLine;
+import org.dmabuf.api.module.ExportPolicyControl;
+import org.dmabuf.api.module.ModuleTable;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
-import org.dmabuf.api.module.ModuleLine;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
-/** The licence gate's {@code dmabuf:} commands: the policy, explanations, taint and modules. */
+/**
+ * The licence gate's {@code dmabuf:} commands: the policy, explanations,
+ * taint and modules. They read and switch through the same public services
+ * the Web Console uses ({@link ModuleTable}, {@link ExportPolicyControl}).
+ */
 public class GateCommands {
     /** The functions, for Gogo's {@code osgi.command.function}. */
     public static final String[] FUNCTIONS = {"policy", "why", "taint", "modules", "modprobe", "rmmod"};
 
-    private final GateService gate;
-    private final DmaBufCore core;
+    private final ModuleTable modules;
+    private final ExportPolicyControl control;
     private final BundleContext context;
 
     /**
-     * @param gate the licence gate
-     * @param core the core, for who uses whose buffers
-     * @param context the framework bundle's context, to find Config Admin when the policy is switched
+     * @param modules lsmod, taint and why
+     * @param policy the policy switch
+     * @param context the framework bundle's context, to find bundles and Config Admin
      */
-    public GateCommands(GateService gate, DmaBufCore core, BundleContext context) {
-        this.gate = gate;
-        this.core = core;
+    public GateCommands(ModuleTable modules, ExportPolicyControl policy, BundleContext context) {
+        this.modules = modules;
+        this.control = policy;
         this.context = context;
     }
 
     @Descriptor("show the export policy of the DMA-BUF core's symbols")
     public String policy() {
-        ExportPolicy p = gate.gate().policy();
+        ExportPolicy p = modules.policy();
         return "export policy: " + p.label() + (p == ExportPolicy.GPL_ONLY
                 ? " (upstream Linux: EXPORT_SYMBOL_NS_GPL in namespace DMA_BUF)"
                 : " (the 2012 request: EXPORT_SYMBOL)");
@@ -54,12 +54,12 @@ public class GateCommands {
     @Descriptor("switch the export policy; returns once the affected modules are started or stopped")
     public String policy(@Descriptor("gpl-only or export-symbol") String policy) throws Exception {
         ExportPolicy p = ExportPolicy.of(policy);
-        var done = gate.switchTo(p);
+        var done = control.switchTo(p).toCompletableFuture();
         ServiceReference<ConfigurationAdmin> ref = context.getServiceReference(ConfigurationAdmin.class);
         ConfigurationAdmin ca = ref == null ? null : context.getService(ref);
         if (ca != null) { // persist it, so it survives a restart and shows in the Web Console
             try {
-                Configuration c = ca.getConfiguration(PolicyComponent.PID, "?");
+                Configuration c = ca.getConfiguration(ExportPolicyControl.PID, "?");
                 Dictionary<String, Object> props = new Hashtable<>();
                 props.put("policy", p.label());
                 c.updateIfDifferent(props);
@@ -78,18 +78,18 @@ public class GateCommands {
 
     @Descriptor("explain, in the kernel's words, why a bundle is refused or tainted")
     public String why(@Descriptor("bundle id or symbolic name") String bundle) {
-        Bundle b = gate.find(bundle);
+        Bundle b = Bundles.find(context, bundle);
         if (b == null) {
             throw new IllegalArgumentException("no bundle '" + bundle + "'; expected a bundle id or symbolic name (lb)");
         }
-        return String.join("\n", gate.why(b));
+        return String.join("\n", modules.why(b.getBundleId()));
     }
 
     @Descriptor("print the kernel taint: Tainted: P O, or Not tainted, with the letters decoded")
     public String taint() {
-        StringBuilder s = new StringBuilder(String.join("\n", gate.gate().taint().decoded()));
+        StringBuilder s = new StringBuilder(String.join("\n", modules.taint()));
         s.append("\nModules linked in:");
-        for (ModuleLine m : gate.modules(Map.of())) {
+        for (ModuleLine m : modules.modules()) {
             s.append(' ').append(m.label());
         }
         return s.append('\n').toString();
@@ -111,7 +111,7 @@ public class GateCommands {
     }
 
     private Bundle module(String name) {
-        Bundle b = gate.find(name);
+        Bundle b = Bundles.find(context, name);
         if (b == null) {
             throw new IllegalArgumentException("modprobe: FATAL: Module " + name + " not found; expected a bundle"
                     + " symbolic name or id (lb)");
@@ -133,10 +133,9 @@ public class GateCommands {
 
     @Descriptor("list the DMA-BUF modules as lsmod does: licence, taint, state, and who uses whose buffers")
     public String modules() {
-
         StringBuilder s = new StringBuilder(String.format("%-4s %-20s %-24s %-10s %s%n", "Id", "Module", "Licence",
                 "State", "Used by"));
-        for (ModuleLine m : gate.modules(core.users())) {
+        for (ModuleLine m : modules.modules()) {
             List<String> by = m.usedBy();
             String used = by.size() + (by.isEmpty() ? "" : " " + String.join(",", by));
             s.append(String.format("%-4d %-20s %-24s %-10s %s%s%n", m.id(), m.label(), m.licence(), m.state(), used,

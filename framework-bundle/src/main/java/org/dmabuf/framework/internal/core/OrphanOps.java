@@ -5,7 +5,6 @@ import org.dmabuf.api.DeviceMemory;
 import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.DmaBufOps;
 import org.dmabuf.api.Errno;
-import org.dmabuf.framework.internal.heap.PageHeap;
 
 /**
  * The callbacks the framework puts in place of an exporter that stopped while
@@ -22,12 +21,13 @@ final class OrphanOps {
     static DmaBufOps<Object> of(Object priv, DmaBufOps<Object> original, String exporter) {
         if (priv instanceof DeviceMemory) {
             return DmaBufOps.<Object>builder()
-                    .attach((p, a) -> PageHeap.checkReach((DeviceMemory) p, a))
-                    .map((p, a, dir) -> PageHeap.reachable((DeviceMemory) p, "dma_buf_map_attachment").segment())
+                    .attach((p, a) -> ((DeviceMemory) p).checkReach(a.device(), "dma_buf_attach"))
+                    .map((p, a, dir) -> ((DeviceMemory) p).checkReach(null, "dma_buf_map_attachment").segment())
                     .unmap((p, a, seg, dir) -> { })
                     .release(p -> ((DeviceMemory) p).free())
-                    .vmap(p -> PageHeap.reachable((DeviceMemory) p, "dma_buf_vmap").segment())
-                    .mmap((p, off, len) -> PageHeap.reachable((DeviceMemory) p, "dma_buf_mmap").segment().asSlice(off, len))
+                    .vmap(p -> ((DeviceMemory) p).checkReach(null, "dma_buf_vmap").segment())
+                    .mmap((p, off, len) -> ((DeviceMemory) p).checkReach(null, "dma_buf_mmap").segment()
+                            .asSlice(off, len))
                     .build();
         }
         return DmaBufOps.<Object>builder()

@@ -18,10 +18,11 @@ import org.dmabuf.framework.internal.memory.Pages;
  * and {@code cma_heap.c}, and a device's local memory ({@code vram@<device>}).
  * Its buffers are exported with the heap's name as {@code exp_name}.
  *
- * <p>The exporter refuses what its memory cannot serve: scattered system
- * pages need a device with an IOMMU (EBUSY otherwise); a device's local
- * memory is reached by peers over PCIe, through their IOMMU, and is gone for
- * new attachments and mappings once its device is unplugged (ENODEV).
+ * <p>The exporter refuses what its memory cannot serve, by the reach rule
+ * ({@link DeviceMemory#checkReach}): scattered system pages need a device
+ * with an IOMMU (EBUSY otherwise); a device's local memory is reached by
+ * peers over PCIe, through their IOMMU, and is gone for new attachments and
+ * mappings once its device is unplugged (ENODEV).
  */
 public final class PageHeap implements HeapBackend {
     /** The system heap's name. */
@@ -56,41 +57,13 @@ public final class PageHeap implements HeapBackend {
         this.pages = pages;
         this.device = device;
         this.ops = DmaBufOps.<DeviceMemoryImpl>builder()
-                .attach(this::attach)
-                .map((m, attachment, dir) -> reachable(m, "dma_buf_map_attachment").segment())
+                .attach((m, attachment) -> m.checkReach(attachment.device(), "dma_buf_attach"))
+                .map((m, attachment, dir) -> m.checkReach(null, "dma_buf_map_attachment").segment())
                 .unmap((m, attachment, seg, dir) -> { })
                 .release(DeviceMemoryImpl::free)
-                .vmap(m -> reachable(m, "dma_buf_vmap").segment())
-                .mmap((m, offset, length) -> reachable(m, "dma_buf_mmap").segment().asSlice(offset, length))
+                .vmap(m -> m.checkReach(null, "dma_buf_vmap").segment())
+                .mmap((m, offset, length) -> m.checkReach(null, "dma_buf_mmap").segment().asSlice(offset, length))
                 .build();
-    }
-
-    /** The checks of a buffer's attach, whoever serves it: the heap, or the framework for an orphan. */
-    public static void checkReach(DeviceMemory m, Attachment attachment) {
-        reachable(m, "dma_buf_attach");
-        Device d = attachment.device();
-        if (!m.contiguous() && !d.iommu()) {
-            throw new DmaBufException(Errno.EBUSY, "dma_buf_attach: " + m.heap() + " pages are scattered and "
-                    + d.name() + " has no IOMMU; expected a device with an IOMMU, or a buffer from " + CMA);
-        }
-        if (m.device() != null && m.device() != d && !d.iommu()) {
-            throw new DmaBufException(Errno.EBUSY, "dma_buf_attach: " + m.heap() + " is local memory of "
-                    + m.device().name() + ", which " + d.name() + " reaches only through an IOMMU; expected a"
-                    + " device with one");
-        }
-    }
-
-    private void attach(DeviceMemoryImpl m, Attachment attachment) {
-        checkReach(m, attachment);
-    }
-
-    /** @return the memory, or ENODEV when its device is gone */
-    public static DeviceMemory reachable(DeviceMemory m, String func) {
-        if (!m.reachable()) {
-            throw new DmaBufException(Errno.ENODEV, func + ": the memory is local to " + m.device().name()
-                    + ", which was unplugged; expected a buffer whose memory is still reachable");
-        }
-        return m;
     }
 
     @Override

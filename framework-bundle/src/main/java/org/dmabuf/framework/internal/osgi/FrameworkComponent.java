@@ -92,15 +92,17 @@ public class FrameworkComponent {
                 gplOnly("DMA-BUF device bus (device_add, dma_heap_add), one view per bundle", null)));
         regs.add(context.registerService(DmaBufDebug.class, new PublicServices.DebugFs(core),
                 described("DMA-BUF debugfs: bufinfo, modules, heaps (read-only)")));
-        regs.add(context.registerService(ModuleTable.class, new PublicServices.Lsmod(gate, core, context),
+        ModuleTable lsmod = new PublicServices.Lsmod(gate, core, context);
+        ExportPolicyControl policySwitch = new PublicServices.PolicySwitch(gate);
+        regs.add(context.registerService(ModuleTable.class, lsmod,
                 described("DMA-BUF modules: lsmod, taint, why (read-only)")));
-        regs.add(context.registerService(ExportPolicyControl.class, new PublicServices.PolicySwitch(gate),
+        regs.add(context.registerService(ExportPolicyControl.class, policySwitch,
                 gplOnly("DMA-BUF export policy switch (administration)", null)));
         // the kernel's own console commands: plain objects, published only under Object for Gogo
         consoleCommands = new DmaBufCommands(core);
         regs.add(commands(context, consoleCommands, DmaBufCommands.FUNCTIONS));
-        regs.add(commands(context, new GateCommands(gate, core, context), GateCommands.FUNCTIONS));
-        regs.add(commands(context, new DeployCommands(gate, core.devices(), context), DeployCommands.FUNCTIONS));
+        regs.add(commands(context, new GateCommands(lsmod, policySwitch, context), GateCommands.FUNCTIONS));
+        regs.add(commands(context, new DeployCommands(lsmod, core.devices(), context), DeployCommands.FUNCTIONS));
         regs.add(commands(context, new DeviceCommands(core.devices(), context), DeviceCommands.FUNCTIONS));
         // after a policy switch, announce the service again (MODIFIED) so newly allowed bundles see it
         gate.onPolicyApplied(() -> serviceReg.setProperties(props));

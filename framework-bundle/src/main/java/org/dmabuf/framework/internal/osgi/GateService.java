@@ -232,20 +232,6 @@ public final class GateService {
 
     // --- explanations ------------------------------------------------------------------------------
 
-    /** @return the bundle by id or symbolic name, or {@code null} */
-    public Bundle find(String idOrName) {
-        try {
-            return context.getBundle(Long.parseLong(idOrName.trim()));
-        } catch (NumberFormatException e) {
-            for (Bundle b : context.getBundles()) {
-                if (idOrName.trim().equals(b.getSymbolicName())) {
-                    return b;
-                }
-            }
-            return null;
-        }
-    }
-
     /** @return the gate's explanation of a bundle, in the kernel's words */
     public List<String> why(Bundle b) {
         ModuleFacts m = keeper.facts(b);

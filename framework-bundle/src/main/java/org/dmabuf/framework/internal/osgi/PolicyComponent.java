@@ -23,8 +23,8 @@ import org.osgi.service.metatype.annotations.Option;
 @Component(immediate = true, configurationPid = PolicyComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = PolicyComponent.Config.class)
 public class PolicyComponent {
-    /** The configuration PID. */
-    public static final String PID = "org.dmabuf.policy";
+    /** The configuration PID: {@link ExportPolicyControl#PID}. */
+    public static final String PID = ExportPolicyControl.PID;
 
     /** The export policy. */
     @ObjectClassDefinition(name = "DMA-BUF export policy",
