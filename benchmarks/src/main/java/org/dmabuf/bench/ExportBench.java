@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.dmabuf.api.Heap;
 import org.dmabuf.framework.internal.core.DmaBufCore;
-import org.dmabuf.framework.internal.core.Module;
+import org.dmabuf.framework.internal.core.LoadedModule;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -28,7 +28,7 @@ public class ExportBench {
     public long size;
 
     private DmaBufCore core;
-    private Module module;
+    private LoadedModule module;
     private Heap heap;
 
     @Setup(Level.Trial)

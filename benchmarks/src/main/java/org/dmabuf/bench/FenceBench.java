@@ -8,7 +8,7 @@ import org.dmabuf.api.fence.DmaFence;
 import org.dmabuf.api.fence.FenceContext;
 import org.dmabuf.framework.internal.core.DmaBufCore;
 import org.dmabuf.framework.internal.core.FenceView;
-import org.dmabuf.framework.internal.core.Module;
+import org.dmabuf.framework.internal.core.LoadedModule;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -30,7 +30,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class FenceBench {
     private DmaBufCore core;
-    private Module module;
+    private LoadedModule module;
     private FenceContext ring;
     private final DmaFence.Callback callback = f -> { };
     private final Runnable action = () -> { };

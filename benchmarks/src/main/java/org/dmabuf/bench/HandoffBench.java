@@ -12,7 +12,7 @@ import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.DmaDirection;
 import org.dmabuf.api.Mapping;
 import org.dmabuf.framework.internal.core.DmaBufCore;
-import org.dmabuf.framework.internal.core.Module;
+import org.dmabuf.framework.internal.core.LoadedModule;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -38,8 +38,8 @@ public class HandoffBench {
     public long size;
 
     private DmaBufCore core;
-    private Module exporter;
-    private Module importer;
+    private LoadedModule exporter;
+    private LoadedModule importer;
     private int fd;
     private Arena arena;
     private MemorySegment src;

@@ -5,7 +5,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.framework.internal.core.DmaBufCore;
-import org.dmabuf.framework.internal.core.Module;
+import org.dmabuf.framework.internal.core.LoadedModule;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -28,8 +28,8 @@ public class HotplugCoreBench {
     static final int ATTACHMENTS = 10_000;
 
     private DmaBufCore core;
-    private Module exporter;
-    private Module importer;
+    private LoadedModule exporter;
+    private LoadedModule importer;
     private int[] fds;
 
     @Setup(Level.Trial)
@@ -60,7 +60,7 @@ public class HotplugCoreBench {
     }
 
     @Benchmark
-    public Module.Holdings hotplug_stop_10k_attachments() {
+    public LoadedModule.Holdings hotplug_stop_10k_attachments() {
         return importer.close();
     }
 }

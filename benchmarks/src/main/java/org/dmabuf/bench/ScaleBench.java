@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.dmabuf.api.Heap;
 import org.dmabuf.framework.internal.core.DmaBufCore;
-import org.dmabuf.framework.internal.core.Module;
+import org.dmabuf.framework.internal.core.LoadedModule;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -39,7 +39,7 @@ public class ScaleBench {
     public int buffers;
 
     private DmaBufCore core;
-    private final List<Module> holders = new ArrayList<>();
+    private final List<LoadedModule> holders = new ArrayList<>();
     private long heapPerBuffer;
     private long offHeapLive;
 
@@ -61,7 +61,7 @@ public class ScaleBench {
         }
         long before = liveHeap();
         for (int i = 0; i < buffers; i++) {
-            Module m = holders.get(i % holders.size());
+            LoadedModule m = holders.get(i % holders.size());
             Heap heap = m.heap("system");
             heap.allocate(4096);
         }
@@ -71,7 +71,7 @@ public class ScaleBench {
 
     @TearDown(Level.Trial)
     public void teardown() throws Exception {
-        for (Module m : holders) {
+        for (LoadedModule m : holders) {
             m.close();
         }
         long offHeapAfter = core.offHeapBytes();

@@ -14,7 +14,7 @@ import org.dmabuf.drm.RenderEngine;
 import org.dmabuf.drm.ScanoutEngine;
 import org.dmabuf.framework.internal.core.DmaBufCore;
 import org.dmabuf.framework.internal.core.FenceView;
-import org.dmabuf.framework.internal.core.Module;
+import org.dmabuf.framework.internal.core.LoadedModule;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -40,8 +40,8 @@ public class SteadyBench {
     static final FrameFormat FORMAT = FrameFormat.UHD_4K;
 
     private DmaBufCore core;
-    private Module nvidia;
-    private Module i915;
+    private LoadedModule nvidia;
+    private LoadedModule i915;
     private RenderEngine render;
     private ScanoutEngine display;
 

@@ -131,7 +131,7 @@ public class DeployIT extends PlatformTest {
         Path jar = deploy().resolve("blob_gpu.jar");
         try {
             Console.Captured<Boolean> c = Console.logged(() -> {
-                try (InputStream in = TestBundles.bundle("blob_gpu").license("Proprietary")
+                try (InputStream in = TestBundles.bundle("blob_gpu").licence("Proprietary")
                         .activator(NoopActivator.class).symbols("dma_buf_export").namespaces("DMA_BUF").build()) {
                     Files.copy(in, jar, StandardCopyOption.REPLACE_EXISTING);
                     return reported.await(TIMEOUT_MS, TimeUnit.MILLISECONDS);

@@ -76,7 +76,7 @@ public class LicenceGateIT extends PlatformTest {
 
     @Test
     public void a_proprietary_module_is_refused_in_the_kernels_words_and_taints() throws Exception {
-        Bundle b = TestBundles.bundle("test.blob").license("Proprietary").activator(HolderActivator.class)
+        Bundle b = TestBundles.bundle("test.blob").licence("Proprietary").activator(HolderActivator.class)
                 .install(context);
         try {
             List<BufferInfo> before = debug.buffers();
@@ -102,7 +102,7 @@ public class LicenceGateIT extends PlatformTest {
 
     @Test
     public void a_dual_licensed_module_is_gpl_compatible() throws Exception {
-        Bundle b = TestBundles.bundle("test.dual").license("MIT OR GPL-2.0-only").activator(HolderActivator.class)
+        Bundle b = TestBundles.bundle("test.dual").licence("MIT OR GPL-2.0-only").activator(HolderActivator.class)
                 .install(context);
         try {
             b.start();
@@ -115,7 +115,7 @@ public class LicenceGateIT extends PlatformTest {
 
     @Test
     public void a_module_without_a_licence_is_proprietary_with_a_warning() throws Exception {
-        Bundle b = TestBundles.bundle("test.nolicence").license(null).activator(HolderActivator.class).install(context);
+        Bundle b = TestBundles.bundle("test.nolicence").licence(null).activator(HolderActivator.class).install(context);
         try {
             Console.Captured<Void> c = refusedStart(b);
             assertTrue(c.log(), c.log().contains("test.nolicence: module license 'unspecified' taints kernel."));
@@ -128,7 +128,7 @@ public class LicenceGateIT extends PlatformTest {
 
     @Test
     public void a_module_whose_licence_cannot_be_read_is_proprietary_with_a_warning_naming_it() throws Exception {
-        Bundle b = TestBundles.bundle("test.malformed").license("GPL-2.0-only OR").activator(HolderActivator.class)
+        Bundle b = TestBundles.bundle("test.malformed").licence("GPL-2.0-only OR").activator(HolderActivator.class)
                 .install(context);
         try {
             Console.Captured<Void> c = refusedStart(b);
@@ -175,7 +175,7 @@ public class LicenceGateIT extends PlatformTest {
 
     @Test
     public void a_gpl_shim_wired_to_a_proprietary_module_inherits_its_taint_or_is_refused() throws Exception {
-        Bundle blob = TestBundles.bundle("test.blobapi").license("Proprietary").symbols().namespaces()
+        Bundle blob = TestBundles.bundle("test.blobapi").licence("Proprietary").symbols().namespaces()
                 .activator(NoopActivator.class).classes(BlobApi.class)
                 .header("Export-Package", "org.dmabuf.it.bundles.blobapi").install(context);
         Bundle shim = TestBundles.bundle("test.shim").activator(NoopActivator.class)
@@ -214,7 +214,7 @@ public class LicenceGateIT extends PlatformTest {
     public void a_proprietary_module_cannot_see_the_core_nor_reach_it_through_another_view_or_reflection()
             throws Exception {
         Bundle giver = TestBundles.bundle("test.giver").activator(GiverActivator.class).install(context);
-        Bundle thief = TestBundles.bundle("test.thief").license("Proprietary").symbols().namespaces()
+        Bundle thief = TestBundles.bundle("test.thief").licence("Proprietary").symbols().namespaces()
                 .activator(ThiefActivator.class).install(context);
         try {
             giver.start();
@@ -238,7 +238,7 @@ public class LicenceGateIT extends PlatformTest {
     @Test
     public void the_policy_switches_both_ways_and_leaves_other_bundles_buffers_alone() throws Exception {
         Bundle keeper = TestBundles.bundle("test.keeper").activator(HolderActivator.class).install(context);
-        Bundle blob = TestBundles.bundle("test.blob2").license("Proprietary").symbols(TestBundles.CORE)
+        Bundle blob = TestBundles.bundle("test.blob2").licence("Proprietary").symbols(TestBundles.CORE)
                 .activator(HolderActivator.class).install(context);
         try {
             keeper.start();

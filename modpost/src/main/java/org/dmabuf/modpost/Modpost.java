@@ -11,8 +11,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.jar.Manifest;
 
-import org.dmabuf.framework.internal.licence.License;
-import org.dmabuf.framework.internal.licence.LicenseParser;
+import org.dmabuf.framework.internal.licence.Licence;
+import org.dmabuf.framework.internal.licence.LicenceParser;
 
 import aQute.bnd.header.Attrs;
 import aQute.bnd.header.Parameters;
@@ -81,7 +81,7 @@ public class Modpost implements AnalyzerPlugin {
         Map<SymbolTable.Symbol, Linker.Use> uses = linker.uses();
 
         String bsn = analyzer.getBsn();
-        License licence = LicenseParser.parse(analyzer.getProperty(Constants.BUNDLE_LICENSE));
+        Licence licence = LicenceParser.parse(analyzer.getProperty(Constants.BUNDLE_LICENSE));
         boolean failed = false;
         if (!licence.gplCompatible()) {
             for (Map.Entry<SymbolTable.Symbol, Linker.Use> u : uses.entrySet()) {

@@ -29,12 +29,12 @@ import org.osgi.framework.BundleException;
  * symbol of the DMA-BUF core and the heaps.
  *
  * <pre>{@code
- * Bundle b = TestBundles.bundle("test.blob").license("Proprietary").activator(Holder.class).install(context);
+ * Bundle b = TestBundles.bundle("test.blob").licence("Proprietary").activator(Holder.class).install(context);
  * }</pre>
  */
 public final class TestBundles {
     private final String symbolicName;
-    private String license = "GPL-2.0-only";
+    private String licence = "GPL-2.0-only";
     private Class<?> activator;
     private final List<Class<?>> classes = new ArrayList<>();
     private List<String> symbols = Arrays.stream(Symbol.values()).map(Symbol::symbolName).toList();
@@ -59,8 +59,8 @@ public final class TestBundles {
     }
 
     /** @param l the Bundle-License header, or {@code null} for none @return this */
-    public TestBundles license(String l) {
-        this.license = l;
+    public TestBundles licence(String l) {
+        this.licence = l;
         return this;
     }
 
@@ -131,8 +131,8 @@ public final class TestBundles {
         a.putValue("Bundle-ManifestVersion", "2");
         a.putValue("Bundle-SymbolicName", symbolicName);
         a.putValue("Bundle-Version", "1.0.0");
-        if (license != null) {
-            a.putValue("Bundle-License", license);
+        if (licence != null) {
+            a.putValue("Bundle-License", licence);
         }
         if (activator != null) {
             a.putValue("Bundle-Activator", activator.getName());

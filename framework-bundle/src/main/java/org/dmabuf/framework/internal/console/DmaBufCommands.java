@@ -8,7 +8,7 @@ import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.Heap;
 import org.dmabuf.framework.internal.core.DmaBufCore;
 import org.dmabuf.framework.internal.core.HeapBackend;
-import org.dmabuf.framework.internal.core.Module;
+import org.dmabuf.framework.internal.core.LoadedModule;
 
 /**
  * The {@code dmabuf:} Gogo commands. The console is a user program: buffers
@@ -21,7 +21,7 @@ public class DmaBufCommands {
     public static final String CONSOLE = "console";
 
     private final DmaBufCore core;
-    private final Module console;
+    private final LoadedModule console;
 
     /** The functions, for Gogo's {@code osgi.command.function}. */
     public static final String[] FUNCTIONS = {"bufinfo", "heaps", "alloc", "close", "fds"};

@@ -12,8 +12,8 @@ import org.dmabuf.api.Symbol;
 
 /** {@code struct dma_buf_attachment}: holds a reference to its buffer until detached. */
 final class AttachmentImpl extends Tracked implements Attachment {
-    final BufferObject buf;
-    final Module owner;
+    final DmaBufObject buf;
+    final LoadedModule owner;
     private final Device device;
     final ImporterOps importerOps;
 
@@ -23,7 +23,7 @@ final class AttachmentImpl extends Tracked implements Attachment {
     MappingImpl mappings;
     int pins;
 
-    AttachmentImpl(BufferObject buf, Module owner, Device device, ImporterOps importerOps) {
+    AttachmentImpl(DmaBufObject buf, LoadedModule owner, Device device, ImporterOps importerOps) {
         this.buf = buf;
         this.owner = owner;
         this.device = device;

@@ -16,5 +16,5 @@ public interface CallerGuard {
      * @param symbol the entry point's symbol
      * @throws org.dmabuf.api.DmaBufException ENOENT when the real caller may not use the symbol
      */
-    void check(Module owner, Symbol symbol);
+    void check(LoadedModule owner, Symbol symbol);
 }

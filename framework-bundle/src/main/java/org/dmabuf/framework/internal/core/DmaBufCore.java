@@ -33,19 +33,19 @@ import org.slf4j.LoggerFactory;
  * kernel's debugfs list) is a concurrent set, not a lock; every buffer has
  * its own lock and every module its own.
  *
- * <p>Plain Java, no OSGi: the OSGi layer opens one {@link Module} per bundle.
+ * <p>Plain Java, no OSGi: the OSGi layer opens one {@link LoadedModule} per bundle.
  */
 public final class DmaBufCore implements DmaBufDebug {
     private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
     /** The module name under which the core itself exports (heaps). */
     public static final String KERNEL = "kernel";
 
-    private final Set<BufferObject> live = ConcurrentHashMap.newKeySet();
-    private final Set<Module> modules = ConcurrentHashMap.newKeySet();
+    private final Set<DmaBufObject> live = ConcurrentHashMap.newKeySet();
+    private final Set<LoadedModule> modules = ConcurrentHashMap.newKeySet();
     private final AtomicLong nextIno = new AtomicLong(1);
     private final Map<String, HeapBackend> heaps = new ConcurrentHashMap<>();
     private final List<HeapBackend> heapOrder = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final Module kernel;
+    private final LoadedModule kernel;
     private final DeviceTable devices = new DeviceTable();
     private volatile CallerGuard guard;
 
@@ -58,7 +58,7 @@ public final class DmaBufCore implements DmaBufDebug {
         for (HeapBackend h : heaps) {
             addHeap(h);
         }
-        this.kernel = new Module(this, KERNEL, 0, Module.ALL_SYMBOLS);
+        this.kernel = new LoadedModule(this, KERNEL, 0, LoadedModule.ALL_SYMBOLS);
     }
 
     /**
@@ -117,10 +117,10 @@ public final class DmaBufCore implements DmaBufDebug {
      *
      * @param name its symbolic name
      * @param bundleId its id
-     * @return its module, to be {@link Module#close() closed} when it stops
+     * @return its module, to be {@link LoadedModule#close() closed} when it stops
      */
-    public Module openModule(String name, long bundleId) {
-        return openModule(name, bundleId, Module.ALL_SYMBOLS);
+    public LoadedModule openModule(String name, long bundleId) {
+        return openModule(name, bundleId, LoadedModule.ALL_SYMBOLS);
     }
 
     /**
@@ -129,10 +129,10 @@ public final class DmaBufCore implements DmaBufDebug {
      * @param name its symbolic name
      * @param bundleId its id
      * @param grants the symbols it may call, as a mask of {@code 1L << Symbol.ordinal()}
-     * @return its module, to be {@link Module#close() closed} when it stops
+     * @return its module, to be {@link LoadedModule#close() closed} when it stops
      */
-    public Module openModule(String name, long bundleId, long grants) {
-        Module m = new Module(this, name, bundleId, grants);
+    public LoadedModule openModule(String name, long bundleId, long grants) {
+        LoadedModule m = new LoadedModule(this, name, bundleId, grants);
         modules.add(m);
         return m;
     }
@@ -146,14 +146,14 @@ public final class DmaBufCore implements DmaBufDebug {
         return guard;
     }
 
-    void moduleClosed(Module m) {
+    void moduleClosed(LoadedModule m) {
         modules.remove(m);
     }
 
     /** @return the modules open now, by bundle id */
-    public List<Module> openModules() {
-        List<Module> out = new ArrayList<>(modules);
-        out.sort(Comparator.comparingLong(Module::bundleId).thenComparing(Module::name));
+    public List<LoadedModule> openModules() {
+        List<LoadedModule> out = new ArrayList<>(modules);
+        out.sort(Comparator.comparingLong(LoadedModule::bundleId).thenComparing(LoadedModule::name));
         return out;
     }
 
@@ -176,7 +176,7 @@ public final class DmaBufCore implements DmaBufDebug {
     }
 
     // dma_buf_export: validation at the door, then a buffer with one reference
-    BufferObject export(Module exporter, ExportInfo<?> info) {
+    DmaBufObject export(LoadedModule exporter, ExportInfo<?> info) {
         if (info == null) {
             throw new DmaBufException(Errno.EINVAL, "dma_buf_export: exp_info is null; expected ExportInfo.builder(..).build()");
         }
@@ -229,7 +229,7 @@ public final class DmaBufCore implements DmaBufDebug {
             shared = rv.resv();
         }
         String expName = info.expName() != null ? info.expName() : exporter.name();
-        BufferObject buf = new BufferObject(this, nextIno.getAndIncrement(), exporter, ops, info.priv(),
+        DmaBufObject buf = new DmaBufObject(this, nextIno.getAndIncrement(), exporter, ops, info.priv(),
                 info.size(), info.flags(), expName, shared);
         live.add(buf);
         exporter.liveExports.incrementAndGet();
@@ -237,7 +237,7 @@ public final class DmaBufCore implements DmaBufDebug {
     }
 
     /** Exports on the core's own behalf (heaps): the caller receives the one reference. */
-    BufferObject exportAsKernel(ExportInfo<?> info) {
+    DmaBufObject exportAsKernel(ExportInfo<?> info) {
         return export(kernel, info);
     }
 
@@ -245,17 +245,17 @@ public final class DmaBufCore implements DmaBufDebug {
      * Forgets a buffer whose export failed after it was made: nobody saw it,
      * the exporter still owns its private object, so release does not run.
      */
-    void discard(BufferObject buf) {
+    void discard(DmaBufObject buf) {
         unregister(buf);
     }
 
     /** @return the live buffers an exporter leaves behind, now served by the framework */
-    List<BufferObject> orphanExportsOf(Module exporter) {
-        List<BufferObject> out = new ArrayList<>();
+    List<DmaBufObject> orphanExportsOf(LoadedModule exporter) {
+        List<DmaBufObject> out = new ArrayList<>();
         if (exporter.liveExports.get() == 0) {
             return out; // the common stop: nothing exported is still alive, no need to look through every buffer
         }
-        for (BufferObject b : live) {
+        for (DmaBufObject b : live) {
             if (b.exporter == exporter && b.orphan()) {
                 out.add(b);
             }
@@ -269,7 +269,7 @@ public final class DmaBufCore implements DmaBufDebug {
         return nextIno.getAndIncrement();
     }
 
-    void unregister(BufferObject buf) {
+    void unregister(DmaBufObject buf) {
         if (live.remove(buf)) {
             buf.exporter.liveExports.decrementAndGet();
         }
@@ -302,8 +302,8 @@ public final class DmaBufCore implements DmaBufDebug {
     @Override
     public List<ModuleInfo> modules() {
         List<ModuleInfo> out = new ArrayList<>();
-        for (Module m : openModules()) {
-            Module.Holdings h = m.holdings();
+        for (LoadedModule m : openModules()) {
+            LoadedModule.Holdings h = m.holdings();
             out.add(new ModuleInfo(m.name(), m.bundleId(), h.fds() - m.stdStreams(), h.references(), h.attachments(),
                     h.vmaps(), h.transfers()));
         }
@@ -316,8 +316,8 @@ public final class DmaBufCore implements DmaBufDebug {
      */
     public Map<String, Set<String>> users() {
         Map<String, Set<String>> out = new java.util.TreeMap<>();
-        for (Module m : openModules()) {
-            for (BufferObject b : m.heldBuffers()) {
+        for (LoadedModule m : openModules()) {
+            for (DmaBufObject b : m.heldBuffers()) {
                 if (b.exporter != m && b.exporter != kernel) {
                     out.computeIfAbsent(b.exporter.name(), k -> new java.util.TreeSet<>()).add(m.name());
                 }
@@ -334,7 +334,7 @@ public final class DmaBufCore implements DmaBufDebug {
     @Override
     public long bufferBytes() {
         long n = 0;
-        for (BufferObject b : live) {
+        for (DmaBufObject b : live) {
             n += b.size;
         }
         return n;
@@ -342,9 +342,9 @@ public final class DmaBufCore implements DmaBufDebug {
 
     @Override
     public List<BufferInfo> buffers() {
-        BufferObject[] bs = liveByIno();
+        DmaBufObject[] bs = liveByIno();
         List<BufferInfo> out = new ArrayList<>(bs.length);
-        for (BufferObject b : bs) {
+        for (DmaBufObject b : bs) {
             List<AttachmentImpl> as = b.attachmentsSnapshot();
             List<String> devs = as.isEmpty() ? List.of() : new ArrayList<>(as.size());
             for (AttachmentImpl a : as) {
@@ -372,15 +372,15 @@ public final class DmaBufCore implements DmaBufDebug {
      *         buffer (sorting a million buffers by a field of each was half of
      *         bufinfo's time); when they are sparse, they are sorted.
      */
-    BufferObject[] liveByIno() {
-        BufferObject[] bs = live.toArray(new BufferObject[0]);
+    DmaBufObject[] liveByIno() {
+        DmaBufObject[] bs = live.toArray(new DmaBufObject[0]);
         int n = bs.length;
         if (n < 2) {
             return bs;
         }
         long min = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;
-        for (BufferObject b : bs) {
+        for (DmaBufObject b : bs) {
             min = Math.min(min, b.ino);
             max = Math.max(max, b.ino);
         }
@@ -389,12 +389,12 @@ public final class DmaBufCore implements DmaBufDebug {
             Arrays.sort(bs, Comparator.comparingLong(b -> b.ino));
             return bs;
         }
-        BufferObject[] slots = new BufferObject[(int) range];
-        for (BufferObject b : bs) {
+        DmaBufObject[] slots = new DmaBufObject[(int) range];
+        for (DmaBufObject b : bs) {
             slots[(int) (b.ino - min)] = b;
         }
         int i = 0;
-        for (BufferObject b : slots) {
+        for (DmaBufObject b : slots) {
             if (b != null) {
                 bs[i++] = b;
             }
@@ -409,7 +409,7 @@ public final class DmaBufCore implements DmaBufDebug {
 
     /** Closes every module still open (framework shutdown). */
     public void shutdown() {
-        for (Module m : openModules()) {
+        for (LoadedModule m : openModules()) {
             m.close();
         }
         if (!live.isEmpty()) {

@@ -37,13 +37,13 @@ final class DmaBufRef extends Tracked implements DmaBuf {
         }
     }
 
-    final BufferObject buf;
-    final Module owner;
+    final DmaBufObject buf;
+    final LoadedModule owner;
     @SuppressWarnings("unused") // through HELD
     private volatile int held = 1;
     private ResvView resvView;
 
-    DmaBufRef(BufferObject buf, Module owner) {
+    DmaBufRef(DmaBufObject buf, LoadedModule owner) {
         this.buf = buf;
         this.owner = owner;
     }
@@ -204,16 +204,16 @@ final class DmaBufRef extends Tracked implements DmaBuf {
         owner.require(Symbol.DMA_BUF_DETACH);
         checkHeld("dma_buf_detach");
         if (!(attachment instanceof AttachmentImpl a) || a.buf != buf) {
-            Module.LOG.warn("dma_buf_detach: {}: {} is not an attachment of ino {}; nothing done", owner.name(),
+            LoadedModule.LOG.warn("dma_buf_detach: {}: {} is not an attachment of ino {}; nothing done", owner.name(),
                     attachment == null ? "null" : attachment, buf.ino);
             return;
         }
         if (a.owner != owner) {
-            Module.LOG.warn("dma_buf_detach: {}: {} belongs to {}; nothing done", owner.name(), a, a.owner.name());
+            LoadedModule.LOG.warn("dma_buf_detach: {}: {} belongs to {}; nothing done", owner.name(), a, a.owner.name());
             return;
         }
         if (!buf.detach(a, "dma_buf_detach")) {
-            Module.LOG.warn("dma_buf_detach: {}: {} is already detached; nothing done", owner.name(), a);
+            LoadedModule.LOG.warn("dma_buf_detach: {}: {} is already detached; nothing done", owner.name(), a);
         }
     }
 
@@ -274,7 +274,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
         checkHeld("dma_buf_vunmap");
         VmapRecord r = owner.untrackVmap(buf);
         if (r == null) {
-            Module.LOG.warn("dma_buf_vunmap: {}: no vmap of ino {} by this bundle; nothing done", owner.name(), buf.ino);
+            LoadedModule.LOG.warn("dma_buf_vunmap: {}: no vmap of ino {} by this bundle; nothing done", owner.name(), buf.ino);
             return;
         }
         if (!buf.vunmap(mapping, owner.name())) {

@@ -10,17 +10,17 @@ import org.dmabuf.api.FdTransfer;
 import org.dmabuf.api.Heap;
 
 /**
- * The object a bundle gets as its {@link DmaBufService}: its {@link Module},
+ * The object a bundle gets as its {@link DmaBufService}: its {@link LoadedModule},
  * behind a final class whose public methods are exactly the interface's, so
  * that the service object, cast or reflected upon, can do no more than the
  * interface says (a module's own bookkeeping, {@code close} at rmmod, stays
  * the framework's). One call more per entry point, which the JIT inlines.
  */
 public final class DmaBufServiceView implements DmaBufService {
-    private final Module module;
+    private final LoadedModule module;
 
     /** @param module the bundle's module */
-    public DmaBufServiceView(Module module) {
+    public DmaBufServiceView(LoadedModule module) {
         this.module = module;
     }
 

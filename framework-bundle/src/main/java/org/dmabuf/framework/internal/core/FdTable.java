@@ -180,10 +180,10 @@ final class FdTable {
     }
 
     /** @return the buffers open in the table */
-    synchronized List<BufferObject> buffers() {
-        List<BufferObject> out = new ArrayList<>();
+    synchronized List<DmaBufObject> buffers() {
+        List<DmaBufObject> out = new ArrayList<>();
         for (Object f : files) {
-            if (f instanceof BufferObject b) {
+            if (f instanceof DmaBufObject b) {
                 out.add(b);
             }
         }

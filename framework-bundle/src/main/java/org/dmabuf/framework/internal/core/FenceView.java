@@ -29,10 +29,10 @@ import org.dmabuf.framework.internal.fence.SyncFile;
  * table, as its {@code DmaBufService}.
  */
 public final class FenceView implements DmaFenceService {
-    private final Module module;
+    private final LoadedModule module;
 
     /** @param module the bundle's module */
-    public FenceView(Module module) {
+    public FenceView(LoadedModule module) {
         this.module = module;
     }
 
@@ -61,7 +61,7 @@ public final class FenceView implements DmaFenceService {
         DeviceTable.whenUnplugged(kd, () -> {
             int n = c.abandon(Errno.ENODEV.code());
             if (n > 0) {
-                Module.LOG.warn("{}: {} unplugged with {} fences pending on {}:{}; signalled them with -ENODEV",
+                LoadedModule.LOG.warn("{}: {} unplugged with {} fences pending on {}:{}; signalled them with -ENODEV",
                         device.name(), device.model(), n, driverName, timelineName);
             }
         });
@@ -128,7 +128,7 @@ public final class FenceView implements DmaFenceService {
         return createSyncFile(module, Fences.ours(fence, "sync_file_create").get(), "sync_file_create");
     }
 
-    static int createSyncFile(Module m, DmaFence fenceRef, String name) {
+    static int createSyncFile(LoadedModule m, DmaFence fenceRef, String name) {
         return m.install(new SyncFile(fenceRef, name, m.core().nextIno()), name);
     }
 

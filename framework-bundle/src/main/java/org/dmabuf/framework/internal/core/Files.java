@@ -4,7 +4,7 @@ package org.dmabuf.framework.internal.core;
 import org.dmabuf.framework.internal.fence.SyncFile;
 
 /**
- * What an fd table holds: dma-bufs ({@link BufferObject}), sync files
+ * What an fd table holds: dma-bufs ({@link DmaBufObject}), sync files
  * ({@link SyncFile}) and the standard streams. One reference per fd.
  */
 final class Files {
@@ -13,7 +13,7 @@ final class Files {
 
     /** Takes another reference to the file (dup, send). */
     static void acquire(Object f) {
-        if (f instanceof BufferObject b) {
+        if (f instanceof DmaBufObject b) {
             b.getRef();
         } else if (f instanceof SyncFile s) {
             s.fence().get();
@@ -22,7 +22,7 @@ final class Files {
 
     /** Drops a reference to the file (close, a transfer cancelled). */
     static void release(Object f) {
-        if (f instanceof BufferObject b) {
+        if (f instanceof DmaBufObject b) {
             b.put();
         } else if (f instanceof SyncFile s) {
             s.fence().put();
@@ -31,7 +31,7 @@ final class Files {
 
     /** @return the file's inode number, or -1 for a standard stream */
     static long ino(Object f) {
-        if (f instanceof BufferObject b) {
+        if (f instanceof DmaBufObject b) {
             return b.ino;
         }
         return f instanceof SyncFile s ? s.ino() : -1;

@@ -12,9 +12,9 @@ import org.dmabuf.api.Symbol;
 /** A heap opened by one bundle: allocations land in that bundle's fd table. */
 final class HeapView implements Heap {
     private final HeapBackend backend;
-    private final Module module;
+    private final LoadedModule module;
 
-    HeapView(HeapBackend backend, Module module) {
+    HeapView(HeapBackend backend, LoadedModule module) {
         this.backend = backend;
         this.module = module;
     }
@@ -47,7 +47,7 @@ final class HeapView implements Heap {
                     + " has unknown bits; expected 0 (no heap flags are defined)");
         }
         int fd = module.fdTable().reserve();
-        BufferObject buf;
+        DmaBufObject buf;
         try {
             ExportInfo<?> info = backend.allocate(len, fdFlags & Fcntl.O_ACCMODE);
             buf = module.core().exportAsKernel(info);

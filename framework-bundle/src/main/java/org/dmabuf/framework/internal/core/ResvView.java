@@ -16,9 +16,9 @@ import org.dmabuf.framework.internal.fence.ResvIterImpl;
 /** A reservation object as one bundle sees it: each entry point checks that bundle's grant. */
 final class ResvView implements DmaResv {
     private final ResvImpl resv;
-    private final Module owner;
+    private final LoadedModule owner;
 
-    ResvView(ResvImpl resv, Module owner) {
+    ResvView(ResvImpl resv, LoadedModule owner) {
         this.resv = resv;
         this.owner = owner;
     }

@@ -13,7 +13,7 @@ final class TransferImpl extends Tracked implements FdTransfer {
     static final int CANCELLED = 2;
 
     final Object file;
-    final Module sender;
+    final LoadedModule sender;
     private static final VarHandle STATE;
 
     static {
@@ -27,7 +27,7 @@ final class TransferImpl extends Tracked implements FdTransfer {
     @SuppressWarnings("unused") // through STATE: no AtomicInteger per transfer on the handoff path
     private volatile int state = IN_FLIGHT;
 
-    TransferImpl(Object file, Module sender) {
+    TransferImpl(Object file, LoadedModule sender) {
         this.file = file;
         this.sender = sender;
     }
@@ -39,7 +39,7 @@ final class TransferImpl extends Tracked implements FdTransfer {
 
     @Override
     public long size() {
-        return file instanceof BufferObject b ? b.size : 0;
+        return file instanceof DmaBufObject b ? b.size : 0;
     }
 
     @Override

@@ -3,9 +3,9 @@ package org.dmabuf.framework.internal.core;
 
 /** One {@code dma_buf_vmap} a module made and has not undone yet. */
 final class VmapRecord extends Tracked {
-    final BufferObject buf;
+    final DmaBufObject buf;
 
-    VmapRecord(BufferObject buf) {
+    VmapRecord(DmaBufObject buf) {
         this.buf = buf;
     }
 }

@@ -83,7 +83,7 @@ public final class LicenceGate {
 
     /** @return whether the module counts as proprietary: its licence, or taint inherited from one */
     public boolean proprietary(ModuleFacts m) {
-        return !m.license().gplCompatible() || inheritedFrom.containsKey(m.bundleId());
+        return !m.licence().gplCompatible() || inheritedFrom.containsKey(m.bundleId());
     }
 
     /** Records that a module was wired to a proprietary module's packages (Linux 5.9+ taint inheritance). */
@@ -155,8 +155,8 @@ public final class LicenceGate {
     }
 
     /** {@code <mod>: module license '<lic>' taints kernel.} */
-    public static String licenseTaints(String bsn, String license) {
-        return bsn + ": module license '" + license + "' taints kernel.";
+    public static String licenceTaints(String bsn, String licence) {
+        return bsn + ": module license '" + licence + "' taints kernel.";
     }
 
     /** {@code <mod>: loading out-of-tree module taints kernel.} */

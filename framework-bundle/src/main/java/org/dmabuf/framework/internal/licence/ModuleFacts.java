@@ -14,14 +14,14 @@ import org.dmabuf.api.Symbol;
  *
  * @param bundleId the bundle id
  * @param bsn the symbolic name, the module's name in every message
- * @param license the licence as read from {@code Bundle-License}
+ * @param licence the licence as read from {@code Bundle-License}
  * @param intree whether it carries {@code DmaBuf-Intree: Y} ({@code MODULE_INFO(intree, "Y")})
  * @param symbols its {@code dmabuf.symbol} requirements
  * @param namespaces the symbol namespaces it imports
  * @param module whether it takes part in DMA-BUF at all (requires symbols or
  *        imports the API); other bundles are not judged, as user-space is not
  */
-public record ModuleFacts(long bundleId, String bsn, License license, boolean intree, List<SymbolRequirement> symbols,
+public record ModuleFacts(long bundleId, String bsn, Licence licence, boolean intree, List<SymbolRequirement> symbols,
         Set<String> namespaces, boolean module) {
 
     /** The manifest header marking a bundle built in the project's tree. */

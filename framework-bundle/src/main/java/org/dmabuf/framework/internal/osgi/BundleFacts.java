@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.dmabuf.api.Symbol;
-import org.dmabuf.framework.internal.licence.LicenseParser;
+import org.dmabuf.framework.internal.licence.LicenceParser;
 import org.dmabuf.framework.internal.licence.ModuleFacts;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
@@ -53,7 +53,7 @@ final class BundleFacts {
 
     private static ModuleFacts of(Bundle b, BundleRevision r, long kernelId) {
         Dictionary<String, String> h = b.getHeaders("");
-        String license = h.get(Constants.BUNDLE_LICENSE);
+        String licence = h.get(Constants.BUNDLE_LICENSE);
         boolean intree = "Y".equalsIgnoreCase(String.valueOf(h.get(ModuleFacts.INTREE_HEADER)).trim());
         List<ModuleFacts.SymbolRequirement> symbols = new ArrayList<>();
         Set<String> namespaces = new LinkedHashSet<>();
@@ -84,7 +84,7 @@ final class BundleFacts {
             }
         }
         boolean module = b.getBundleId() != 0 && b.getBundleId() != kernelId && (!symbols.isEmpty() || !namespaces.isEmpty() || importsApi);
-        return new ModuleFacts(b.getBundleId(), String.valueOf(b.getSymbolicName()), LicenseParser.parse(license),
+        return new ModuleFacts(b.getBundleId(), String.valueOf(b.getSymbolicName()), LicenceParser.parse(licence),
                 intree, List.copyOf(symbols), Set.copyOf(namespaces), module);
     }
 

@@ -14,7 +14,7 @@ import org.dmabuf.api.device.DeviceBus;
 import org.dmabuf.api.device.DeviceInfo;
 import org.dmabuf.api.device.DeviceRegistration;
 import org.dmabuf.framework.internal.core.DmaBufCore;
-import org.dmabuf.framework.internal.core.Module;
+import org.dmabuf.framework.internal.core.LoadedModule;
 import org.dmabuf.framework.internal.device.KernelDevice;
 import org.dmabuf.framework.internal.heap.PageHeap;
 import org.dmabuf.framework.internal.memory.PageAllocator;
@@ -35,13 +35,13 @@ final class DeviceBusView implements DeviceBus {
     /** Local memory below a page is no memory. */
     private static final long MIN_LOCAL_MEMORY = 4096;
 
-    private final Module module;
+    private final LoadedModule module;
     private final DmaBufCore core;
     private final BundleContext context;
     private final List<Registration> added = new ArrayList<>(); // guarded by this
     private boolean closed; // guarded by this
 
-    DeviceBusView(Module module, DmaBufCore core, BundleContext context) {
+    DeviceBusView(LoadedModule module, DmaBufCore core, BundleContext context) {
         this.module = module;
         this.core = core;
         this.context = context;

@@ -8,7 +8,7 @@ import org.osgi.framework.ServiceFactory;
 import org.osgi.framework.ServiceRegistration;
 
 /**
- * Hands every bundle its own {@link DmaBufService}: a {@link Module} with its
+ * Hands every bundle its own {@link DmaBufService}: a {@link LoadedModule} with its
  * own fd table and the symbols it linked. When the bundle stops (the framework ungets its services) or
  * ungets the service itself, the module gives back all it held.
  */

@@ -239,8 +239,8 @@ public final class GateService {
         List<String> out = new ArrayList<>();
         out.add(m.bsn() + " [" + b.getBundleId() + "]: " + state(b.getState())
                 + (m.module() ? "" : ", not a DMA-BUF module (it neither requires symbols nor imports the API)"));
-        out.add("  licence: " + (m.license().header() == null ? "(no Bundle-License header)"
-                : "'" + m.license().name() + "'") + ": " + m.license().reason());
+        out.add("  licence: " + (m.licence().header() == null ? "(no Bundle-License header)"
+                : "'" + m.licence().name() + "'") + ": " + m.licence().reason());
         if (v.inheritedFrom() != null) {
             out.add("  inherited taint P from proprietary module " + v.inheritedFrom());
         }
@@ -263,7 +263,7 @@ public final class GateService {
             if (!gplDenied.isEmpty()) {
                 out.add("  why:     " + String.join(", ", gplDenied) + (gplDenied.size() == 1 ? " is" : " are")
                         + " EXPORT_SYMBOL_GPL under the " + v.policy().label() + " policy, and licence '"
-                        + m.license().name() + "' is not GPL-compatible"
+                        + m.licence().name() + "' is not GPL-compatible"
                         + (v.inheritedFrom() != null ? " (taint inherited from " + v.inheritedFrom() + ")" : ""));
             }
             denied.forEach((s, d) -> {
@@ -291,7 +291,7 @@ public final class GateService {
         for (Bundle b : context.getBundles()) {
             ModuleFacts m = keeper.facts(b);
             if (m.module()) {
-                out.add(new ModuleLine(b.getBundleId(), m.bsn(), m.license().name(), m.license().gplCompatible(),
+                out.add(new ModuleLine(b.getBundleId(), m.bsn(), m.licence().name(), m.licence().gplCompatible(),
                         keeper.gate().taint().moduleLabel(m.bsn()), state(b.getState()),
                         gate().verdict(m).refused(), List.copyOf(users.getOrDefault(m.bsn(), Set.of()))));
             }

@@ -14,7 +14,7 @@ import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.Errno;
 import org.dmabuf.api.Symbol;
 import org.dmabuf.framework.internal.core.CallerGuard;
-import org.dmabuf.framework.internal.core.Module;
+import org.dmabuf.framework.internal.core.LoadedModule;
 import org.dmabuf.framework.internal.licence.LicenceGate;
 import org.dmabuf.framework.internal.licence.ModuleFacts;
 import org.dmabuf.framework.internal.licence.Taint;
@@ -258,11 +258,11 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
 
     // load_module: the licence and the in-tree flag taint at load, refused or not
     private void loading(ModuleFacts m) {
-        if (!m.license().gplCompatible()) {
+        if (!m.licence().gplCompatible()) {
             gate.taint().add(m.bsn(), Taint.Flag.PROPRIETARY_MODULE);
-            LOG.warn(LicenceGate.licenseTaints(m.bsn(), m.license().name()));
-            if (m.license().warns()) {
-                LOG.warn("{}: {}", m.bsn(), m.license().reason());
+            LOG.warn(LicenceGate.licenceTaints(m.bsn(), m.licence().name()));
+            if (m.licence().warns()) {
+                LOG.warn("{}: {}", m.bsn(), m.licence().reason());
             }
         }
         if (!m.intree()) {
@@ -337,7 +337,7 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
     @Override
-    public void check(Module owner, Symbol symbol) {
+    public void check(LoadedModule owner, Symbol symbol) {
         if (!gate.gplOnly(symbol)) {
             return;
         }
@@ -353,7 +353,7 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
         LOG.error(LicenceGate.gplIncompatible(m.bsn(), symbol.symbolName()));
         throw new DmaBufException(Errno.ENOENT, LicenceGate.unknownSymbol(m.bsn(), symbol.symbolName())
                 + ": reached through " + owner.name() + "'s DMA-BUF view (a passed-on object or reflection); "
-                + m.bsn() + " is licensed '" + m.license().name() + "', expected a GPL-compatible licence for "
+                + m.bsn() + " is licensed '" + m.licence().name() + "', expected a GPL-compatible licence for "
                 + "GPL-only symbols");
     }
 }

@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.dmabuf.framework.internal.core.DmaBufCore;
-import org.dmabuf.framework.internal.core.Module;
+import org.dmabuf.framework.internal.core.LoadedModule;
 import org.osgi.framework.Bundle;
 
 /**
@@ -14,7 +14,7 @@ import org.osgi.framework.Bundle;
  * when it has ungot the last (it stopped, or let go of both).
  */
 final class ModuleRegistry {
-    private record Entry(Module module, int users) {
+    private record Entry(LoadedModule module, int users) {
     }
 
     private final DmaBufCore core;
@@ -26,7 +26,7 @@ final class ModuleRegistry {
         this.gate = gate;
     }
 
-    synchronized Module acquire(Bundle b) {
+    synchronized LoadedModule acquire(Bundle b) {
         Entry e = modules.get(b.getBundleId());
         if (e == null || e.module().isClosed()) {
             e = new Entry(core.openModule(b.getSymbolicName(), b.getBundleId(), gate.grants(b)), 0);
@@ -36,7 +36,7 @@ final class ModuleRegistry {
     }
 
     void release(Bundle b) {
-        Module toClose = null;
+        LoadedModule toClose = null;
         synchronized (this) {
             Entry e = modules.get(b.getBundleId());
             if (e == null) {

@@ -73,7 +73,7 @@ class ConcurrencyTest {
         assertThat(x.attach.get()).isEqualTo(x.detach.get());
         assertThat(x.map.get()).isEqualTo(x.unmap.get());
         assertThat(f.core.bufferCount()).isZero();
-        assertThat(f.importer.holdings()).isEqualTo(new Module.Holdings(3, 0, 0, 0, 0));
+        assertThat(f.importer.holdings()).isEqualTo(new LoadedModule.Holdings(3, 0, 0, 0, 0));
         assertThat(f.systemPages.liveAllocations()).isZero();
     }
 
@@ -138,7 +138,7 @@ class ConcurrencyTest {
     @Test
     void a_bundle_stopping_while_its_threads_still_work_leaks_nothing() throws Exception {
         for (int round = 0; round < 20; round++) {
-            Module victim = f.core.openModule("victim" + round, 100 + round);
+            LoadedModule victim = f.core.openModule("victim" + round, 100 + round);
             CyclicBarrier start = new CyclicBarrier(THREADS + 1);
             List<Future<?>> fs = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {

@@ -22,7 +22,7 @@ class ExportTest {
 
     void assertRefused(ExportInfo<?> info, Errno errno, String... messageParts) {
         int before = f.core.bufferCount();
-        Module.Holdings held = f.exporter.holdings();
+        LoadedModule.Holdings held = f.exporter.holdings();
         assertThatThrownBy(() -> f.exporter.export(info))
                 .isInstanceOf(DmaBufException.class)
                 .satisfies(e -> assertThat(((DmaBufException) e).errno()).isEqualTo(errno))

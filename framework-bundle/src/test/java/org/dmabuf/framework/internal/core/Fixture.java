@@ -26,8 +26,8 @@ final class Fixture {
     final KernelDevice dgpu = device("0000:01:00.0", 0x10de, 0x2520, "NVIDIA", true);
     final KernelDevice noIommu = device("54200000.dc", 0x10de, 0x0fa0, "Tegra DC", false);
 
-    final Module exporter = core.openModule("exporter", 10);
-    final Module importer = core.openModule("importer", 11);
+    final LoadedModule exporter = core.openModule("exporter", 10);
+    final LoadedModule importer = core.openModule("importer", 11);
 
     /** Counts every callback of the buffers it exports. */
     final class CountingExporter {

@@ -17,14 +17,14 @@ class GrantTest {
     long grants(Symbol... symbols) {
         long m = 0;
         for (Symbol s : symbols) {
-            m |= Module.bit(s);
+            m |= LoadedModule.bit(s);
         }
         return m;
     }
 
     @Test
     void a_call_without_its_symbol_is_ENOENT_with_the_kernels_message_and_changes_nothing() {
-        Module limited = f.core.openModule("limited", 42,
+        LoadedModule limited = f.core.openModule("limited", 42,
                 grants(Symbol.DMA_HEAP_FIND, Symbol.DMA_HEAP_BUFFER_ALLOC, Symbol.DMA_BUF_GET));
         int fd = limited.heap("system").allocate(4096);
         DmaBuf buf = limited.get(fd);
@@ -39,7 +39,7 @@ class GrantTest {
 
     @Test
     void a_view_with_no_grants_can_still_pass_fds_around() {
-        Module none = f.core.openModule("none", 43, 0);
+        LoadedModule none = f.core.openModule("none", 43, 0);
         int fd = f.exporter.heap("system").allocate(4096);
         int mine = none.receive(f.exporter.send(fd));
         int dup = none.dup(mine);
@@ -51,7 +51,7 @@ class GrantTest {
 
     @Test
     void attachments_check_their_owners_grants() {
-        Module importer = f.core.openModule("imp", 44, grants(Symbol.DMA_BUF_GET, Symbol.DMA_BUF_ATTACH));
+        LoadedModule importer = f.core.openModule("imp", 44, grants(Symbol.DMA_BUF_GET, Symbol.DMA_BUF_ATTACH));
         int fd = importer.receive(f.exporter.send(f.exporter.heap("system").allocate(4096)));
         var a = importer.get(fd).attach(f.igpu);
         assertErrno(() -> a.mapAttachment(DmaDirection.TO_DEVICE), Errno.ENOENT, "dma_buf_map_attachment");

@@ -28,9 +28,9 @@ class ModuleCloseTest {
         f.importer.dup(ifd);
         f.importer.send(ifd); // never received
 
-        Module.Holdings cleaned = f.importer.close();
+        LoadedModule.Holdings cleaned = f.importer.close();
 
-        assertThat(cleaned).isEqualTo(new Module.Holdings(2, 2, 1, 1, 1));
+        assertThat(cleaned).isEqualTo(new LoadedModule.Holdings(2, 2, 1, 1, 1));
         assertThat(m.isMapped()).isFalse();
         assertThat(a.isAttached()).isFalse();
         assertThat(x.unmap.get()).isEqualTo(1);
@@ -77,7 +77,7 @@ class ModuleCloseTest {
     void closing_twice_does_nothing_more() {
         f.importer.heap("system").allocate(4096);
         assertThat(f.importer.close().fds()).isEqualTo(1);
-        assertThat(f.importer.close()).isEqualTo(new Module.Holdings(0, 0, 0, 0, 0));
-        assertThat(f.core.openModules()).extracting(Module::name).containsExactly("exporter");
+        assertThat(f.importer.close()).isEqualTo(new LoadedModule.Holdings(0, 0, 0, 0, 0));
+        assertThat(f.core.openModules()).extracting(LoadedModule::name).containsExactly("exporter");
     }
 }

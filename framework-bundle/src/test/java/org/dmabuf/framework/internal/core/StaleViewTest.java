@@ -31,7 +31,7 @@ class StaleViewTest {
             new DeviceTable().add(DeviceInfo.builder("gpu").ids(1, 1).model("gpu").iommu(true).build());
 
     /** Allocates, keeps a device view, and releases everything but the view. */
-    static MemorySegment staleView(Module m, Heap heap, long size, byte fill, List<Integer> keepFds) {
+    static MemorySegment staleView(LoadedModule m, Heap heap, long size, byte fill, List<Integer> keepFds) {
         int fd = heap.allocate(size);
         DmaBuf b = m.get(fd);
         var a = b.attach(GPU);
@@ -64,7 +64,7 @@ class StaleViewTest {
     void debug_mode_small_view_fails_after_release() {
         PageAllocator debug = new PageAllocator("system", 1L << 30, true);
         DmaBufCore core = new DmaBufCore(List.of(new PageHeap("system", false, debug)));
-        Module m = core.openModule("m", 1);
+        LoadedModule m = core.openModule("m", 1);
         MemorySegment view = staleView(m, m.heap("system"), 4096, (byte) 1, null);
         assertThatThrownBy(() -> view.get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
         assertThat(debug.reservedBytes()).isZero();

@@ -20,8 +20,8 @@ class LicenceGateTest {
                 m -> symbol.equals(m.get(Symbol.CAPABILITY)), false);
     }
 
-    static ModuleFacts module(long id, String bsn, String license, Set<String> namespaces, String... symbols) {
-        return new ModuleFacts(id, bsn, LicenseParser.parse(license), true,
+    static ModuleFacts module(long id, String bsn, String licence, Set<String> namespaces, String... symbols) {
+        return new ModuleFacts(id, bsn, LicenceParser.parse(licence), true,
                 java.util.Arrays.stream(symbols).map(LicenceGateTest::req).toList(), namespaces, true);
     }
 
@@ -73,7 +73,7 @@ class LicenceGateTest {
 
     @Test
     void optional_requirements_never_refuse() {
-        ModuleFacts m = new ModuleFacts(5, "opt", LicenseParser.parse("NVIDIA"), true,
+        ModuleFacts m = new ModuleFacts(5, "opt", LicenceParser.parse("NVIDIA"), true,
                 List.of(new ModuleFacts.SymbolRequirement("(dmabuf.symbol=dma_buf_get)",
                         x -> "dma_buf_get".equals(x.get(Symbol.CAPABILITY)), true)), Set.of(Symbol.DMA_BUF), true);
         assertThat(gate.verdict(m).refused()).isFalse();

@@ -11,7 +11,7 @@ package org.dmabuf.framework.internal.licence;
  * @param gplCompatible whether the kernel's {@code license_is_gpl_compatible} would say yes
  * @param reason why, in one sentence
  */
-public record License(String header, String name, Kind kind, boolean gplCompatible, String reason) {
+public record Licence(String header, String name, Kind kind, boolean gplCompatible, String reason) {
 
     /** How a header was read. */
     public enum Kind {

@@ -24,13 +24,13 @@ import org.slf4j.LoggerFactory;
  * map, unmap, pin, unpin, vmap, vunmap and move-notify run under it, attach
  * and detach take it only to change the list of attachments.
  */
-final class BufferObject {
+final class DmaBufObject {
     private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
     private static final VarHandle REFS;
 
     static {
         try {
-            REFS = MethodHandles.lookup().findVarHandle(BufferObject.class, "refs", long.class);
+            REFS = MethodHandles.lookup().findVarHandle(DmaBufObject.class, "refs", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -43,7 +43,7 @@ final class BufferObject {
     final String expName;
     volatile DmaBufOps<Object> ops; // replaced once, when the exporter stops before the buffer is released
     final Object priv;
-    final Module exporter;
+    final LoadedModule exporter;
     final ResvImpl resv;
     private final boolean ownResv;
     final ReentrantLock lock;
@@ -61,7 +61,7 @@ final class BufferObject {
     private boolean orphaned;
 
     @SuppressWarnings("unchecked")
-    BufferObject(DmaBufCore core, long ino, Module exporter, DmaBufOps<?> ops, Object priv,
+    DmaBufObject(DmaBufCore core, long ino, LoadedModule exporter, DmaBufOps<?> ops, Object priv,
             long size, int flags, String expName, ResvImpl sharedResv) {
         this.core = core;
         this.ownResv = sharedResv == null;

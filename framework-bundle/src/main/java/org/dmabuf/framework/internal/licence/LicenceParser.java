@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  * not compatible, with a warning that names the header.</li>
  * </ul>
  */
-public final class LicenseParser {
+public final class LicenceParser {
     /** The name the kernel shows when a module declares no licence. */
     public static final String UNSPECIFIED = "unspecified";
 
@@ -48,7 +48,7 @@ public final class LicenseParser {
             "0BSD");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9.\\-]+(:[A-Za-z0-9.\\-]+)?\\+?");
 
-    private LicenseParser() {
+    private LicenceParser() {
     }
 
     /** What an expression amounts to. */
@@ -60,9 +60,9 @@ public final class LicenseParser {
      * @param header the {@code Bundle-License} header, or {@code null}
      * @return the licence; never throws
      */
-    public static License parse(String header) {
+    public static Licence parse(String header) {
         if (header == null || header.isBlank()) {
-            return new License(header, UNSPECIFIED, License.Kind.MISSING, false,
+            return new Licence(header, UNSPECIFIED, Licence.Kind.MISSING, false,
                     "no Bundle-License header: treated as proprietary");
         }
         String trimmed = header.strip();
@@ -100,7 +100,7 @@ public final class LicenseParser {
             }
         }
         boolean ok = best == Class0.GPL;
-        License.Kind kind = anySpdx ? License.Kind.SPDX : License.Kind.KERNEL;
+        Licence.Kind kind = anySpdx ? Licence.Kind.SPDX : Licence.Kind.KERNEL;
         String reason;
         if (ok) {
             reason = "GPL-compatible";
@@ -111,11 +111,11 @@ public final class LicenseParser {
         } else {
             reason = "not GPL-compatible: neither one of the kernel's GPL strings nor an SPDX expression with a GPL choice";
         }
-        return new License(header, shown, kind, ok, reason);
+        return new Licence(header, shown, kind, ok, reason);
     }
 
-    private static License malformed(String header, String name, String why) {
-        return new License(header, name, License.Kind.MALFORMED, false,
+    private static Licence malformed(String header, String name, String why) {
+        return new Licence(header, name, Licence.Kind.MALFORMED, false,
                 "Bundle-License '" + header + "' cannot be read: " + why + "; treated as proprietary");
     }
 
@@ -181,7 +181,7 @@ public final class LicenseParser {
         return PERMISSIVE.contains(id) ? Class0.PERMISSIVE : Class0.OTHER;
     }
 
-    /** A recursive-descent parser of SPDX license expressions, evaluating as it goes. */
+    /** A recursive-descent parser of SPDX licence expressions, evaluating as it goes. */
     private static final class Expr {
         private final List<String> tokens = new ArrayList<>();
         private int pos;

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Bundle-License read by the kernel's rule (the table in LicenseParser's Javadoc and the README). */
-class LicenseParserTest {
+class LicenceParserTest {
 
     @ParameterizedTest(name = "{0} -> {1} ({2})")
     @CsvSource(delimiter = '|', textBlock = """
@@ -48,8 +48,8 @@ class LicenseParserTest {
             GPL-2.0-only;link=https://spdx.org/licenses/GPL-2.0-only.html | true | SPDX
             Apache-2.0;description=Apache, GPL-2.0-only | true | SPDX
             """)
-    void the_kernels_rule(String header, boolean compatible, License.Kind kind) {
-        License l = LicenseParser.parse(header);
+    void the_kernels_rule(String header, boolean compatible, Licence.Kind kind) {
+        Licence l = LicenceParser.parse(header);
         assertThat(l.gplCompatible()).as(l.reason()).isEqualTo(compatible);
         assertThat(l.kind()).isEqualTo(kind);
         assertThat(l.warns()).isFalse();
@@ -58,8 +58,8 @@ class LicenseParserTest {
     @org.junit.jupiter.api.Test
     void no_header_is_unspecified_and_warns() {
         for (String h : new String[] {null, "", "   "}) {
-            License l = LicenseParser.parse(h);
-            assertThat(l.kind()).isEqualTo(License.Kind.MISSING);
+            Licence l = LicenceParser.parse(h);
+            assertThat(l.kind()).isEqualTo(Licence.Kind.MISSING);
             assertThat(l.gplCompatible()).isFalse();
             assertThat(l.name()).isEqualTo("unspecified");
             assertThat(l.warns()).isTrue();
@@ -71,8 +71,8 @@ class LicenseParserTest {
             "GPL-2.0-only WITH", "GPL-2.0-only WITH AND", "\"unterminated", "GPL-2.0-only,,MIT", "<<EXTERNAL>>",
             "()", "GPL-2.0-only OR (MIT AND)", "GPL@2"})
     void malformed_headers_are_proprietary_with_a_warning_naming_the_header(String header) {
-        License l = LicenseParser.parse(header);
-        assertThat(l.kind()).isEqualTo(License.Kind.MALFORMED);
+        Licence l = LicenceParser.parse(header);
+        assertThat(l.kind()).isEqualTo(Licence.Kind.MALFORMED);
         assertThat(l.gplCompatible()).isFalse();
         assertThat(l.warns()).isTrue();
         assertThat(l.reason()).contains("Bundle-License '" + header + "'").contains("treated as proprietary");
@@ -80,9 +80,9 @@ class LicenseParserTest {
 
     @org.junit.jupiter.api.Test
     void the_name_is_what_the_taint_message_shows() {
-        assertThat(LicenseParser.parse("NVIDIA").name()).isEqualTo("NVIDIA");
-        assertThat(LicenseParser.parse("GPL-2.0-only;link=x").name()).isEqualTo("GPL-2.0-only");
-        assertThat(LicenseParser.parse("\"GPL v2\"").name()).isEqualTo("GPL v2");
+        assertThat(LicenceParser.parse("NVIDIA").name()).isEqualTo("NVIDIA");
+        assertThat(LicenceParser.parse("GPL-2.0-only;link=x").name()).isEqualTo("GPL-2.0-only");
+        assertThat(LicenceParser.parse("\"GPL v2\"").name()).isEqualTo("GPL v2");
     }
 
     // --- properties: any expression built from the grammar is read as the reference evaluates it ---
@@ -90,7 +90,7 @@ class LicenseParserTest {
     sealed interface Node permits Id, Or, And, With {
         String text();
 
-        LicenseParser.Class0 eval();
+        LicenceParser.Class0 eval();
     }
 
     record Id(String id) implements Node {
@@ -98,8 +98,8 @@ class LicenseParserTest {
             return id;
         }
 
-        public LicenseParser.Class0 eval() {
-            return LicenseParser.classify(id);
+        public LicenceParser.Class0 eval() {
+            return LicenceParser.classify(id);
         }
     }
 
@@ -108,7 +108,7 @@ class LicenseParserTest {
             return "(" + a.text() + " OR " + b.text() + ")";
         }
 
-        public LicenseParser.Class0 eval() {
+        public LicenceParser.Class0 eval() {
             return a.eval().ordinal() >= b.eval().ordinal() ? a.eval() : b.eval();
         }
     }
@@ -118,14 +118,14 @@ class LicenseParserTest {
             return "(" + a.text() + " AND " + b.text() + ")";
         }
 
-        public LicenseParser.Class0 eval() {
+        public LicenceParser.Class0 eval() {
             var x = a.eval();
             var y = b.eval();
-            if (x == LicenseParser.Class0.OTHER || y == LicenseParser.Class0.OTHER) {
-                return LicenseParser.Class0.OTHER;
+            if (x == LicenceParser.Class0.OTHER || y == LicenceParser.Class0.OTHER) {
+                return LicenceParser.Class0.OTHER;
             }
-            return x == LicenseParser.Class0.GPL || y == LicenseParser.Class0.GPL ? LicenseParser.Class0.GPL
-                    : LicenseParser.Class0.PERMISSIVE;
+            return x == LicenceParser.Class0.GPL || y == LicenceParser.Class0.GPL ? LicenceParser.Class0.GPL
+                    : LicenceParser.Class0.PERMISSIVE;
         }
     }
 
@@ -134,7 +134,7 @@ class LicenseParserTest {
             return base.text() + " WITH " + exception;
         }
 
-        public LicenseParser.Class0 eval() {
+        public LicenceParser.Class0 eval() {
             return base.eval();
         }
     }
@@ -157,20 +157,20 @@ class LicenseParserTest {
 
     @Property(tries = 500)
     void expressions_are_read_as_the_reference_evaluates_them(@ForAll("expressions") Node e) {
-        License l = LicenseParser.parse(e.text());
-        assertThat(l.kind()).as(e.text()).isEqualTo(License.Kind.SPDX);
-        assertThat(l.gplCompatible()).as(e.text()).isEqualTo(e.eval() == LicenseParser.Class0.GPL);
+        Licence l = LicenceParser.parse(e.text());
+        assertThat(l.kind()).as(e.text()).isEqualTo(Licence.Kind.SPDX);
+        assertThat(l.gplCompatible()).as(e.text()).isEqualTo(e.eval() == LicenceParser.Class0.GPL);
     }
 
     @Property(tries = 500)
     void an_or_with_a_gpl_licence_is_always_compatible(@ForAll("expressions") Node e) {
-        assertThat(LicenseParser.parse("(" + e.text() + ") OR GPL-2.0-only").gplCompatible()).isTrue();
+        assertThat(LicenceParser.parse("(" + e.text() + ") OR GPL-2.0-only").gplCompatible()).isTrue();
     }
 
     @Property(tries = 1000)
     void any_text_is_read_without_throwing(@ForAll String text) {
-        License l = LicenseParser.parse(text);
+        Licence l = LicenceParser.parse(text);
         assertThat(l).isNotNull();
-        assertThat(l.kind() == License.Kind.MALFORMED || l.kind() == License.Kind.MISSING).isEqualTo(l.warns());
+        assertThat(l.kind() == Licence.Kind.MALFORMED || l.kind() == Licence.Kind.MISSING).isEqualTo(l.warns());
     }
 }

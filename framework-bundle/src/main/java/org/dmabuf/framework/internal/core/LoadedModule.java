@@ -23,15 +23,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One bundle as the DMA-BUF core sees it: a kernel module (for the buffers it
- * exports) and a process (its fd table), plus everything it holds, so that
- * all of it can be given back when the bundle stops. This is the object a
- * bundle gets as its {@link DmaBufService}.
+ * One bundle as the DMA-BUF core sees it: a loaded kernel module,
+ * {@code struct module} (for the buffers it exports and the symbols it was
+ * granted), and a process (its fd table), plus everything it holds, so that
+ * all of it can be given back when the bundle stops. A bundle gets it as its
+ * {@link DmaBufService} behind a {@link DmaBufServiceView}, which offers the
+ * interface's methods only.
  *
  * <p>The module's own lock ({@code this}) guards only its lists; nothing is
  * called while it is held, so it can never be part of a deadlock.
  */
-public final class Module implements DmaBufService {
+public final class LoadedModule implements DmaBufService {
     static final Logger LOG = LoggerFactory.getLogger("dma-buf");
     /** Cleanups logged one by one at stop; the rest are counted, as printk_ratelimit would. */
     static final int LOG_EACH = 10;
@@ -54,7 +56,7 @@ public final class Module implements DmaBufService {
     /** Every symbol: the framework's own users (the console, the heaps). */
     public static final long ALL_SYMBOLS = -1L;
 
-    Module(DmaBufCore core, String name, long bundleId, long grants) {
+    LoadedModule(DmaBufCore core, String name, long bundleId, long grants) {
         this.core = core;
         this.name = name;
         this.bundleId = bundleId;
@@ -138,7 +140,7 @@ public final class Module implements DmaBufService {
         listOf(t).remove(t);
     }
 
-    synchronized VmapRecord untrackVmap(BufferObject buf) {
+    synchronized VmapRecord untrackVmap(DmaBufObject buf) {
         for (Tracked t : vmaps.snapshot()) {
             if (((VmapRecord) t).buf == buf) {
                 vmaps.remove(t);
@@ -158,7 +160,7 @@ public final class Module implements DmaBufService {
     @Override
     public <T> DmaBuf export(ExportInfo<T> info) {
         require(Symbol.DMA_BUF_EXPORT);
-        BufferObject buf = core.export(this, info);
+        DmaBufObject buf = core.export(this, info);
         DmaBufRef ref = new DmaBufRef(buf, this);
         if (!track(ref)) {
             core.discard(buf); // as a failed dma_buf_export: priv stays the exporter's
@@ -171,8 +173,8 @@ public final class Module implements DmaBufService {
     @Override
     public DmaBuf get(int fd) {
         require(Symbol.DMA_BUF_GET);
-        BufferObject buf = fds.withFile(fd, "dma_buf_get", f -> {
-            if (!(f instanceof BufferObject b)) {
+        DmaBufObject buf = fds.withFile(fd, "dma_buf_get", f -> {
+            if (!(f instanceof DmaBufObject b)) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_get: fd " + fd + " is " + Files.describe(f)
                         + ", not a dma-buf; expected an fd of a dma-buf");
             }
@@ -339,8 +341,8 @@ public final class Module implements DmaBufService {
     }
 
     /** @return the buffers this module holds in any way: fds, references, attachments, vmaps, transfers */
-    Set<BufferObject> heldBuffers() {
-        Set<BufferObject> out = new HashSet<>(fds.buffers());
+    Set<DmaBufObject> heldBuffers() {
+        Set<DmaBufObject> out = new HashSet<>(fds.buffers());
         synchronized (this) {
             for (Tracked t : refs.snapshot()) {
                 out.add(((DmaBufRef) t).buf);
@@ -352,7 +354,7 @@ public final class Module implements DmaBufService {
                 out.add(((VmapRecord) t).buf);
             }
             for (Tracked t : transfers.snapshot()) {
-                if (((TransferImpl) t).file instanceof BufferObject b) {
+                if (((TransferImpl) t).file instanceof DmaBufObject b) {
                     out.add(b);
                 }
             }
@@ -428,7 +430,7 @@ public final class Module implements DmaBufService {
             a.buf.detach(a, name + " stopping");
         }
         for (Tracked t : vs) {
-            BufferObject b = ((VmapRecord) t).buf;
+            DmaBufObject b = ((VmapRecord) t).buf;
             if (logged++ < LOG_EACH) {
                 LOG.warn("{}: still vmapped ino {} at stop; vunmapping", name, b.ino);
             }
@@ -445,7 +447,7 @@ public final class Module implements DmaBufService {
         }
         int dmabufFds = 0;
         for (FdTable.Entry e : open) {
-            if (e.file() instanceof BufferObject b) {
+            if (e.file() instanceof DmaBufObject b) {
                 dmabufFds++;
                 if (logged++ < LOG_EACH) {
                     LOG.info("{}: closing fd {} (ino {}) at stop", name, e.fd(), b.ino);
@@ -456,7 +458,7 @@ public final class Module implements DmaBufService {
         if (logged > LOG_EACH) {
             LOG.warn("{}: ... and {} more cleanups at stop (printk ratelimit)", name, logged - LOG_EACH);
         }
-        List<BufferObject> orphans = core.orphanExportsOf(this);
+        List<DmaBufObject> orphans = core.orphanExportsOf(this);
         if (!orphans.isEmpty()) {
             LOG.info("{}: stopped while others still hold {} buffers it exported (ino {}); they stay valid and the"
                     + " framework serves them until released", name, orphans.size(),
