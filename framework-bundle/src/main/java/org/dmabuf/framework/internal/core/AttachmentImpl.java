@@ -17,7 +17,7 @@ final class AttachmentImpl extends Tracked implements Attachment {
     private final Device device;
     final ImporterOps importerOps;
 
-    // guarded by buf.lock
+    // guarded by the buffer's reservation lock
     volatile boolean attached = true;
     /** The newest of its mappings not yet unmapped, linked by {@link MappingImpl#next}: no list to allocate. */
     MappingImpl mappings;
@@ -97,7 +97,7 @@ final class AttachmentImpl extends Tracked implements Attachment {
         }
     }
 
-    /** Unlinks {@code m} from this attachment's mappings; under buf.lock. @return whether it was there */
+    /** Unlinks {@code m} from this attachment's mappings; under the buffer's reservation lock. @return whether it was there */
     boolean unlink(MappingImpl m) {
         MappingImpl prev = null;
         for (MappingImpl x = mappings; x != null; prev = x, x = x.next) {

@@ -6,21 +6,26 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
 
+import org.dmabuf.api.Device;
+import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.DmaBufOps;
 import org.dmabuf.api.DmaDirection;
 import org.dmabuf.api.Errno;
+import org.dmabuf.api.ImporterOps;
+import org.dmabuf.api.fence.DmaFence;
 import org.dmabuf.api.fence.DmaResvUsage;
+import org.dmabuf.framework.internal.fence.Fences;
 import org.dmabuf.framework.internal.fence.ResvImpl;
+import org.dmabuf.framework.internal.memory.PageAllocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A shared buffer: {@code struct dma_buf}. Counted by every reference, fd,
  * attachment, virtual mapping and transfer in flight; released once, when the
- * count drops to zero. Its {@link #lock} is the buffer's reservation lock:
+ * count drops to zero. Its reservation object's lock ({@link ResvImpl#lock()}) is the buffer's lock:
  * map, unmap, pin, unpin, vmap, vunmap and move-notify run under it, attach
  * and detach take it only to change the list of attachments.
  */
@@ -46,13 +51,12 @@ final class DmaBufObject {
     final LoadedModule exporter;
     final ResvImpl resv;
     private final boolean ownResv;
-    final ReentrantLock lock;
 
     private volatile String name;
     @SuppressWarnings("unused") // through REFS
     private volatile long refs = 1;
 
-    // guarded by lock
+    // guarded by the reservation lock
     private static final List<AttachmentImpl> NO_ATTACHMENTS = List.of();
     private List<AttachmentImpl> attachments = NO_ATTACHMENTS; // a list of its own from the first attach on: most buffers never have one
     private int vmapCount;
@@ -66,7 +70,6 @@ final class DmaBufObject {
         this.core = core;
         this.ownResv = sharedResv == null;
         this.resv = sharedResv != null ? sharedResv : new ResvImpl();
-        this.lock = resv.lock();
         this.ino = ino;
         this.exporter = exporter;
         this.ops = (DmaBufOps<Object>) ops;
@@ -121,7 +124,7 @@ final class DmaBufObject {
 
     // dma_buf_release: called once, by whoever dropped the last reference
     private void release() {
-        lock.lock();
+        resv.lock();
         try {
             released = true;
             if (!attachments.isEmpty() || vmapCount != 0) {
@@ -143,7 +146,7 @@ final class DmaBufObject {
         }
     }
 
-    /** @return whether the buffer was released; for use under {@link #lock} */
+    /** @return whether the buffer was released; for use under the reservation lock */
     boolean releasedLocked() {
         return released;
     }
@@ -151,7 +154,7 @@ final class DmaBufObject {
     // --- attachments -------------------------------------------------------
 
     void addAttachment(AttachmentImpl a) {
-        lock.lock();
+        resv.lock();
         try {
             if (attachments == NO_ATTACHMENTS) {
                 attachments = new ArrayList<>(2);
@@ -166,7 +169,7 @@ final class DmaBufObject {
     boolean detach(AttachmentImpl a, String why) {
         MappingImpl leftover;
         int pins;
-        lock.lock();
+        resv.lock();
         try {
             if (!a.attached) {
                 return false;
@@ -203,13 +206,12 @@ final class DmaBufObject {
                 LOG.error("dma-buf ino {}: exporter {}: detach of {} failed", ino, expName, a.device().name(), t);
             }
         }
-        a.owner.untrack(a);
         put();
         return true;
     }
 
     List<AttachmentImpl> attachmentsSnapshot() {
-        lock.lock();
+        resv.lock();
         try {
             return attachments.isEmpty() ? List.of() : List.copyOf(attachments);
         } finally {
@@ -220,7 +222,7 @@ final class DmaBufObject {
     // --- mappings ------------------------------------------------------------
 
     MappingImpl map(AttachmentImpl a, DmaDirection dir) {
-        lock.lock();
+        resv.lock();
         try {
             if (!a.isDynamic()) {
                 // a static importer cannot follow moves: wait for memory management in flight
@@ -262,7 +264,7 @@ final class DmaBufObject {
     }
 
     void unmap(AttachmentImpl a, MappingImpl m) {
-        lock.lock();
+        resv.lock();
         try {
             if (!m.mapped || !a.unlink(m)) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_unmap_attachment: this mapping of ino " + ino
@@ -290,7 +292,7 @@ final class DmaBufObject {
     // --- pin -----------------------------------------------------------------
 
     void pin(AttachmentImpl a) {
-        lock.lock();
+        resv.lock();
         try {
             if (!a.attached || released) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_pin: the attachment of " + a.device().name()
@@ -306,7 +308,7 @@ final class DmaBufObject {
     }
 
     void unpin(AttachmentImpl a) {
-        lock.lock();
+        resv.lock();
         try {
             if (a.pins == 0) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_unpin: the attachment of " + a.device().name()
@@ -339,7 +341,7 @@ final class DmaBufObject {
      * @return whether this call orphaned it
      */
     boolean orphan() {
-        lock.lock();
+        resv.lock();
         try {
             if (orphaned || released) {
                 return false;
@@ -360,7 +362,7 @@ final class DmaBufObject {
     // --- move notify ---------------------------------------------------------
 
     int moveNotify() {
-        lock.lock();
+        resv.lock();
         try {
             int n = 0;
             for (AttachmentImpl a : attachments) {
@@ -383,7 +385,7 @@ final class DmaBufObject {
     // --- vmap ------------------------------------------------------------------
 
     MemorySegment vmap() {
-        lock.lock();
+        resv.lock();
         try {
             if (released) {
                 throw new DmaBufException(Errno.EBADF, "dma_buf_vmap: ino " + ino + " is released");
@@ -411,7 +413,7 @@ final class DmaBufObject {
 
     /** @return whether a vmap was undone (false: warned and ignored) */
     boolean vunmap(MemorySegment map, String who) {
-        lock.lock();
+        resv.lock();
         try {
             if (vmapCount == 0) {
                 LOG.warn("dma-buf ino {}: {}: dma_buf_vunmap without a vmap; ignored", ino, who);
@@ -440,7 +442,7 @@ final class DmaBufObject {
     }
 
     MemorySegment vmapSegment() {
-        lock.lock();
+        resv.lock();
         try {
             return vmapPtr;
         } finally {
@@ -449,7 +451,7 @@ final class DmaBufObject {
     }
 
     int vmapCount() {
-        lock.lock();
+        resv.lock();
         try {
             return vmapCount;
         } finally {
@@ -467,6 +469,133 @@ final class DmaBufObject {
                         + " fences of ino " + ino, e);
             }
             throw e;
+        }
+    }
+
+    // --- dma-buf.c's work, which the handles delegate to ----------------------
+
+    /**
+     * {@code dma_buf_attach}, {@code dma_buf_dynamic_attach}: checks the
+     * device, takes the attachment's reference, runs the exporter's attach
+     * (which refuses a device that cannot reach the memory) and lists the
+     * attachment. The caller tracks it for its module.
+     *
+     * @param importerOps the importer's ops for a dynamic attachment (with move_notify), or {@code null}
+     */
+    AttachmentImpl attach(String func, LoadedModule importer, Device device, ImporterOps importerOps) {
+        if (device == null) {
+            throw new DmaBufException(Errno.EINVAL, func + ": device is null; expected the importing device");
+        }
+        if (!device.isPresent()) {
+            throw new DmaBufException(Errno.ENODEV, func + ": device " + device.name()
+                    + " is unplugged; expected a present device");
+        }
+        if (!tryGetRef()) {
+            throw new DmaBufException(Errno.EBADF, func + ": ino " + ino + " is being released");
+        }
+        AttachmentImpl a = new AttachmentImpl(this, importer, device, importerOps);
+        try {
+            if (ops.attach() != null) {
+                callExporter("attach", () -> ops.attach().attach(priv, a));
+            }
+        } catch (RuntimeException e) {
+            put();
+            throw e;
+        }
+        addAttachment(a);
+        return a;
+    }
+
+    /**
+     * {@code dma_buf_begin_cpu_access} ({@code begin}) and
+     * {@code dma_buf_end_cpu_access}: implicit sync first (a reader waits for
+     * the writers, a writer for everybody), then the exporter's callback.
+     */
+    void cpuAccess(String func, DmaDirection direction, boolean begin) {
+        if (direction == null) {
+            throw new DmaBufException(Errno.EINVAL, func + ": direction is null; expected FROM_DEVICE to read,"
+                    + " TO_DEVICE or BIDIRECTIONAL to write");
+        }
+        if (begin) {
+            awaitFences(DmaResvUsage.rw(direction.cpuWrites()), func);
+        }
+        var op = begin ? ops.beginCpuAccess() : ops.endCpuAccess();
+        if (op != null) {
+            callExporter(begin ? "begin_cpu_access" : "end_cpu_access", () -> op.access(priv, direction));
+        }
+    }
+
+    /** {@code dma_buf_mmap}: checks the range, then asks the exporter. */
+    MemorySegment mmap(long offset, long length) {
+        if (offset < 0 || length <= 0) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_mmap: offset " + offset + ", length " + length
+                    + "; expected offset >= 0 and length > 0");
+        }
+        if (offset + length < offset) {
+            throw new DmaBufException(Errno.EOVERFLOW, "dma_buf_mmap: offset " + offset + " + length " + length
+                    + " overflows");
+        }
+        if (offset % PageAllocator.PAGE_SIZE != 0) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_mmap: offset " + offset
+                    + " is not page-aligned; expected a multiple of " + PageAllocator.PAGE_SIZE);
+        }
+        if (offset + length > size) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_mmap: range [" + offset + ", " + (offset + length)
+                    + ") lies beyond the buffer's " + size + " bytes; expected a range inside it");
+        }
+        if (ops.mmap() == null) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_mmap: exporter " + expName + " of ino " + ino
+                    + " has no mmap op; expected an exporter that supports mmap");
+        }
+        return callExporter("mmap", () -> ops.mmap().mmap(priv, offset, length));
+    }
+
+    /**
+     * {@code DMA_BUF_IOCTL_EXPORT_SYNC_FILE}'s work: the fences a reader
+     * ({@link DmaBuf#SYNC_READ}) or writer ({@link DmaBuf#SYNC_WRITE}) would
+     * wait for, merged into one (the stub when there are none); the caller
+     * puts it in a sync file of its module.
+     */
+    DmaFence syncFence(int flags) {
+        if (flags == 0 || (flags & ~(DmaBuf.SYNC_READ | DmaBuf.SYNC_WRITE)) != 0) {
+            throw new DmaBufException(Errno.EINVAL, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE: flags " + flags
+                    + "; expected DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE or both");
+        }
+        List<DmaFence> fences = resv.getFences(DmaResvUsage.rw((flags & DmaBuf.SYNC_WRITE) != 0));
+        try {
+            return fences.isEmpty() ? Fences.STUB : Fences.merge(fences.toArray(DmaFence[]::new));
+        } finally {
+            fences.forEach(DmaFence::put);
+        }
+    }
+
+    /**
+     * {@code DMA_BUF_IOCTL_IMPORT_SYNC_FILE}'s work: the sync file's fences
+     * join the reservation object as READ ({@link DmaBuf#SYNC_READ}) or WRITE
+     * fences, under the reservation lock.
+     *
+     * @param syncFile the sync file's fence, looked up once the flags are known good; put here
+     */
+    void importSyncFile(int flags, java.util.function.Supplier<DmaFence> syncFile) {
+        if (flags == 0 || (flags & ~(DmaBuf.SYNC_READ | DmaBuf.SYNC_WRITE)) != 0) {
+            throw new DmaBufException(Errno.EINVAL, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE: flags " + flags
+                    + "; expected DMA_BUF_SYNC_READ or DMA_BUF_SYNC_WRITE");
+        }
+        DmaFence fence = syncFile.get();
+        try {
+            DmaResvUsage usage = (flags & DmaBuf.SYNC_WRITE) != 0 ? DmaResvUsage.WRITE : DmaResvUsage.READ;
+            List<DmaFence> leaves = Fences.unwrap(fence);
+            resv.lock();
+            try {
+                resv.reserve(leaves.size());
+                for (DmaFence f : leaves) {
+                    resv.add(f, usage);
+                }
+            } finally {
+                resv.unlock();
+            }
+        } finally {
+            fence.put();
         }
     }
 

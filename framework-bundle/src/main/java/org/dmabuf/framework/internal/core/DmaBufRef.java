@@ -15,16 +15,14 @@ import org.dmabuf.api.Errno;
 import org.dmabuf.api.Fcntl;
 import org.dmabuf.api.ImporterOps;
 import org.dmabuf.api.Symbol;
-import org.dmabuf.api.fence.DmaFence;
 import org.dmabuf.api.fence.DmaResv;
-import org.dmabuf.api.fence.DmaResvUsage;
-import org.dmabuf.framework.internal.fence.Fences;
-import java.util.List;
-import org.dmabuf.framework.internal.memory.PageAllocator;
 
 /**
  * One bundle's counted reference to a buffer ({@code struct dma_buf *}).
- * Every operation acts on behalf of {@link #owner}.
+ * Every operation acts on behalf of {@link #owner}: a handle checks (the
+ * symbol, that the reference is still held), does its owner's bookkeeping
+ * (tracking attachments and vmaps, fds of sync files) and delegates the work
+ * to the {@link DmaBufObject}, dma-buf.c's one home.
  */
 final class DmaBufRef extends Tracked implements DmaBuf {
     private static final VarHandle HELD;
@@ -172,26 +170,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
 
     private Attachment attach(String func, Device device, ImporterOps importerOps) {
         checkHeld(func);
-        if (device == null) {
-            throw new DmaBufException(Errno.EINVAL, func + ": device is null; expected the importing device");
-        }
-        if (!device.isPresent()) {
-            throw new DmaBufException(Errno.ENODEV, func + ": device " + device.name()
-                    + " is unplugged; expected a present device");
-        }
-        if (!buf.tryGetRef()) {
-            throw new DmaBufException(Errno.EBADF, func + ": ino " + buf.ino + " is being released");
-        }
-        AttachmentImpl a = new AttachmentImpl(buf, owner, device, importerOps);
-        try {
-            if (buf.ops.attach() != null) {
-                buf.callExporter("attach", () -> buf.ops.attach().attach(buf.priv, a));
-            }
-        } catch (RuntimeException e) {
-            buf.put();
-            throw e;
-        }
-        buf.addAttachment(a);
+        AttachmentImpl a = buf.attach(func, owner, device, importerOps);
         if (!owner.track(a)) {
             buf.detach(a, "attach while the importer stops");
             throw owner.gone(func);
@@ -212,7 +191,9 @@ final class DmaBufRef extends Tracked implements DmaBuf {
             LoadedModule.LOG.warn("dma_buf_detach: {}: {} belongs to {}; nothing done", owner.name(), a, a.owner.name());
             return;
         }
-        if (!buf.detach(a, "dma_buf_detach")) {
+        if (buf.detach(a, "dma_buf_detach")) {
+            owner.untrack(a); // the handle's bookkeeping: its owner's list
+        } else {
             LoadedModule.LOG.warn("dma_buf_detach: {}: {} is already detached; nothing done", owner.name(), a);
         }
     }
@@ -241,19 +222,8 @@ final class DmaBufRef extends Tracked implements DmaBuf {
     }
 
     private void cpuAccess(String func, DmaDirection direction, boolean begin) {
-        if (direction == null) {
-            throw new DmaBufException(Errno.EINVAL, func + ": direction is null; expected FROM_DEVICE to read,"
-                    + " TO_DEVICE or BIDIRECTIONAL to write");
-        }
         checkHeld(func);
-        if (begin) {
-            // implicit sync: a reader waits for the writers, a writer for everybody
-            buf.awaitFences(DmaResvUsage.rw(direction.cpuWrites()), func);
-        }
-        var op = begin ? buf.ops.beginCpuAccess() : buf.ops.endCpuAccess();
-        if (op != null) {
-            buf.callExporter(begin ? "begin_cpu_access" : "end_cpu_access", () -> op.access(buf.priv, direction));
-        }
+        buf.cpuAccess(func, direction, begin);
     }
 
     @Override
@@ -295,71 +265,21 @@ final class DmaBufRef extends Tracked implements DmaBuf {
     @Override
     public int exportSyncFile(int flags) {
         checkHeld("DMA_BUF_IOCTL_EXPORT_SYNC_FILE");
-        if (flags == 0 || (flags & ~(SYNC_READ | SYNC_WRITE)) != 0) {
-            throw new DmaBufException(Errno.EINVAL, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE: flags " + flags
-                    + "; expected DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE or both");
-        }
-        List<DmaFence> fences = buf.resv.getFences(DmaResvUsage.rw((flags & SYNC_WRITE) != 0));
-        DmaFence merged;
-        try {
-            merged = fences.isEmpty() ? Fences.STUB : Fences.merge(fences.toArray(DmaFence[]::new));
-        } finally {
-            fences.forEach(DmaFence::put);
-        }
-        return FenceView.createSyncFile(owner, merged, "dma-buf-" + buf.ino);
+        return FenceView.createSyncFile(owner, buf.syncFence(flags), "dma-buf-" + buf.ino);
     }
 
     // DMA_BUF_IOCTL_IMPORT_SYNC_FILE: an ioctl, no symbol
     @Override
     public void importSyncFile(int syncFileFd, int flags) {
         checkHeld("DMA_BUF_IOCTL_IMPORT_SYNC_FILE");
-        if (flags == 0 || (flags & ~(SYNC_READ | SYNC_WRITE)) != 0) {
-            throw new DmaBufException(Errno.EINVAL, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE: flags " + flags
-                    + "; expected DMA_BUF_SYNC_READ or DMA_BUF_SYNC_WRITE");
-        }
-        DmaFence fence = owner.syncFileFence(syncFileFd, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE");
-        try {
-            DmaResvUsage usage = (flags & SYNC_WRITE) != 0 ? DmaResvUsage.WRITE : DmaResvUsage.READ;
-            List<DmaFence> leaves = Fences.unwrap(fence);
-            buf.lock.lock();
-            try {
-                buf.resv.reserve(leaves.size());
-                for (DmaFence f : leaves) {
-                    buf.resv.add(f, usage);
-                }
-            } finally {
-                buf.resv.unlock();
-            }
-        } finally {
-            fence.put();
-        }
+        buf.importSyncFile(flags, () -> owner.syncFileFence(syncFileFd, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE"));
     }
 
     @Override
     public MemorySegment mmap(long offset, long length) {
         owner.require(Symbol.DMA_BUF_MMAP);
         checkHeld("dma_buf_mmap");
-        if (offset < 0 || length <= 0) {
-            throw new DmaBufException(Errno.EINVAL, "dma_buf_mmap: offset " + offset + ", length " + length
-                    + "; expected offset >= 0 and length > 0");
-        }
-        if (offset + length < offset) {
-            throw new DmaBufException(Errno.EOVERFLOW, "dma_buf_mmap: offset " + offset + " + length " + length
-                    + " overflows");
-        }
-        if (offset % PageAllocator.PAGE_SIZE != 0) {
-            throw new DmaBufException(Errno.EINVAL, "dma_buf_mmap: offset " + offset
-                    + " is not page-aligned; expected a multiple of " + PageAllocator.PAGE_SIZE);
-        }
-        if (offset + length > buf.size) {
-            throw new DmaBufException(Errno.EINVAL, "dma_buf_mmap: range [" + offset + ", " + (offset + length)
-                    + ") lies beyond the buffer's " + buf.size + " bytes; expected a range inside it");
-        }
-        if (buf.ops.mmap() == null) {
-            throw new DmaBufException(Errno.EINVAL, "dma_buf_mmap: exporter " + buf.expName + " of ino " + buf.ino
-                    + " has no mmap op; expected an exporter that supports mmap");
-        }
-        return buf.callExporter("mmap", () -> buf.ops.mmap().mmap(buf.priv, offset, length));
+        return buf.mmap(offset, length);
     }
 
     @Override

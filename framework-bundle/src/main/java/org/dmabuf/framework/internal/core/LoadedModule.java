@@ -239,14 +239,13 @@ public final class LoadedModule implements DmaBufService {
                     + (transfer == null ? "transfer is null" : "not a transfer made by this framework")
                     + "; expected an FdTransfer from DmaBufService.send");
         }
-        int fd = fds.receive(t); // EMFILE, or EBADF when this module stopped: the transfer stays in flight
+        int fd = t.receiveInto(fds); // EMFILE, or EBADF when this module stopped: the transfer stays in flight
         if (fd < 0) {
             throw new DmaBufException(Errno.EBADF, "receive: the transfer of ino " + t.inode() + " from "
                     + t.sender.name() + " was already "
                     + (t.state() == TransferImpl.RECEIVED ? "received" : "cancelled")
                     + "; expected a transfer still in flight");
         }
-        t.sender.untrack(t);
         return fd;
     }
 

@@ -13,8 +13,8 @@ final class MappingImpl implements Mapping {
     private final DmaDirection direction;
     private final MemorySegment segment;
     final boolean pinnedOnMap;
-    volatile boolean mapped = true; // written under buf.lock
-    /** The attachment's next older mapping; guarded by buf.lock. */
+    volatile boolean mapped = true; // written under the buffer's reservation lock
+    /** The attachment's next older mapping; guarded by the buffer's reservation lock. */
     MappingImpl next;
 
     MappingImpl(AttachmentImpl attachment, DmaDirection direction, MemorySegment segment, boolean pinnedOnMap) {

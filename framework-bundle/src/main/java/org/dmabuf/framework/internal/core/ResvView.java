@@ -30,19 +30,19 @@ final class ResvView implements DmaResv {
     @Override
     public void lock() {
         owner.require(Symbol.WW_MUTEX_LOCK);
-        resv.lock().lock();
+        resv.lock();
     }
 
     @Override
     public boolean tryLock() {
         owner.require(Symbol.WW_MUTEX_LOCK);
-        return resv.lock().tryLock();
+        return resv.tryLock();
     }
 
     @Override
     public void unlock() {
         owner.require(Symbol.WW_MUTEX_UNLOCK);
-        if (!resv.lock().isHeldByCurrentThread()) {
+        if (!resv.isLockedByCurrentThread()) {
             throw new DmaBufException(Errno.EINVAL, "dma_resv_unlock: the reservation lock is not held by this"
                     + " thread; expected one unlock per lock");
         }
@@ -51,7 +51,7 @@ final class ResvView implements DmaResv {
 
     @Override
     public boolean isLocked() {
-        return resv.lock().isHeldByCurrentThread();
+        return resv.isLockedByCurrentThread();
     }
 
     @Override
@@ -75,7 +75,7 @@ final class ResvView implements DmaResv {
     @Override
     public DmaResvIter iter(DmaResvUsage usage) {
         owner.require(Symbol.DMA_RESV_ITER_FIRST);
-        if (!resv.lock().isHeldByCurrentThread()) {
+        if (!resv.isLockedByCurrentThread()) {
             throw new DmaBufException(Errno.EINVAL, "dma_resv_iter_first: the reservation lock is not held;"
                     + " expected dma_resv_lock before a locked iteration (or iterUnlocked)");
         }

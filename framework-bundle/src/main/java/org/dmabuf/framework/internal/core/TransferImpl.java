@@ -56,6 +56,21 @@ final class TransferImpl extends Tracked implements FdTransfer {
         return STATE.compareAndSet(this, IN_FLIGHT, to);
     }
 
+    /**
+     * SCM_RIGHTS's receipt, an operation of the transfer: installs its file
+     * in the receiver's fd table and leaves the sender's list, once.
+     *
+     * @param fds the receiver's fd table
+     * @return the fd, or -1 when the transfer was received or cancelled already
+     */
+    int receiveInto(FdTable fds) {
+        int fd = fds.receive(this);
+        if (fd >= 0) {
+            sender.untrack(this);
+        }
+        return fd;
+    }
+
     @Override
     public void cancel() {
         if (claim(CANCELLED)) {

@@ -28,12 +28,25 @@ public final class ResvImpl {
     private volatile Entry[] fences = EMPTY;
     private int maxFences; // guarded by lock
 
-    /** @return the lock: the buffer's reservation lock */
-    public ReentrantLock lock() {
-        return lock;
+    /** {@code dma_resv_lock}: takes the buffer's reservation lock (re-entrant), waiting as long as it takes. */
+    public void lock() {
+        lock.lock();
     }
 
-    /** Releases the lock; slots reserved and not used are forgotten (as {@code dma_resv_reset_max_fences}). */
+    /** {@code dma_resv_trylock}. @return whether the lock was free and is now held */
+    public boolean tryLock() {
+        return lock.tryLock();
+    }
+
+    /** @return whether the calling thread holds the lock ({@code dma_resv_assert_held}) */
+    public boolean isLockedByCurrentThread() {
+        return lock.isHeldByCurrentThread();
+    }
+
+    /**
+     * {@code dma_resv_unlock}: the other half of {@link #lock()}; slots reserved and not used are forgotten
+     * (as {@code dma_resv_reset_max_fences}).
+     */
     public void unlock() {
         if (lock.getHoldCount() == 1) {
             maxFences = fences.length;

@@ -25,7 +25,7 @@ class StDmaResvTest {
         f.signal();
         f.put();
         ResvImpl resv = new ResvImpl();
-        assertThat(resv.lock().tryLock()).as("Resv locking failed").isTrue();
+        assertThat(resv.tryLock()).as("Resv locking failed").isTrue();
         resv.unlock();
         resv.fini();
     }
@@ -35,7 +35,7 @@ class StDmaResvTest {
     void test_signaling(DmaResvUsage usage) {
         FenceImpl f = allocFence();
         ResvImpl resv = new ResvImpl();
-        resv.lock().lock();
+        resv.lock();
         try {
             resv.reserve(1);
             resv.add(f, usage);
@@ -53,7 +53,7 @@ class StDmaResvTest {
     void test_for_each(DmaResvUsage usage) {
         FenceImpl f = allocFence();
         ResvImpl resv = new ResvImpl();
-        resv.lock().lock();
+        resv.lock();
         try {
             resv.reserve(1);
             resv.add(f, usage);
@@ -80,7 +80,7 @@ class StDmaResvTest {
     void test_for_each_unlocked(DmaResvUsage usage) {
         FenceImpl f = allocFence();
         ResvImpl resv = new ResvImpl();
-        resv.lock().lock();
+        resv.lock();
         resv.reserve(1);
         resv.add(f, usage);
         resv.unlock();
@@ -93,7 +93,7 @@ class StDmaResvTest {
             assertThat(cursor.usage()).as("Unexpected fence usage").isEqualTo(usage);
             if (state.equals("ENOENT")) {
                 state = "EINVAL";
-                resv.lock().lock();
+                resv.lock();
                 resv.replace(f.context(), f, usage); // that should trigger a restart
                 resv.unlock();
             } else {
@@ -110,7 +110,7 @@ class StDmaResvTest {
     void test_get_fences(DmaResvUsage usage) {
         FenceImpl f = allocFence();
         ResvImpl resv = new ResvImpl();
-        resv.lock().lock();
+        resv.lock();
         resv.reserve(1);
         resv.add(f, usage);
         resv.unlock();
