@@ -117,6 +117,32 @@ public class LauncherIT {
     }
 
     @Test
+    public void any_kind_a_configuration_names_can_be_plugged_in_by_its_kind() throws Exception {
+        // a kind of the driver template's (-DdeviceKind=widget): its generated .cfg names it
+        Path cfg = tmp.newFile("org.dmabuf.device-widget.cfg").toPath();
+        Files.writeString(cfg, "name=widget-0.gpu\nkind=widget\nvendor=0x1234\ndevice=0x0001\nengines=render\n");
+        Run r = run("""
+                dmabuf:plug
+                dmabuf:plug mali
+                dmabuf:unplug 1c40000.gpu
+                dmabuf:plug widget
+                dmabuf:deploy %s
+                dmabuf:unplug widget-0.gpu
+                dmabuf:plug widget
+                dmabuf:devices
+                dmabuf:undeploy org.dmabuf.device-widget.cfg
+                """.formatted(cfg));
+        assertEquals("one command fails: the kind no configuration names yet\n" + r.out + r.err, 1, r.status);
+        assertTrue(r.out, r.out.contains("kinds: intel, mali, nvidia, tegra-dc, tegra-gpu"));
+        assertTrue("the board's known kind:\n" + r.out, r.out.contains("1c40000.gpu: plugged in, no driver bound"));
+        assertTrue(r.err, r.err.contains("no device kind, name or pid 'widget'; expected one of the kinds [intel, mali,"
+                + " nvidia, tegra-dc, tegra-gpu]"));
+        String named = r.out.substring(r.out.indexOf("g! dmabuf:unplug widget-0.gpu"));
+        assertTrue("plugged in again by its kind:\n" + named, named.contains("widget-0.gpu: plugged in"));
+        assertTrue(named, named.lines().anyMatch(l -> l.startsWith("widget-0.gpu") && l.contains("widget")));
+    }
+
+    @Test
     public void the_demo_script_runs_clean() throws Exception {
         Path demo = Platform.home().resolve("demo/quickstart.gogo");
         Run r = run(Files.readString(demo));

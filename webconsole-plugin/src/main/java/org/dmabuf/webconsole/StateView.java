@@ -95,7 +95,9 @@ final class StateView {
                         }
                     }
                     Object engines = r.getProperty("dmabuf.engines");
-                    out.add(new DeviceLine(d.name(), String.valueOf(r.getProperty("dmabuf.kind")),
+                    Object kind = r.getProperty("dmabuf.kind"); // the simulated hardware's word; else who added it
+                    String k = kind != null ? kind.toString() : "(" + r.getProperty("dmabuf.provider") + ")";
+                    out.add(new DeviceLine(d.name(), k,
                             r.getProperty(Device.PROP_VENDOR) + ":" + r.getProperty("dmabuf.device"), d.model(),
                             engines instanceof String[] a ? String.join(",", a) : String.valueOf(engines), drivers));
                 } finally {
