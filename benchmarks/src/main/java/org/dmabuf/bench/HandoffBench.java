@@ -9,9 +9,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.dmabuf.api.Attachment;
 import org.dmabuf.api.DmaBuf;
+import org.dmabuf.api.DmaBufService;
 import org.dmabuf.api.DmaDirection;
 import org.dmabuf.api.Mapping;
 import org.dmabuf.framework.internal.core.DmaBufCore;
+import org.dmabuf.framework.internal.core.DmaBufServiceView;
 import org.dmabuf.framework.internal.core.LoadedModule;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -38,8 +40,10 @@ public class HandoffBench {
     public long size;
 
     private DmaBufCore core;
-    private LoadedModule exporter;
-    private LoadedModule importer;
+    private LoadedModule exporterModule;
+    private LoadedModule importerModule;
+    private DmaBufService exporter; // what the drivers hold: the published view of their module
+    private DmaBufService importer;
     private int fd;
     private Arena arena;
     private MemorySegment src;
@@ -49,8 +53,10 @@ public class HandoffBench {
     @Setup(Level.Trial)
     public void setup() {
         core = Cores.core();
-        exporter = core.openModule("nvidia", 20);
-        importer = core.openModule("i915", 19);
+        exporterModule = core.openModule("nvidia", 20);
+        importerModule = core.openModule("i915", 19);
+        exporter = new DmaBufServiceView(exporterModule);
+        importer = new DmaBufServiceView(importerModule);
         fd = exporter.heap("vram@" + Cores.DGPU.name()).allocate(size);
         arena = Arena.ofShared();
         src = arena.allocate(size, 4096);
@@ -61,8 +67,8 @@ public class HandoffBench {
 
     @TearDown(Level.Trial)
     public void teardown() {
-        exporter.close();
-        importer.close();
+        exporterModule.close();
+        importerModule.close();
         pooled.release();
         arena.close();
     }
