@@ -143,6 +143,38 @@ public class LauncherIT {
     }
 
     @Test
+    public void the_console_refuses_what_is_not_its_business_and_names_what_it_expected() throws Exception {
+        Path config = Platform.home().resolve("conf/config.properties");
+        String before = Files.readString(config);
+        Run r = run("""
+                dmabuf:rmmod 0
+                dmabuf:rmmod org.dmabuf.framework
+                dmabuf:modprobe org.apache.felix.gogo.shell
+                dmabuf:undeploy ../conf/config.properties
+                dmabuf:deploy conf/config.properties
+                dmabuf:plug intel "a)(b"
+                dmabuf:plug intel %s
+                lb -s org.dmabuf.framework
+                dmabuf:devices
+                """.formatted("x".repeat(10_000)));
+        assertEquals(r.out + r.err, 1, r.status);
+        assertTrue(r.err, r.err.lines().anyMatch(l -> l.matches("dmabuf: 7 command\\(s\\) of script\\d+\\.gogo failed")));
+        assertTrue(r.err, r.err.contains("0 (bundle 0, org.apache.felix.framework) is not a DMA-BUF module; expected a"
+                + " driver bundle from dmabuf:modules"));
+        assertTrue(r.err, r.err.contains("org.dmabuf.framework (bundle "));
+        assertTrue(r.err, r.err.contains("org.apache.felix.gogo.shell (bundle "));
+        assertTrue(r.err, r.err.contains("undeploy: '../conf/config.properties' is not a file name in deploy/"));
+        assertTrue(r.err, r.err.contains("deploy: config.properties is not a driver jar nor a configuration;"
+                + " expected a file named *.jar, *.cfg or *.config"));
+        assertTrue(r.err, r.err.contains("device name 'a)(b'; expected 1 to 64 letters, digits"));
+        assertTrue(r.err, r.err.contains("device name '" + "x".repeat(77) + "...'; expected 1 to 64"));
+        assertTrue("the framework still runs:\n" + r.out, r.out.lines()
+                .anyMatch(l -> l.contains("|Active") && l.contains("org.dmabuf.framework")));
+        assertTrue("the devices list still works:\n" + r.out, r.out.lines().anyMatch(l -> l.startsWith("0000:00:02.0")));
+        assertEquals("conf/ is untouched", before, Files.readString(config));
+    }
+
+    @Test
     public void the_demo_script_runs_clean() throws Exception {
         Path demo = Platform.home().resolve("demo/quickstart.gogo");
         Run r = run(Files.readString(demo));

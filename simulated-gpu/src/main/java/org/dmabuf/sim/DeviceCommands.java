@@ -8,6 +8,7 @@ import java.util.List;
 
 import org.apache.felix.service.command.Descriptor;
 import org.dmabuf.api.Device;
+import org.dmabuf.api.device.DeviceInfo;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
@@ -73,7 +74,7 @@ public class DeviceCommands {
 
     // the bundles using the device's service, but the framework's: the drivers bound to it
     private String driverOf(String name) throws Exception {
-        var refs = context.getServiceReferences(Device.class, "(" + Device.PROP_NAME + "=" + name + ")");
+        var refs = context.getServiceReferences(Device.class, "(" + Device.PROP_NAME + "=" + escape(name) + ")");
         if (refs.isEmpty()) {
             return "(not yet registered)";
         }
@@ -129,6 +130,11 @@ public class DeviceCommands {
     @Descriptor("plug in a new device of a kind under a name of its own")
     public String plug(@Descriptor("a kind some configuration names (dmabuf:devices)") String kind,
             @Descriptor("the new device's name (dev_name)") String name) throws Exception {
+        if (name == null || !DeviceInfo.NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("device name '" + (name == null ? "null" : name.length() > 80
+                    ? name.substring(0, 77) + "..." : name) + "'; expected 1 to " + DeviceInfo.NAME_MAX
+                    + " letters, digits and . : _ @ -, starting with a letter or digit");
+        }
         java.util.Dictionary<String, Object> template = board.kinds().get(kind);
         if (template == null) {
             throw new IllegalArgumentException(unknown(kind));
@@ -149,6 +155,18 @@ public class DeviceCommands {
         events.expect(name);
         configAdmin.createFactoryConfiguration(SimulatedGpu.FACTORY_PID, "?").update(p);
         return settled(name);
+    }
+
+    /** @return {@code s} for an LDAP filter's value: {@code \\ * ( )} escaped (RFC 4515) */
+    static String escape(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            if (c == '\\' || c == '*' || c == '(' || c == ')') {
+                out.append('\\');
+            }
+            out.append(c);
+        }
+        return out.toString();
     }
 
     private String unknown(String what) throws Exception {

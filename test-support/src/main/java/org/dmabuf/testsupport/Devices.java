@@ -99,7 +99,8 @@ public final class Devices {
     public static void unplug(BundleContext context, String name) throws Exception {
         new Console(context).run("dmabuf:unplug " + name); // returns when the drivers have unbound
         boolean found = withConfigAdmin(context, ca -> {
-            Configuration[] cs = ca.listConfigurations("(&(service.factoryPid=" + FACTORY_PID + ")(name=" + name + "))");
+            Configuration[] cs = ca.listConfigurations("(&(service.factoryPid=" + FACTORY_PID + ")(name="
+                    + escape(name) + "))");
             if (cs == null) {
                 return false;
             }
@@ -115,6 +116,11 @@ public final class Devices {
         if (!await(context, name, false)) {
             throw new IllegalStateException("device " + name + " was still there " + TIMEOUT_MS + " ms after unplug");
         }
+    }
+
+    // a value in an LDAP filter: \ * ( ) escaped (RFC 4515)
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("*", "\\*").replace("(", "\\(").replace(")", "\\)");
     }
 
     private interface WithCa<R> {
@@ -140,7 +146,7 @@ public final class Devices {
         Filter f;
         try {
             f = FrameworkUtil.createFilter("(&(objectClass=" + Device.class.getName() + ")(" + Device.PROP_NAME + "="
-                    + name + "))");
+                    + escape(name) + "))");
         } catch (InvalidSyntaxException e) {
             throw new IllegalArgumentException("device name " + name + " cannot be used in a filter", e);
         }

@@ -39,6 +39,9 @@ public class DeployCommands {
 
     /** The functions, for Gogo's {@code osgi.command.function}. */
     public static final String[] FUNCTIONS = {"deploy", "undeploy"};
+    /** What deploy/ takes and gives back: a plain file name (no folder, no ..) of a jar or a configuration. */
+    static final java.util.regex.Pattern DEPLOYABLE = java.util.regex.Pattern
+            .compile("[A-Za-z0-9_][A-Za-z0-9._@+-]{0,127}\\.(jar|cfg|config)");
     /** The prefix of a device's .cfg file: factory configurations of the simulated hardware's devices. */
     static final String DEVICE_CFG = "org.dmabuf.device-";
 
@@ -99,8 +102,13 @@ public class DeployCommands {
             src = Path.of(context.getProperty("dmabuf.home")).resolve(file);
         }
         if (!Files.isRegularFile(src)) {
-            throw new IllegalArgumentException("no file " + file + " (nor under dmabuf.home); expected a driver jar or"
+            throw new IllegalArgumentException("no file " + Bundles.shown(file) + " (nor under dmabuf.home); expected a"
+                    + " driver jar or"
                     + " a .cfg file");
+        }
+        if (!DEPLOYABLE.matcher(src.getFileName().toString()).matches()) {
+            throw new IllegalArgumentException("deploy: " + src.getFileName() + " is not a driver jar nor a"
+                    + " configuration; expected a file named *.jar, *.cfg or *.config");
         }
         Path dst = deployDir().resolve(src.getFileName());
         if (!src.getFileName().toString().endsWith(".jar")) {
@@ -144,6 +152,11 @@ public class DeployCommands {
     @Descriptor("delete a file from deploy/: a driver jar is stopped and uninstalled (its buffers cleaned up as at"
             + " rmmod), a device's .cfg unplugs it")
     public String undeploy(@Descriptor("the file's name in deploy/") String name) throws Exception {
+        if (name == null || !DEPLOYABLE.matcher(name).matches()) {
+            throw new IllegalArgumentException("undeploy: '" + Bundles.shown(name) + "' is not a file name in deploy/;"
+                    + " expected the name of"
+                    + " a *.jar, *.cfg or *.config there, no folders: one of " + listDeploy());
+        }
         Path f = deployDir().resolve(name);
         if (!Files.isRegularFile(f)) {
             throw new IllegalArgumentException("no file deploy/" + name + "; expected one of "

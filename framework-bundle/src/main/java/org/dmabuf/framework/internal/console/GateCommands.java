@@ -80,7 +80,8 @@ public class GateCommands {
     public String why(@Descriptor("bundle id or symbolic name") String bundle) {
         Bundle b = Bundles.find(context, bundle);
         if (b == null) {
-            throw new IllegalArgumentException("no bundle '" + bundle + "'; expected a bundle id or symbolic name (lb)");
+            throw new IllegalArgumentException("no bundle '" + Bundles.shown(bundle)
+                    + "'; expected a bundle id or symbolic name (lb)");
         }
         return String.join("\n", modules.why(b.getBundleId()));
     }
@@ -110,11 +111,20 @@ public class GateCommands {
         return module + ": " + GateServiceStates.of(b);
     }
 
+    // a driver bundle: one the gate judges as a DMA-BUF module, but the framework itself
     private Bundle module(String name) {
         Bundle b = Bundles.find(context, name);
         if (b == null) {
-            throw new IllegalArgumentException("modprobe: FATAL: Module " + name + " not found; expected a bundle"
-                    + " symbolic name or id (lb)");
+            throw new IllegalArgumentException("modprobe: FATAL: Module " + Bundles.shown(name) + " not found;"
+                    + " expected a bundle symbolic name or id (lb)");
+        }
+        boolean driver = b.getBundleId() != 0 && b.getBundleId() != context.getBundle().getBundleId()
+                && modules.modules().stream().anyMatch(m -> m.id() == b.getBundleId());
+        if (!driver) {
+            throw new IllegalArgumentException("modprobe: FATAL: " + Bundles.shown(name) + " (bundle "
+                    + b.getBundleId() + ", " + b.getSymbolicName() + ") is not a DMA-BUF module; expected a driver"
+                    + " bundle from dmabuf:modules"
+                    + " (the system bundle, the framework and the shell are not modules)");
         }
         return b;
     }
