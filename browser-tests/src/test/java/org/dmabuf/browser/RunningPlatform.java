@@ -86,13 +86,27 @@ final class RunningPlatform implements AutoCloseable {
     }
 
     HttpResponse<String> post(String path, String form, boolean authenticated) throws Exception {
+        return post(path, form, authenticated, new String[0]);
+    }
+
+    /** A POST with headers a browser would add ({@code Origin}, {@code Referer}, {@code Sec-Fetch-Site}). */
+    HttpResponse<String> post(String path, String form, boolean authenticated, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(90))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form));
         if (authenticated) {
             b.header("Authorization", basic());
         }
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** @return the console's own origin, as a browser on its pages sends it */
+    String origin() {
+        URI u = uri("/");
+        return u.getScheme() + "://" + u.getHost() + ":" + u.getPort();
     }
 
     String log() {

@@ -112,6 +112,43 @@ class WebConsoleHttpIT {
     }
 
     @Test
+    void no_page_of_the_console_takes_a_cross_site_change_of_the_policy() throws Exception {
+        String before = policyNow();
+        String configForm = "apply=true&action=ajaxConfigManager&propertylist=policy&policy=export-symbol";
+        String config = "/system/console/configMgr/org.dmabuf.policy";
+        for (String[] browser : new String[][] {
+                {"Origin", "http://evil.example"},
+                {"Origin", "null"},
+                {"Referer", "http://evil.example/page.html"},
+                {"Sec-Fetch-Site", "cross-site"},
+                {"Origin", platform.origin().replace("127.0.0.1", "localhost.evil.example")}}) {
+            HttpResponse<String> r = platform.post(config, configForm, true, browser);
+            assertThat(r.statusCode()).as(String.join(": ", browser)).isEqualTo(403);
+            assertThat(r.body()).contains("cross-site request refused");
+            HttpResponse<String> page = platform.post(PAGE + "/policy", "policy=export-symbol&token=" + token(), true,
+                    browser);
+            assertThat(page.statusCode()).as(String.join(": ", browser)).isEqualTo(403);
+        }
+        assertThat(policyNow()).as("nothing changed").isEqualTo(before);
+        assertThat(platform.log()).contains("web console: refused a cross-site POST /system/console/configMgr");
+
+        // from the console's own page, the Configuration page does change it: the refusals above were the filter's
+        HttpResponse<String> own = platform.post(config, configForm, true, "Origin", platform.origin());
+        assertThat(own.statusCode()).as(own.body()).isLessThan(400);
+        awaitPolicy("export-symbol");
+        platform.post(config, configForm.replace("export-symbol", before), true, "Origin", platform.origin());
+        awaitPolicy(before);
+    }
+
+    // the configuration reaches the gate through Config Admin and SCR: asynchronously
+    private static void awaitPolicy(String policy) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (!policyNow().equals(policy)) {
+            assertThat(System.nanoTime()).as("the policy became " + policy + " within 60 s").isLessThan(deadline);
+        }
+    }
+
+    @Test
     void bad_input_gets_a_clear_4xx_and_changes_nothing() throws Exception {
         String before = policyNow();
         String bufinfo = platform.get(PAGE + "/state", true).body().replaceAll("(?s).*<pre id=\"dmabuf-bufinfo\">", "");
