@@ -228,6 +228,8 @@ public class LicenceGateIT extends PlatformTest {
                     String.valueOf(report.getProperty("direct")).contains(expected));
             assertTrue(String.valueOf(report.getProperty("reflection")),
                     String.valueOf(report.getProperty("reflection")).contains(expected));
+            assertTrue("a frame of no bundle is not trusted: " + report.getProperty("trampoline"),
+                    String.valueOf(report.getProperty("trampoline")).contains(expected));
             assertEquals("nothing was allocated", buffers, debug.bufferCount());
         } finally {
             thief.uninstall();

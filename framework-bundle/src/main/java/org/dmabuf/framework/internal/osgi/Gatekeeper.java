@@ -341,11 +341,14 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
         if (!gate.gplOnly(symbol)) {
             return;
         }
+        // the first frame that belongs to a bundle: code of no bundle (a class of a plain ClassLoader, the
+        // JDK's reflection trampolines such as java.beans' MethodUtil) is never trusted to be the caller; the
+        // bundle beneath it is judged instead
         ClassLoader ours = Gatekeeper.class.getClassLoader();
-        Class<?> caller = WALKER.walk(frames -> frames.map(StackWalker.StackFrame::getDeclaringClass)
+        Bundle b = WALKER.walk(frames -> frames.map(StackWalker.StackFrame::getDeclaringClass)
                 .filter(c -> c.getClassLoader() != ours && c.getClassLoader() != null)
+                .map(FrameworkUtil::getBundle).filter(x -> x != null)
                 .findFirst().orElse(null));
-        Bundle b = caller == null ? null : FrameworkUtil.getBundle(caller);
         if (b == null || b.getBundleId() == owner.bundleId() || !proprietaryResolved.contains(b.getBundleId())) {
             return;
         }

@@ -13,7 +13,8 @@ import org.osgi.framework.ServiceReference;
 /**
  * A proprietary bundle that tries every other route to a GPL-only entry
  * point: looking the service up itself, calling a view another bundle passed
- * on, and calling it by reflection. It reports each outcome as a service
+ * on, calling it by reflection, and through the JDK's reflection trampoline
+ * (java.beans), whose frames belong to no bundle. It reports each outcome as a service
  * property of {@code (test.thief=*)}.
  */
 public class ThiefActivator implements BundleActivator {
@@ -36,6 +37,13 @@ public class ThiefActivator implements BundleActivator {
             report.put("reflection", "allowed");
         } catch (InvocationTargetException e) {
             report.put("reflection", e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage());
+        }
+        try { // through the JDK's own reflection trampoline (sun.reflect.misc.MethodUtil): a frame of no bundle
+            new java.beans.Expression(view, "heap", new Object[] {"system"}).getValue();
+            report.put("trampoline", "allowed");
+        } catch (Exception e) {
+            Throwable t = e instanceof InvocationTargetException ite ? ite.getCause() : e;
+            report.put("trampoline", t.getClass().getSimpleName() + ": " + t.getMessage());
         }
         context.registerService(String.class, "report", report);
     }
