@@ -10,6 +10,7 @@ import java.util.List;
 
 import org.dmabuf.api.debugfs.BufferInfo;
 import org.dmabuf.it.bundles.blobapi.BlobApi;
+import org.dmabuf.it.bundles.licence.BorrowerActivator;
 import org.dmabuf.it.bundles.licence.GiverActivator;
 import org.dmabuf.it.bundles.licence.HolderActivator;
 import org.dmabuf.it.bundles.licence.NoopActivator;
@@ -234,6 +235,53 @@ public class LicenceGateIT extends PlatformTest {
         } finally {
             thief.uninstall();
             giver.uninstall();
+        }
+    }
+
+    @Test
+    public void a_bundle_is_judged_however_it_reaches_the_api_and_no_fragment_borrows_a_module() throws Exception {
+        String osgi = "org.osgi.framework;version=\"[1.10,2)\"";
+        Bundle giver = TestBundles.bundle("test.giver2").activator(GiverActivator.class).install(context);
+        Bundle dyn = TestBundles.bundle("test.dyn").licence("Proprietary").symbols().namespaces().importsOnly(osgi)
+                .header("DynamicImport-Package", "*").activator(BorrowerActivator.class).install(context);
+        Bundle req = TestBundles.bundle("test.req").licence("Proprietary").symbols().namespaces().importsOnly(osgi)
+                .header("Require-Bundle", "org.dmabuf.framework").activator(BorrowerActivator.class)
+                .install(context);
+        Bundle kernelFragment = TestBundles.bundle("test.kfrag").symbols().namespaces().importsOnly()
+                .header("Fragment-Host", "org.dmabuf.framework").install(context);
+        Bundle blobFragment = TestBundles.bundle("test.gfrag").licence("Proprietary").symbols().namespaces()
+                .importsOnly().header("Fragment-Host", "test.giver2").install(context);
+        try {
+            giver.start();
+            int buffers = debug.bufferCount();
+            for (Bundle b : List.of(dyn, req)) {
+                String bsn = b.getSymbolicName();
+                b.start();
+                String outcome = String.valueOf(context.getServiceReferences(String.class, "(test.borrower=" + bsn
+                        + ")").iterator().next().getProperty("outcome"));
+                assertTrue(outcome, outcome.contains(bsn + ": Unknown symbol dma_heap_find (err -2): reached through"
+                        + " test.giver2's DMA-BUF view"));
+                assertTrue("judged and tainted: " + taintLabelOf(bsn), taintLabelOf(bsn).contains(" " + bsn + "(P) "));
+                assertTrue(why(bsn), why(bsn).contains("'Proprietary'"));
+            }
+            assertEquals("nothing was allocated", buffers, debug.bufferCount());
+
+            org.osgi.framework.wiring.FrameworkWiring fw = context.getBundle(0)
+                    .adapt(org.osgi.framework.wiring.FrameworkWiring.class);
+            assertTrue("no fragment resolves", !fw.resolveBundles(List.of(kernelFragment, blobFragment)));
+            assertEquals(Bundle.INSTALLED, kernelFragment.getState());
+            // a fragment attaches when its host resolves again: refresh the GPL host, and wait for it
+            java.util.concurrent.CountDownLatch refreshed = new java.util.concurrent.CountDownLatch(1);
+            fw.refreshBundles(List.of(giver), e -> refreshed.countDown());
+            assertTrue("refreshed", refreshed.await(TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS));
+            assertEquals("the host runs on", Bundle.ACTIVE, giver.getState());
+            assertEquals("the proprietary fragment is not attached", Bundle.INSTALLED, blobFragment.getState());
+            assertTrue(why("test.gfrag"), why("test.gfrag").contains("test.gfrag: cannot attach to test.giver2: a"
+                    + " fragment without a GPL-compatible licence ('Proprietary') attaches to no DMA-BUF module"));
+        } finally {
+            for (Bundle b : List.of(blobFragment, kernelFragment, req, dyn, giver)) {
+                b.uninstall();
+            }
         }
     }
 

@@ -94,6 +94,17 @@ public final class TestBundles {
         return this;
     }
 
+    /**
+     * @param clauses the whole Import-Package, in place of the defaults (the API and the framework's
+     *        packages); none for no Import-Package header
+     * @return this
+     */
+    public TestBundles importsOnly(String... clauses) {
+        imports.clear();
+        imports.addAll(List.of(clauses));
+        return this;
+    }
+
     /** @param clause one more Import-Package clause @return this */
     public TestBundles imports(String clause) {
         imports.add(clause);
@@ -140,7 +151,9 @@ public final class TestBundles {
         if (intree) {
             a.putValue("DmaBuf-Intree", "Y");
         }
-        a.putValue("Import-Package", String.join(",", imports));
+        if (!imports.isEmpty()) {
+            a.putValue("Import-Package", String.join(",", imports));
+        }
         String req = requireCapability(symbols, namespaces);
         if (!req.isEmpty()) {
             a.putValue("Require-Capability", req);

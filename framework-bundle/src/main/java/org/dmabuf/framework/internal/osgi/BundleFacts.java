@@ -17,6 +17,7 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.Filter;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.namespace.BundleNamespace;
 import org.osgi.framework.namespace.PackageNamespace;
 import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.resource.Namespace;
@@ -30,6 +31,11 @@ final class BundleFacts {
     // an import of org.dmabuf.api or one of its subpackages, whatever the version range
     private static final java.util.regex.Pattern API_IMPORT =
             java.util.regex.Pattern.compile("\\(osgi\\.wiring\\.package=org\\.dmabuf\\.api(\\.[^)]*)?\\)");
+    // the packages a bundle may reach the API through, and the bundles that export them
+    private static final List<String> API_PACKAGES = List.of("org.dmabuf.api", "org.dmabuf.api.fence",
+            "org.dmabuf.api.device", "org.dmabuf.api.debugfs", "org.dmabuf.api.module", "org.dmabuf.api.display",
+            "org.dmabuf.drm");
+    private static final List<String> API_BUNDLES = List.of("org.dmabuf.framework", "drm");
     private final Map<BundleRevision, ModuleFacts> cache = new ConcurrentHashMap<>();
     private final long kernelId;
 
@@ -80,7 +86,19 @@ final class BundleFacts {
                 String filter = req.getDirectives().get(Namespace.REQUIREMENT_FILTER_DIRECTIVE);
                 if (filter != null && API_IMPORT.matcher(filter).find()) {
                     importsApi = true;
+                } else if (PackageNamespace.RESOLUTION_DYNAMIC.equals(
+                        req.getDirectives().get(Namespace.REQUIREMENT_RESOLUTION_DIRECTIVE))) {
+                    // DynamicImport-Package: *, org.*, org.dmabuf.*: whatever could wire to the API at run time
+                    Filter f = parse(filter);
+                    importsApi |= f != null && API_PACKAGES.stream()
+                            .anyMatch(p -> f.matches(Map.of(PackageNamespace.PACKAGE_NAMESPACE, p)));
                 }
+            }
+            // Require-Bundle of the framework (the kernel) or the DRM helpers: every package they export
+            for (Requirement req : r.getRequirements(BundleNamespace.BUNDLE_NAMESPACE)) {
+                Filter f = parse(req.getDirectives().get(Namespace.REQUIREMENT_FILTER_DIRECTIVE));
+                importsApi |= f != null && API_BUNDLES.stream()
+                        .anyMatch(bsn -> f.matches(Map.of(BundleNamespace.BUNDLE_NAMESPACE, bsn)));
             }
         }
         boolean module = b.getBundleId() != 0 && b.getBundleId() != kernelId && (!symbols.isEmpty() || !namespaces.isEmpty() || importsApi);

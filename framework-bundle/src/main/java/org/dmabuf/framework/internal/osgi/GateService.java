@@ -238,7 +238,8 @@ public final class GateService {
         LicenceGate.Verdict v = gate().verdict(m);
         List<String> out = new ArrayList<>();
         out.add(m.bsn() + " [" + b.getBundleId() + "]: " + state(b.getState())
-                + (m.module() ? "" : ", not a DMA-BUF module (it neither requires symbols nor imports the API)"));
+                + (m.module() ? "" : ", not a DMA-BUF module (it neither requires symbols nor reaches the API by"
+                        + " import, dynamic import or Require-Bundle)"));
         out.add("  licence: " + (m.licence().header() == null ? "(no Bundle-License header)"
                 : "'" + m.licence().name() + "'") + ": " + m.licence().reason());
         if (v.inheritedFrom() != null) {
@@ -247,6 +248,7 @@ public final class GateService {
         out.add("  policy:  " + v.policy().label());
         out.add("  taint:   " + keeper.gate().taint().moduleLabel(m.bsn()));
         if (!m.module()) {
+            keeper.lastRefusal(b.getBundleId()).forEach(l -> out.add("  refused: " + l)); // a fragment's, say
             return out;
         }
         List<Symbol> granted = v.granted();

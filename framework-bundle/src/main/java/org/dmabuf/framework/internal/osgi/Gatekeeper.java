@@ -30,6 +30,7 @@ import org.osgi.framework.hooks.resolver.ResolverHookFactory;
 import org.osgi.framework.hooks.service.EventListenerHook;
 import org.osgi.framework.hooks.service.FindHook;
 import org.osgi.framework.hooks.service.ListenerHook.ListenerInfo;
+import org.osgi.framework.namespace.HostNamespace;
 import org.osgi.framework.namespace.PackageNamespace;
 import org.osgi.framework.wiring.BundleCapability;
 import org.osgi.framework.wiring.BundleRequirement;
@@ -166,6 +167,24 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
                     Symbol s = Symbol.byName(String.valueOf(it.next().getAttributes().get(Symbol.CAPABILITY)));
                     if (s != null && gate.decide(m, s) != LicenceGate.Decision.GRANT) {
                         it.remove();
+                    }
+                }
+            } else if (HostNamespace.HOST_NAMESPACE.equals(ns)) {
+                // a fragment runs as its host's code: none attaches to the kernel, and a bundle without a
+                // GPL-compatible licence attaches to no module (it would use the host's view and grants)
+                ModuleFacts f = facts.of(requirement.getRevision());
+                for (Iterator<BundleCapability> it = candidates.iterator(); it.hasNext(); ) {
+                    Bundle host = it.next().getRevision().getBundle();
+                    String why = host.equals(self) ? "the DMA-BUF framework takes no fragments"
+                            : facts.of(host).module() && !f.licence().gplCompatible()
+                                    ? "a fragment without a GPL-compatible licence ('" + f.licence().name()
+                                            + "') attaches to no DMA-BUF module"
+                                    : null;
+                    if (why != null) {
+                        it.remove();
+                        String line = f.bsn() + ": cannot attach to " + host.getSymbolicName() + ": " + why;
+                        LOG.error(line);
+                        lastRefusal.put(f.bundleId(), List.of(line));
                     }
                 }
             } else if (PackageNamespace.PACKAGE_NAMESPACE.equals(ns)) {
