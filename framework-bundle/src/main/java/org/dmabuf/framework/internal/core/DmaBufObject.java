@@ -146,11 +146,6 @@ final class DmaBufObject {
         }
     }
 
-    /** @return whether the buffer was released; for use under the reservation lock */
-    boolean releasedLocked() {
-        return released;
-    }
-
     // --- attachments -------------------------------------------------------
 
     void addAttachment(AttachmentImpl a) {
