@@ -93,8 +93,8 @@ public class DeviceCommands {
         return drivers.isEmpty() ? "unbound" : String.join(",", drivers);
     }
 
-    @Descriptor("plug in a device of a kind (any kind a configuration names: dmabuf:devices), or an unplugged one"
-            + " again by name")
+    @Descriptor("plug in a device of a kind (any kind a configuration names: dmabuf:plug lists them), or an"
+            + " unplugged one again by name")
     public String plug(@Descriptor("a kind, or the name or pid of an unplugged device") String what) throws Exception {
         Configuration c = find(what);
         if (c == null) { // a kind: its first unplugged device
@@ -128,7 +128,7 @@ public class DeviceCommands {
     }
 
     @Descriptor("plug in a new device of a kind under a name of its own")
-    public String plug(@Descriptor("a kind some configuration names (dmabuf:devices)") String kind,
+    public String plug(@Descriptor("a kind some configuration names (dmabuf:plug lists them)") String kind,
             @Descriptor("the new device's name (dev_name)") String name) throws Exception {
         if (name == null || !DeviceInfo.NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("device name '" + (name == null ? "null" : name.length() > 80
@@ -170,8 +170,10 @@ public class DeviceCommands {
     }
 
     private String unknown(String what) throws Exception {
-        return "no device kind, name or pid '" + what + "'; expected one of the kinds " + board.kinds().keySet() + ", a device from dmabuf:devices, or a configuration naming it (deploy/org.dmabuf.device-"
-                + what + ".cfg with kind=" + what + ", name, vendor and device, as the driver archetype generates)";
+        String w = what.length() > 80 ? what.substring(0, 77) + "..." : what;
+        return "no device kind, name or pid '" + w + "'; expected one of the kinds " + board.kinds().keySet()
+                + ", a device from dmabuf:plug, or a configuration naming it (deploy/org.dmabuf.device-" + w
+                + ".cfg with kind=" + w + ", name, vendor and device, as the driver archetype generates)";
     }
 
     private String settled(String deviceName) throws Exception {

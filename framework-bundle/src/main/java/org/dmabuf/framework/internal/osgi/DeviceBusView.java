@@ -87,8 +87,7 @@ final class DeviceBusView implements DeviceBus {
             left = new ArrayList<>(added);
         }
         for (Registration r : left) {
-            LOG.warn("{}: {} stopped with device {} still added; unplugging it", module.name(), module.name(),
-                    r.device.name());
+            LOG.warn("{}: stopped with device {} still added; unplugging it", module.name(), r.device.name());
             r.unplug();
         }
     }
