@@ -84,16 +84,20 @@ public class Modpost implements AnalyzerPlugin {
         Licence licence = LicenceParser.parse(analyzer.getProperty(Constants.BUNDLE_LICENSE));
         boolean failed = false;
         if (!licence.gplCompatible()) {
+            // as the kernel's modpost: one line per symbol, in its words; then the licence's verdict, once
             for (Map.Entry<SymbolTable.Symbol, Linker.Use> u : uses.entrySet()) {
                 if (u.getKey().gplOnlyUnder(policy)) {
                     failed = true;
-                    analyzer.error("GPL-incompatible module %s uses GPL-only symbol '%s' (%s calls %s; Bundle-License"
-                            + " '%s' is not GPL-compatible: %s; expected a GPL-compatible licence%s)", bsn,
-                            u.getKey().name(), u.getValue().where(), u.getValue().call(), licence.name(),
-                            licence.reason(), policy.equals(SymbolTable.GPL_ONLY_POLICY)
-                                    ? ", or " + POLICY_INSTRUCTION + ": export-symbol for a driver written for that policy"
-                                    : "");
+                    analyzer.error("GPL-incompatible module %s uses GPL-only symbol '%s' (%s calls %s)", bsn,
+                            u.getKey().name(), u.getValue().where(), u.getValue().call());
                 }
+            }
+            if (failed) {
+                analyzer.error("modpost: %s: Bundle-License '%s' is not GPL-compatible (%s); expected a GPL-compatible"
+                        + " licence%s", bsn, licence.name(), licence.reason(),
+                        policy.equals(SymbolTable.GPL_ONLY_POLICY)
+                                ? ", or " + POLICY_INSTRUCTION + ": export-symbol for a driver written for that policy"
+                                : "");
             }
         }
 
