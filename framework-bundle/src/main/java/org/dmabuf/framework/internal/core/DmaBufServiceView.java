@@ -6,7 +6,6 @@ import java.util.List;
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.DmaBufService;
 import org.dmabuf.api.ExportInfo;
-import org.dmabuf.api.FdTransfer;
 import org.dmabuf.api.Heap;
 
 /**
@@ -16,12 +15,11 @@ import org.dmabuf.api.Heap;
  * interface says (a module's own bookkeeping, {@code close} at rmmod, stays
  * the framework's). One call more per entry point, which the JIT inlines.
  */
-public final class DmaBufServiceView implements DmaBufService {
-    private final LoadedModule module;
+public final class DmaBufServiceView extends FdTableView implements DmaBufService {
 
     /** @param module the bundle's module */
     public DmaBufServiceView(LoadedModule module) {
-        this.module = module;
+        super(module);
     }
 
     @Override
@@ -42,31 +40,6 @@ public final class DmaBufServiceView implements DmaBufService {
     @Override
     public List<Heap> heaps() {
         return module.heaps();
-    }
-
-    @Override
-    public int dup(int fd) {
-        return module.dup(fd);
-    }
-
-    @Override
-    public void close(int fd) {
-        module.close(fd);
-    }
-
-    @Override
-    public FdTransfer send(int fd) {
-        return module.send(fd);
-    }
-
-    @Override
-    public int receive(FdTransfer transfer) {
-        return module.receive(transfer);
-    }
-
-    @Override
-    public int[] fds() {
-        return module.fds();
     }
 
     @Override

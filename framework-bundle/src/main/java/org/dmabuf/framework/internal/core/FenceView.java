@@ -7,7 +7,6 @@ import java.util.List;
 import org.dmabuf.api.Device;
 import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.Errno;
-import org.dmabuf.api.FdTransfer;
 import org.dmabuf.api.Symbol;
 import org.dmabuf.api.fence.DmaFence;
 import org.dmabuf.api.fence.DmaFenceArray;
@@ -28,12 +27,11 @@ import org.dmabuf.framework.internal.fence.SyncFile;
  * One bundle's {@link DmaFenceService}: the same module, hence the same fd
  * table, as its {@code DmaBufService}.
  */
-public final class FenceView implements DmaFenceService {
-    private final LoadedModule module;
+public final class FenceView extends FdTableView implements DmaFenceService {
 
     /** @param module the bundle's module */
     public FenceView(LoadedModule module) {
-        this.module = module;
+        super(module);
     }
 
     @Override
@@ -155,30 +153,5 @@ public final class FenceView implements DmaFenceService {
             a.put();
             b.put();
         }
-    }
-
-    @Override
-    public int dup(int fd) {
-        return module.dup(fd);
-    }
-
-    @Override
-    public void close(int fd) {
-        module.close(fd);
-    }
-
-    @Override
-    public FdTransfer send(int fd) {
-        return module.send(fd);
-    }
-
-    @Override
-    public int receive(FdTransfer transfer) {
-        return module.receive(transfer);
-    }
-
-    @Override
-    public int[] fds() {
-        return module.fds();
     }
 }
