@@ -175,6 +175,45 @@ public class LauncherIT {
     }
 
     @Test
+    public void every_console_command_answers_bad_input_with_what_it_expected_and_changes_nothing() throws Exception {
+        String[][] cases = {
+                {"dmabuf:alloc system -5", "len -5; expected at least 1 byte (-EINVAL"},
+                {"dmabuf:alloc system 10X", "size '10X' is not a size; expected bytes such as 4096, 4K or 8M"},
+                {"dmabuf:alloc nosuchheap 4096", "open /dev/dma_heap/nosuchheap: no such heap; expected one of system"},
+                {"dmabuf:alloc system 4096 " + "n".repeat(40), "name is 40 bytes long; expected at most 31 bytes"},
+                {"dmabuf:close 999", "close: fd 999 is not a buffer the console holds; expected one of dmabuf:fds"},
+                {"dmabuf:close 1", "(0, 1 and 2 are the console's own streams)"},
+                {"dmabuf:policy gpl", "export policy 'gpl' is unknown; expected gpl-only or export-symbol"},
+                {"dmabuf:why nosuchbundle", "no bundle 'nosuchbundle'; expected a bundle id or symbolic name"},
+                {"dmabuf:modprobe nosuch", "modprobe: FATAL: Module nosuch not found; expected a bundle symbolic"},
+                {"dmabuf:undeploy nosuch.jar", "no file deploy/nosuch.jar; expected one of (none: deploy/ holds no jar"},
+                {"dmabuf:deploy nosuch.jar", "no file nosuch.jar (nor under dmabuf.home); expected a driver jar"},
+                {"dmabuf:plug nosuch", "no device kind, name or pid 'nosuch'; expected one of the kinds"},
+                {"dmabuf:plug intel 0000:00:02.0", "a device named 0000:00:02.0 is configured already; expected a new"},
+                {"dmabuf:unplug nosuch", "no plugged device 'nosuch'; expected a name or pid from dmabuf:devices"},
+                {"dmabuf:demo nosuch", "no display engine of nosuch"},
+                {"dmabuf:demo optimus 0", "frames 0; expected at least 1"},
+        };
+        StringBuilder script = new StringBuilder();
+        for (String[] c : cases) {
+            script.append(c[0]).append('\n');
+        }
+        script.append("dmabuf:fds\ndmabuf:devices\ndmabuf:bufinfo\n");
+        Run r = run(script.toString());
+        assertTrue(r.err, r.err.lines().anyMatch(l -> l.matches("dmabuf: " + cases.length
+                + " command\\(s\\) of script\\d+\\.gogo failed")));
+        for (String[] c : cases) {
+            assertTrue(c[0] + " -> " + c[1] + "\n" + r.err, r.err.contains(c[1]));
+        }
+        String after = r.out.substring(r.out.indexOf("g! dmabuf:fds"));
+        assertTrue("the console holds nothing:\n" + after, after.startsWith("g! dmabuf:fds\nno buffers open\n"));
+        for (String dev : List.of("0000:00:02.0", "0000:01:00.0", "54200000.dc", "57000000.gpu")) {
+            assertTrue("the board is as it was:\n" + after, after.lines().anyMatch(l -> l.startsWith(dev)));
+        }
+        assertTrue(after, after.lines().noneMatch(l -> l.matches(".*\tsystem\t.*")));
+    }
+
+    @Test
     public void the_demo_script_runs_clean() throws Exception {
         Path demo = Platform.home().resolve("demo/quickstart.gogo");
         Run r = run(Files.readString(demo));

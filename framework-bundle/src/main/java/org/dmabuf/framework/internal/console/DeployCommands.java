@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -200,8 +201,9 @@ public class DeployCommands {
 
     private String listDeploy() throws IOException {
         try (var s = Files.list(deployDir())) {
-            return String.join(", ", s.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".txt")).sorted()
-                    .toList());
+            List<String> files = s.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".txt")).sorted()
+                    .toList();
+            return files.isEmpty() ? "(none: deploy/ holds no jar nor .cfg)" : String.join(", ", files);
         }
     }
 

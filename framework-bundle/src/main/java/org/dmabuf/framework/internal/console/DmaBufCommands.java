@@ -84,6 +84,10 @@ public class DmaBufCommands {
 
     @Descriptor("close an fd of the console, dropping its reference to the buffer")
     public String close(@Descriptor("the fd printed by dmabuf:alloc") int fd) {
+        if (fd < 3 || java.util.Arrays.stream(console.fds()).noneMatch(f -> f == fd)) {
+            throw new IllegalArgumentException("close: fd " + fd + " is not a buffer the console holds; expected one"
+                    + " of dmabuf:fds" + (fd >= 0 && fd < 3 ? " (0, 1 and 2 are the console's own streams)" : ""));
+        }
         DmaBuf buf = console.get(fd);
         long ino = buf.inode();
         buf.put();
