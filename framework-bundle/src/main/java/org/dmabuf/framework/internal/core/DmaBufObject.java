@@ -342,7 +342,7 @@ final class DmaBufObject {
                 return false;
             }
             orphaned = true;
-            ops = OrphanOps.of(priv, ops, expName);
+            ops = OrphanOps.of(priv, ops, expName, size);
             moveNotify(); // revoke: dynamic importers re-map from the framework's memory, or fail with ENODEV
             return true;
         } finally {

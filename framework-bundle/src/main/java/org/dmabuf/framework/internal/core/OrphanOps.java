@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.framework.internal.core;
 
+import java.lang.foreign.MemorySegment;
+
 import org.dmabuf.api.DeviceMemory;
 import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.DmaBufOps;
@@ -18,35 +20,47 @@ final class OrphanOps {
     private OrphanOps() {
     }
 
-    static DmaBufOps<Object> of(Object priv, DmaBufOps<Object> original, String exporter) {
+    /**
+     * @param priv the buffer's private data, as its exporter gave it
+     * @param original the exporter's callbacks
+     * @param exporter the exporter's name
+     * @param size the buffer's size: the memory is served at exactly this size (the pages are whole pages)
+     */
+    static DmaBufOps<Object> of(Object priv, DmaBufOps<Object> original, String exporter, long size) {
         if (priv instanceof DeviceMemory) {
             return DmaBufOps.<Object>builder()
                     .attach((p, a) -> ((DeviceMemory) p).checkReach(a.device(), "dma_buf_attach"))
-                    .map((p, a, dir) -> ((DeviceMemory) p).checkReach(null, "dma_buf_map_attachment").segment())
+                    .map((p, a, dir) -> exact((DeviceMemory) p, "dma_buf_map_attachment", size))
                     .unmap((p, a, seg, dir) -> { })
                     .release(p -> ((DeviceMemory) p).free())
-                    .vmap(p -> ((DeviceMemory) p).checkReach(null, "dma_buf_vmap").segment())
-                    .mmap((p, off, len) -> ((DeviceMemory) p).checkReach(null, "dma_buf_mmap").segment()
-                            .asSlice(off, len))
+                    .vmap(p -> exact((DeviceMemory) p, "dma_buf_vmap", size))
+                    .mmap((p, off, len) -> exact((DeviceMemory) p, "dma_buf_mmap", size).asSlice(off, len))
                     .build();
         }
+        String kind = priv == null ? "null" : "a " + priv.getClass().getSimpleName();
         return DmaBufOps.<Object>builder()
                 .attach((p, a) -> {
-                    throw gone(exporter, "dma_buf_attach");
+                    throw gone(exporter, "dma_buf_attach", kind);
                 })
                 .map((p, a, dir) -> {
-                    throw gone(exporter, "dma_buf_map_attachment");
+                    throw gone(exporter, "dma_buf_map_attachment", kind);
                 })
                 .unmap((p, a, seg, dir) -> { })
                 .release(original.release())
                 .vmap(p -> {
-                    throw gone(exporter, "dma_buf_vmap");
+                    throw gone(exporter, "dma_buf_vmap", kind);
                 })
                 .build();
     }
 
-    private static DmaBufException gone(String exporter, String func) {
-        return new DmaBufException(Errno.ENODEV, func + ": exporter " + exporter + " has stopped and the buffer's"
-                + " memory was its own; expected a buffer whose exporter runs, or one backed by DeviceMemory");
+    // the buffer's bytes of the memory (the memory is whole pages; the buffer may end inside the last)
+    private static MemorySegment exact(DeviceMemory m, String func, long size) {
+        return m.checkReach(null, func).segment().asSlice(0, size);
+    }
+
+    private static DmaBufException gone(String exporter, String func, String kind) {
+        return new DmaBufException(Errno.ENODEV, func + ": exporter " + exporter + " has stopped, and the buffer's"
+                + " private data is " + kind + ", memory the framework cannot serve without it; expected a buffer"
+                + " whose exporter runs, or one exported with the DeviceMemory it was allocated as its private data");
     }
 }
