@@ -252,8 +252,17 @@ public final class ScanoutEngine implements DisplayEngine {
             return t;
         });
         long period = (long) (1e9 / hz);
-        vblank.scheduleAtFixedRate(this::scanoutOne, period, period, TimeUnit.NANOSECONDS);
+        vblank.scheduleAtFixedRate(this::tick, period, period, TimeUnit.NANOSECONDS);
         LOG.info("{} {}: scanning out at {} Hz", driver, device.name(), hz);
+    }
+
+    // one tick of the panel: nothing escapes it, or the executor would cancel every later tick in silence
+    private void tick() {
+        try {
+            scanoutOne();
+        } catch (Throwable t) {
+            LOG.error("{} {}: vblank failed; scanning out goes on", driver, device.name(), t);
+        }
     }
 
     @Override
@@ -265,8 +274,8 @@ public final class ScanoutEngine implements DisplayEngine {
     /** Scans out one frame (or skips one): the display's vblank. @return what became of it */
     public Outcome scanoutOne() {
         scanout.lock();
+        RenderNode want = prime != null ? prime : own;
         try {
-            RenderNode want = prime != null ? prime : own;
             if (want != source) {
                 teardown();
                 if (want != null) {
@@ -313,16 +322,18 @@ public final class ScanoutEngine implements DisplayEngine {
             }
             queue(i);
             return outcome;
-        } catch (RuntimeException e) {
-            // the source failed mid-frame (its driver is going), or the display is closing: drop the swapchain
+        } catch (RuntimeException | Error e) {
+            // the source failed mid-frame (its driver is going, or it threw even an Error such as an
+            // OutOfMemoryError from its callback), or the display is closing: drop the swapchain, go on
             if (!closing) {
                 LOG.warn("{} {}: scanout from {} failed: {}; dropping its swapchain", driver, device.name(),
-                        source == null ? "-" : describe(source), e.getMessage());
+                        source == null ? "-" : describe(source), e.getMessage() != null ? e.getMessage() : e);
             }
             totalSkipped++;
-            if (source != null && source == prime) {
+            RenderNode failed = source != null ? source : want; // its swapchain may have failed before it was set
+            if (failed != null && failed == prime) {
                 synchronized (candidates) { // passed over until offered again
-                    unreachable.add(source);
+                    unreachable.add(failed);
                     choose();
                 }
             }
@@ -397,7 +408,7 @@ public final class ScanoutEngine implements DisplayEngine {
             for (; next < transfers.size(); next++) {
                 buffers.add(importOne(transfers.get(next)));
             }
-        } catch (RuntimeException e) { // this display cannot take them (it cannot reach the memory): none is kept
+        } catch (RuntimeException | Error e) { // this display cannot take them (it cannot reach the memory): none kept
             for (int i = next + 1; i < transfers.size(); i++) {
                 transfers.get(i).cancel();
             }
@@ -419,7 +430,7 @@ public final class ScanoutEngine implements DisplayEngine {
             buf = dmabuf.get(fd);
             a = buf.attach(device);
             return new Imported(fd, buf, a, a.mapAttachment(DmaDirection.FROM_DEVICE));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             try {
                 if (a != null) {
                     buf.detach(a);

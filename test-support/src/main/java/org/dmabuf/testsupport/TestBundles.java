@@ -186,17 +186,15 @@ public final class TestBundles {
         for (Class<?> nested : c.getDeclaredClasses()) {
             add(jar, nested);
         }
-        // anonymous classes are not declared classes: they are Outer$1, Outer$2, ...
+        // anonymous classes are not declared classes: they are Outer$1, Outer$2, ..., and may have their own
         for (int n = 1; ; n++) {
-            String anon = c.getName().replace('.', '/') + "$" + n + ".class";
-            try (InputStream in = c.getClassLoader().getResourceAsStream(anon)) {
-                if (in == null) {
-                    break;
-                }
-                jar.putNextEntry(new JarEntry(anon));
-                in.transferTo(jar);
-                jar.closeEntry();
+            Class<?> anon;
+            try {
+                anon = Class.forName(c.getName() + "$" + n, false, c.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                break;
             }
+            add(jar, anon);
         }
     }
 }
