@@ -61,6 +61,7 @@ public final class ScanoutEngine implements DisplayEngine {
     private final long[] frameOf = new long[BUFFERS];
     private long nextFrame;
     private long shown;
+    private long missed; // frames whose render was late
     private int cursor;
 
     private volatile long totalShown;
@@ -224,7 +225,7 @@ public final class ScanoutEngine implements DisplayEngine {
         long deadline = t0 + timeoutNanos;
         long good = 0, bad = 0, skipped = 0;
         for (int i = 0; i < frames && System.nanoTime() < deadline; i++) {
-            switch (scanoutOne()) {
+            switch (scanoutOne(Math.min(deadline, System.nanoTime() + FRAME_WAIT_NANOS))) {
                 case GOOD -> good++;
                 case BAD -> bad++;
                 default -> skipped++;
@@ -271,8 +272,23 @@ public final class ScanoutEngine implements DisplayEngine {
         return new DisplayStats(totalShown, totalGood, totalBad, totalSkipped, totalShown / secs, lastRenderer);
     }
 
-    /** Scans out one frame (or skips one): the display's vblank. @return what became of it */
+    /** The longest a frame waits for its render: then it is a missed frame, and the panel keeps the last one. */
+    public static final long FRAME_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * Scans out one frame (or skips one): the display's vblank. Never waits
+     * for a render longer than {@link #FRAME_WAIT_NANOS}: a render that is not
+     * done by then is a missed frame (skipped, its buffer left to its render,
+     * shown once done), so a source whose fences never signal cannot freeze
+     * the display.
+     *
+     * @return what became of it
+     */
     public Outcome scanoutOne() {
+        return scanoutOne(System.nanoTime() + FRAME_WAIT_NANOS);
+    }
+
+    private Outcome scanoutOne(long deadline) {
         scanout.lock();
         RenderNode want = prime != null ? prime : own;
         try {
@@ -290,8 +306,17 @@ public final class ScanoutEngine implements DisplayEngine {
             cursor = (cursor + 1) % BUFFERS;
             Imported b = buffers.get(i);
             DmaFence job = inflight[i];
+            if (job != null && !job.isSignaled()
+                    && job.waitTimeout(Math.max(0, deadline - System.nanoTime()), false) == 0) {
+                totalSkipped++; // a missed frame: the render is late; its buffer stays with it, shown once done
+                if (missed++ % 100 == 0) {
+                    LOG.warn("{} {}: frame {} from {} not rendered in time; keeping the last frame ({} missed)",
+                            driver, device.name(), frameOf[i], describe(source), missed);
+                }
+                return Outcome.SKIPPED;
+            }
             Outcome outcome;
-            b.buf().beginCpuAccess(DmaDirection.FROM_DEVICE); // waits for the render: the buffer's WRITE fence
+            b.buf().beginCpuAccess(DmaDirection.FROM_DEVICE); // the render is done: its WRITE fence is signalled
             try {
                 if (job == null || job.getStatus() < 0) {
                     totalSkipped++; // the render failed (its GPU or driver went): never shown as good

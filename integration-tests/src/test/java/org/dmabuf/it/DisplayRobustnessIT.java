@@ -9,7 +9,9 @@ import java.util.concurrent.TimeUnit;
 import org.dmabuf.api.display.DisplayEngine;
 import org.dmabuf.api.display.DisplayStats;
 import org.dmabuf.api.display.RenderNode;
+import org.dmabuf.drm.ScanoutEngine;
 import org.dmabuf.it.bundles.oom.OomRendererActivator;
+import org.dmabuf.it.bundles.stuck.StuckRendererActivator;
 import org.dmabuf.testsupport.Devices;
 import org.dmabuf.testsupport.PlatformTest;
 import org.dmabuf.testsupport.TestBundles;
@@ -19,6 +21,7 @@ import org.osgi.framework.Bundle;
 /** A display survives its source: whatever a source throws, even an Error, is contained and the display goes on. */
 public class DisplayRobustnessIT extends PlatformTest {
     private static final String GPU = "0000:05:00.0";
+    private static final String HUNG = "0000:06:00.0";
 
     @Test
     public void a_source_throwing_an_out_of_memory_error_is_dropped_and_the_display_shows_its_own() throws Exception {
@@ -41,5 +44,33 @@ public class DisplayRobustnessIT extends PlatformTest {
             oom.uninstall();
             Devices.unplug(context, GPU);
         }
+    }
+
+    @Test
+    public void a_source_whose_renders_never_complete_cannot_freeze_the_display() throws Exception {
+        DisplayEngine intel = await(DisplayEngine.class, "(dmabuf.device.name=0000:00:02.0)");
+        Bundle stuck = TestBundles.bundle("test.stuck").activator(StuckRendererActivator.class)
+                .imports("org.dmabuf.api.display;version=\"[1.1,2)\"").imports("org.dmabuf.drm;version=\"[2.0,3)\"")
+                .install(context);
+        Devices.plug(context, HUNG, "0x1235", "0x0001", "render");
+        try {
+            stuck.start();
+            await(RenderNode.class, "(dmabuf.device.name=" + HUNG + ")");
+            assertEquals("test.stuck " + HUNG + " (PRIME)", intel.source());
+
+            long t0 = System.nanoTime();
+            DisplayStats s = intel.run(100, TimeUnit.SECONDS.toNanos(3));
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue("the demo's limit holds (3 s): it took " + tookMs + " ms", tookMs < 3_000
+                    + TimeUnit.NANOSECONDS.toMillis(ScanoutEngine.FRAME_WAIT_NANOS) + 1_000);
+            assertEquals("nothing shown, nothing bad: " + s, 0, s.shown());
+            assertTrue("missed frames are skipped: " + s, s.skipped() > 0);
+        } finally {
+            stuck.uninstall(); // its fences are signalled -ENODEV; the display lets its swapchain go
+            Devices.unplug(context, HUNG);
+        }
+        DisplayStats own = intel.run(10, TimeUnit.SECONDS.toNanos(10));
+        assertTrue("and it goes on with its own: " + own, own.good() > 0 && own.bad() == 0
+                && own.renderer().contains("(own)"));
     }
 }
