@@ -174,12 +174,19 @@ public class LauncherIT {
         assertEquals("conf/ is untouched", before, Files.readString(config));
     }
 
+    private static long physicalMemory() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getTotalMemorySize();
+    }
+
     @Test
     public void every_console_command_answers_bad_input_with_what_it_expected_and_changes_nothing() throws Exception {
         String[][] cases = {
                 {"dmabuf:alloc system -5", "len -5; expected at least 1 byte (-EINVAL"},
                 {"dmabuf:alloc system 10X", "size '10X' is not a size; expected bytes such as 4096, 4K or 8M"},
                 {"dmabuf:alloc nosuchheap 4096", "open /dev/dma_heap/nosuchheap: no such heap; expected one of system"},
+                // more than the machine has: refused by the heap's cap (half the machine), never attempted
+                {"dmabuf:alloc system " + physicalMemory(), " of " + physicalMemory() / 2 + " in use (-ENOMEM"},
                 {"dmabuf:alloc system 4096 " + "n".repeat(40), "name is 40 bytes long; expected at most 31 bytes"},
                 {"dmabuf:close 999", "close: fd 999 is not a buffer the console holds; expected one of dmabuf:fds"},
                 {"dmabuf:close 1", "(0, 1 and 2 are the console's own streams)"},

@@ -61,9 +61,10 @@ public class FrameworkComponent {
         @AttributeDefinition(name = "CMA size", description = "Bytes in the default_cma_region heap")
         long cma_size() default 256L << 20;
 
-        /** @return the most bytes of the system heap */
-        @AttributeDefinition(name = "System heap limit", description = "Most bytes the system heap hands out")
-        long system_size() default 64L << 30;
+        /** @return the most bytes of the system heap; 0 for half the machine's physical memory */
+        @AttributeDefinition(name = "System heap limit", description = "Most bytes the system heap hands out;"
+                + " 0 (the default) for half the machine's physical memory, so that no allocation can exhaust it")
+        long system_size() default 0;
     }
 
     private DmaBufCore core;
@@ -76,7 +77,8 @@ public class FrameworkComponent {
         gate = GateActivator.gate();
         core = new DmaBufCore(List.of(
                 new PageHeap(PageHeap.SYSTEM, false,
-                        new PageAllocator(PageHeap.SYSTEM, config.system_size(), config.debug_memory())),
+                        new PageAllocator(PageHeap.SYSTEM, systemHeapSize(config.system_size(), physicalMemory()),
+                                config.debug_memory())),
                 new PageHeap(PageHeap.CMA, true,
                         new PageAllocator(PageHeap.CMA, config.cma_size(), config.debug_memory()))));
         Hashtable<String, Object> props = gplOnly("DMA-BUF core, one view per bundle", Symbol.DMA_BUF);
@@ -111,6 +113,34 @@ public class FrameworkComponent {
         gate.onArmingChanged(arm);
         arm.run();
         LOG.info("dma-buf: core up, heaps {}", core.heapList().stream().map(h -> h.name()).toList());
+    }
+
+    /** Without a figure for the machine's memory: the old fixed cap. */
+    static final long FALLBACK_SYSTEM_HEAP = 64L << 30;
+
+    /**
+     * @param configured the configured cap, 0 or less for the default
+     * @param physical the machine's physical memory in bytes, 0 or less when unknown
+     * @return the system heap's capacity: the configured one, else half the machine's memory
+     */
+    static long systemHeapSize(long configured, long physical) {
+        if (configured > 0) {
+            return configured;
+        }
+        return physical > 0 ? physical / 2 : FALLBACK_SYSTEM_HEAP;
+    }
+
+    /** @return the machine's physical memory (com.sun.management's figure), or 0 when the JVM does not say */
+    static long physicalMemory() {
+        try {
+            Class<?> os = ClassLoader.getSystemClassLoader().loadClass("com.sun.management.OperatingSystemMXBean");
+            Object bean = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            return os.isInstance(bean) ? (long) os.getMethod("getTotalMemorySize").invoke(bean) : 0;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warn("dma-buf: the machine's memory is unknown ({}); the system heap's cap is {} bytes", e,
+                    FALLBACK_SYSTEM_HEAP);
+            return 0;
+        }
     }
 
     private static Hashtable<String, Object> described(String description) {
