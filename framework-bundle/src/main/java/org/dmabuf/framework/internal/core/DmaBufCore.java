@@ -277,7 +277,16 @@ public final class DmaBufCore implements DmaBufDebug {
 
     @Override
     public String bufinfo() {
-        return BufInfo.format(buffers());
+        String text = BufInfo.format(buffers());
+        StringBuilder leaks = null;
+        for (DmaBufObject b : liveByIno()) {
+            if (b.leak() != null) {
+                leaks = leaks == null ? new StringBuilder("\nLeaked (release failed, memory not returned):\n") : leaks;
+                leaks.append("ino ").append(b.ino).append(", ").append(b.size).append(" bytes, exporter ")
+                        .append(b.expName).append(": ").append(b.leak()).append('\n');
+            }
+        }
+        return leaks == null ? text : text + leaks;
     }
 
     @Override

@@ -62,6 +62,7 @@ final class DmaBufObject {
     private int vmapCount;
     private MemorySegment vmapPtr;
     private boolean released;
+    private volatile String leak; // why release failed: the buffer stays listed
     private boolean orphaned;
 
     @SuppressWarnings("unchecked")
@@ -135,15 +136,25 @@ final class DmaBufObject {
         } finally {
             resv.unlock();
         }
-        core.unregister(this);
         if (ownResv) {
             resv.fini();
         }
         try {
             ops.release().release(priv);
         } catch (Throwable t) {
-            LOG.error("dma-buf ino {}: exporter {}: release failed; its memory may be leaked", ino, expName, t);
+            // the memory is not back: the object stays listed (bufinfo, the Web Console, bufferCount and
+            // bufferBytes), with a count of 0, as the kernel's debugfs would still list a leaked dma_buf
+            leak = String.valueOf(t);
+            LOG.error("dma-buf ino {}: exporter {}: release failed; its {} bytes stay listed as leaked", ino,
+                    expName, size, t);
+            return;
         }
+        core.unregister(this);
+    }
+
+    /** @return why the exporter's release failed, leaving the buffer's memory leaked; {@code null} if it did not */
+    String leak() {
+        return leak;
     }
 
     // --- attachments -------------------------------------------------------
