@@ -4,7 +4,6 @@ package org.dmabuf.framework.internal.core;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.dmabuf.api.Device;
@@ -56,9 +55,11 @@ final class DmaBufObject {
     @SuppressWarnings("unused") // through REFS
     private volatile long refs = 1;
 
+    private static final AttachmentImpl[] NO_ATTACHMENTS = new AttachmentImpl[0];
+    // written under the reservation lock, copied on write: introspection (bufinfo, the Web Console) reads it
+    // without the lock, so a driver that holds the lock forever cannot hang it
+    private volatile AttachmentImpl[] attachments = NO_ATTACHMENTS;
     // guarded by the reservation lock
-    private static final List<AttachmentImpl> NO_ATTACHMENTS = List.of();
-    private List<AttachmentImpl> attachments = NO_ATTACHMENTS; // a list of its own from the first attach on: most buffers never have one
     private int vmapCount;
     private MemorySegment vmapPtr;
     private boolean released;
@@ -128,10 +129,10 @@ final class DmaBufObject {
         resv.lock();
         try {
             released = true;
-            if (!attachments.isEmpty() || vmapCount != 0) {
+            if (attachments.length != 0 || vmapCount != 0) {
                 // cannot happen: attachments and vmaps hold references. Kept as the kernel's WARN_ON.
                 LOG.warn("dma-buf ino {}: released with {} attachments and {} vmaps left", ino,
-                        attachments.size(), vmapCount);
+                        attachments.length, vmapCount);
             }
         } finally {
             resv.unlock();
@@ -162,10 +163,10 @@ final class DmaBufObject {
     void addAttachment(AttachmentImpl a) {
         resv.lock();
         try {
-            if (attachments == NO_ATTACHMENTS) {
-                attachments = new ArrayList<>(2);
-            }
-            attachments.add(a);
+            AttachmentImpl[] was = attachments;
+            AttachmentImpl[] now = java.util.Arrays.copyOf(was, was.length + 1);
+            now[was.length] = a;
+            attachments = now;
         } finally {
             resv.unlock();
         }
@@ -181,7 +182,7 @@ final class DmaBufObject {
                 return false;
             }
             a.attached = false;
-            attachments.remove(a);
+            attachments = without(attachments, a);
             leftover = a.mappings;
             a.mappings = null;
             pins = a.pins;
@@ -216,13 +217,25 @@ final class DmaBufObject {
         return true;
     }
 
-    List<AttachmentImpl> attachmentsSnapshot() {
-        resv.lock();
-        try {
-            return attachments.isEmpty() ? List.of() : List.copyOf(attachments);
-        } finally {
-            resv.unlock();
+    private static AttachmentImpl[] without(AttachmentImpl[] as, AttachmentImpl a) {
+        for (int i = 0; i < as.length; i++) {
+            if (as[i] == a) {
+                if (as.length == 1) {
+                    return NO_ATTACHMENTS;
+                }
+                AttachmentImpl[] now = new AttachmentImpl[as.length - 1];
+                System.arraycopy(as, 0, now, 0, i);
+                System.arraycopy(as, i + 1, now, i, as.length - i - 1);
+                return now;
+            }
         }
+        return as;
+    }
+
+    /** @return the attachments now, read without the reservation lock (a consistent copy: it is never changed) */
+    List<AttachmentImpl> attachmentsSnapshot() {
+        AttachmentImpl[] as = attachments;
+        return as.length == 0 ? List.of() : List.of(as);
     }
 
     // --- mappings ------------------------------------------------------------
