@@ -225,7 +225,7 @@ public final class ScanoutEngine implements DisplayEngine {
         long deadline = t0 + timeoutNanos;
         long good = 0, bad = 0, skipped = 0;
         for (int i = 0; i < frames && System.nanoTime() < deadline; i++) {
-            switch (scanoutOne(Math.min(deadline, System.nanoTime() + FRAME_WAIT_NANOS))) {
+            switch (scanoutOne(deadline)) { // a caller that gives a limit may wait for a late frame up to it
                 case GOOD -> good++;
                 case BAD -> bad++;
                 default -> skipped++;
@@ -272,7 +272,10 @@ public final class ScanoutEngine implements DisplayEngine {
         return new DisplayStats(totalShown, totalGood, totalBad, totalSkipped, totalShown / secs, lastRenderer);
     }
 
-    /** The longest a frame waits for its render: then it is a missed frame, and the panel keeps the last one. */
+    /**
+     * The longest a panel's frame ({@link #refresh}, {@link #scanoutOne()}) waits for its render: then it is a
+     * missed frame, and the panel keeps the last one. {@link #run} waits up to its own limit instead.
+     */
     public static final long FRAME_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /**
