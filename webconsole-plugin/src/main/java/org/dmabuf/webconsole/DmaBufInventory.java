@@ -40,7 +40,8 @@ public class DmaBufInventory implements InventoryPrinter {
         w.println();
         w.println("Modules:");
         for (ModuleLine m : state.modules()) {
-            w.printf("%-4d %-22s %-24s %s%n", m.id(), m.label(), m.licence(), m.state());
+            w.printf("%-4d %-22s %-24s %-10s %d bytes of heap memory%n", m.id(), m.label(), m.licence(), m.state(),
+                    m.heapBytes());
         }
         Map<String, List<String>> refused = state.refused();
         refused.forEach((name, why) -> {

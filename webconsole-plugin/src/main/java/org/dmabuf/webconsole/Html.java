@@ -99,10 +99,11 @@ final class Html {
         w.println("</table>");
 
         w.println("<h2>Modules</h2><table id=\"dmabuf-modules\"><tr><th>Id</th><th>Module</th><th>Licence</th>"
-                + "<th>State</th></tr>");
+                + "<th>State</th><th>Heap memory</th></tr>");
         for (ModuleLine m : state.modules()) {
             w.println("<tr" + (m.refused() ? " class=\"refused\"" : "") + "><td>" + m.id() + "</td><td>"
-                    + esc(m.label()) + "</td><td>" + esc(m.licence()) + "</td><td>" + esc(m.state()) + "</td></tr>");
+                    + esc(m.label()) + "</td><td>" + esc(m.licence()) + "</td><td>" + esc(m.state()) + "</td><td>"
+                    + m.heapBytes() + "</td></tr>");
         }
         w.println("</table>");
         Map<String, List<String>> refused = state.refused();

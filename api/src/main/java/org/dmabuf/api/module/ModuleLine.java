@@ -14,9 +14,11 @@ import java.util.List;
  * @param state the bundle state: Installed, Resolved, Starting, Active, Stopping
  * @param refused whether the gate refuses it under the policy in force
  * @param usedBy the modules that hold buffers it exported (lsmod's "Used by"), by name
+ * @param heapBytes heap memory it allocated that is not back in its heap yet (whole pages), as the dmem
+ *        cgroup's {@code current}
  */
 public record ModuleLine(long id, String name, String licence, boolean gpl, String label, String state,
-        boolean refused, List<String> usedBy) {
+        boolean refused, List<String> usedBy, long heapBytes) {
     /** Copies the list. */
     public ModuleLine {
         usedBy = List.copyOf(usedBy);

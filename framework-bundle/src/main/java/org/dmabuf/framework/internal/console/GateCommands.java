@@ -141,16 +141,25 @@ public class GateCommands {
         }
     }
 
-    @Descriptor("list the DMA-BUF modules as lsmod does: licence, taint, state, and who uses whose buffers")
+    @Descriptor("list the DMA-BUF modules as lsmod does: licence, taint, state, the heap memory each allocated,"
+            + " and who uses whose buffers")
     public String modules() {
-        StringBuilder s = new StringBuilder(String.format("%-4s %-20s %-24s %-10s %s%n", "Id", "Module", "Licence",
-                "State", "Used by"));
+        StringBuilder s = new StringBuilder(String.format("%-4s %-20s %-24s %-10s %-8s %s%n", "Id", "Module",
+                "Licence", "State", "Memory", "Used by"));
         for (ModuleLine m : modules.modules()) {
             List<String> by = m.usedBy();
             String used = by.size() + (by.isEmpty() ? "" : " " + String.join(",", by));
-            s.append(String.format("%-4d %-20s %-24s %-10s %s%s%n", m.id(), m.label(), m.licence(), m.state(), used,
-                    m.refused() ? "   (refused: dmabuf:why " + m.name() + ")" : ""));
+            s.append(String.format("%-4d %-20s %-24s %-10s %-8s %s%s%n", m.id(), m.label(), m.licence(), m.state(),
+                    bytes(m.heapBytes()), used, m.refused() ? "   (refused: dmabuf:why " + m.name() + ")" : ""));
         }
         return s.toString();
+    }
+
+    /** @return bytes as lsmod's reader likes them: 0, 4K, 256M, or bytes when not whole */
+    static String bytes(long n) {
+        if (n != 0 && n % (1L << 20) == 0) {
+            return (n >> 20) + "M";
+        }
+        return n != 0 && n % 1024 == 0 ? (n >> 10) + "K" : String.valueOf(n);
     }
 }

@@ -150,6 +150,15 @@ public final class DmaBufCore implements DmaBufDebug {
         modules.remove(m);
     }
 
+    /** @return for each open module's bundle id, the heap memory it allocated that is not freed yet */
+    public Map<Long, Long> heapBytes() {
+        Map<Long, Long> out = new java.util.HashMap<>();
+        for (LoadedModule m : modules) {
+            out.merge(m.bundleId(), m.heapBytes(), Long::sum);
+        }
+        return out;
+    }
+
     /** @return the modules open now, by bundle id */
     public List<LoadedModule> openModules() {
         List<LoadedModule> out = new ArrayList<>(modules);

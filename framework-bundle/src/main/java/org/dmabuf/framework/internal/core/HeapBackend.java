@@ -18,19 +18,22 @@ public interface HeapBackend {
     /**
      * @param len the length in bytes, at least 1
      * @param fileFlags the file's access mode
+     * @param freed told the bytes (whole pages) once, when the memory goes back to the heap: the allocating
+     *        bundle's accounting
      * @return what to export: zero-filled memory and its callbacks
      * @throws org.dmabuf.api.DmaBufException ENOMEM when the memory cannot be had
      */
-    ExportInfo<?> allocate(long len, int fileFlags);
+    ExportInfo<?> allocate(long len, int fileFlags, java.util.function.LongConsumer freed);
 
     /** @return the device whose local memory this heap is, or {@code null} */
     org.dmabuf.api.Device device();
 
     /**
      * @param len bytes, at least 1
+     * @param freed told the bytes (whole pages) once, when the memory goes back to the heap
      * @return pages for an exporter's own buffers
      */
-    org.dmabuf.api.DeviceMemory allocateMemory(long len);
+    org.dmabuf.api.DeviceMemory allocateMemory(long len, java.util.function.LongConsumer freed);
 
     /** @return bytes in use */
     long usedBytes();

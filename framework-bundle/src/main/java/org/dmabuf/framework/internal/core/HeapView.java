@@ -49,7 +49,8 @@ final class HeapView implements Heap {
         int fd = module.fdTable().reserve();
         DmaBufObject buf;
         try {
-            ExportInfo<?> info = backend.allocate(len, fdFlags & Fcntl.O_ACCMODE);
+            ExportInfo<?> info = backend.allocate(len, fdFlags & Fcntl.O_ACCMODE, module::uncharge);
+            module.charge(info.size());
             buf = module.core().exportAsKernel(info);
         } catch (RuntimeException e) {
             module.fdTable().unreserve(fd);
@@ -65,7 +66,9 @@ final class HeapView implements Heap {
             throw new DmaBufException(Errno.EINVAL, "dma_heap_buffer_alloc(" + backend.name() + "): len " + len
                     + "; expected at least 1 byte");
         }
-        return backend.allocateMemory(len);
+        DeviceMemory m = backend.allocateMemory(len, module::uncharge);
+        module.charge(m.size());
+        return m;
     }
 
     @Override

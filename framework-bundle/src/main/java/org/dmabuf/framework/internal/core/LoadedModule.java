@@ -249,6 +249,22 @@ public final class LoadedModule implements DmaBufService {
         return fd;
     }
 
+    // heap memory this module allocated and not yet freed, as the dmem cgroup's current (whoever frees it)
+    private final java.util.concurrent.atomic.LongAdder heapBytes = new java.util.concurrent.atomic.LongAdder();
+
+    void charge(long bytes) {
+        heapBytes.add(bytes);
+    }
+
+    void uncharge(long bytes) {
+        heapBytes.add(-bytes);
+    }
+
+    /** @return the heap memory this module allocated that is not yet back in its heap */
+    public long heapBytes() {
+        return heapBytes.sum();
+    }
+
     /**
      * @param backend a heap this module has just added ({@code dma_heap_add} returns it)
      * @return the module's view of it; no {@code dma_heap_find} needed

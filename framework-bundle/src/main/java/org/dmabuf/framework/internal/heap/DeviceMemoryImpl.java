@@ -15,12 +15,15 @@ public final class DeviceMemoryImpl implements DeviceMemory {
     private final String heap;
     private final boolean contiguous;
     private final Device device;
+    private final java.util.function.LongConsumer freed;
 
-    DeviceMemoryImpl(Pages pages, String heap, boolean contiguous, Device device) {
+    DeviceMemoryImpl(Pages pages, String heap, boolean contiguous, Device device,
+            java.util.function.LongConsumer freed) {
         this.pages = pages;
         this.heap = heap;
         this.contiguous = contiguous;
         this.device = device;
+        this.freed = freed;
     }
 
     @Override
@@ -61,6 +64,7 @@ public final class DeviceMemoryImpl implements DeviceMemory {
             throw new DmaBufException(Errno.EINVAL, "DeviceMemory.free: " + size() + " bytes of " + heap
                     + " were freed already; expected one free per allocation");
         }
+        freed.accept(pages.size()); // once: a second free throws above
     }
 
     @Override

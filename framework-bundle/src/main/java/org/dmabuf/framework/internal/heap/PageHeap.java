@@ -82,7 +82,7 @@ public final class PageHeap implements HeapBackend {
     }
 
     @Override
-    public DeviceMemory allocateMemory(long len) {
+    public DeviceMemory allocateMemory(long len, java.util.function.LongConsumer freed) {
         if (device != null && !device.isPresent()) {
             throw new DmaBufException(Errno.ENODEV, "dma_heap_buffer_alloc(" + name + "): " + device.name()
                     + " is unplugged; expected a present device");
@@ -93,12 +93,12 @@ public final class PageHeap implements HeapBackend {
         } catch (OutOfMemoryError e) {
             throw new DmaBufException(Errno.ENOMEM, "dma_heap_buffer_alloc(" + name + "): " + e.getMessage(), e);
         }
-        return new DeviceMemoryImpl(p, name, contiguous, device);
+        return new DeviceMemoryImpl(p, name, contiguous, device, freed);
     }
 
     @Override
-    public ExportInfo<?> allocate(long len, int fileFlags) {
-        DeviceMemoryImpl m = (DeviceMemoryImpl) allocateMemory(len);
+    public ExportInfo<?> allocate(long len, int fileFlags, java.util.function.LongConsumer freed) {
+        DeviceMemoryImpl m = (DeviceMemoryImpl) allocateMemory(len, freed);
         // the kernel's heaps export the page-aligned length
         return ExportInfo.builder(ops, m, m.size()).flags(fileFlags).expName(name).build();
     }

@@ -286,16 +286,18 @@ public final class GateService {
 
     /**
      * @param users for each exporter, the modules that hold its buffers (lsmod's "Used by")
+     * @param heapBytes for each bundle id, the heap memory it allocated and that is not freed yet
      * @return one line per DMA-BUF module, as lsmod
      */
-    public List<ModuleLine> modules(Map<String, Set<String>> users) {
+    public List<ModuleLine> modules(Map<String, Set<String>> users, Map<Long, Long> heapBytes) {
         List<ModuleLine> out = new ArrayList<>();
         for (Bundle b : context.getBundles()) {
             ModuleFacts m = keeper.facts(b);
             if (m.module()) {
                 out.add(new ModuleLine(b.getBundleId(), m.bsn(), m.licence().name(), m.licence().gplCompatible(),
                         keeper.gate().taint().moduleLabel(m.bsn()), state(b.getState()),
-                        gate().verdict(m).refused(), List.copyOf(users.getOrDefault(m.bsn(), Set.of()))));
+                        gate().verdict(m).refused(), List.copyOf(users.getOrDefault(m.bsn(), Set.of())),
+                        heapBytes.getOrDefault(b.getBundleId(), 0L)));
             }
         }
         return out;

@@ -99,7 +99,7 @@ final class PublicServices {
 
         @Override
         public List<ModuleLine> modules() {
-            return gate.modules(core.users());
+            return gate.modules(core.users(), core.heapBytes());
         }
 
         @Override
