@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.framework.internal.console;
 
-import java.util.Locale;
 
 import org.apache.felix.service.command.Descriptor;
 import org.dmabuf.api.DmaBuf;
@@ -63,7 +62,7 @@ public class DmaBufCommands {
             @Descriptor("size in bytes, or with a K, M or G suffix") String size,
             @Descriptor("buffer name, at most 31 bytes") String name) {
         Heap h = console.heap(heap);
-        long bytes = parseSize(size);
+        long bytes = Sizes.parse(size);
         int fd = h.allocate(bytes);
         DmaBuf buf = console.get(fd);
         try {
@@ -113,34 +112,4 @@ public class DmaBufCommands {
         return s.length() == 0 ? "no buffers open" : s.toString();
     }
 
-    /**
-     * @param size a number of bytes, optionally followed by K, M or G (powers of 1024)
-     * @return the number of bytes
-     * @throws IllegalArgumentException naming the text and what was expected
-     */
-    static long parseSize(String size) {
-        String s = size == null ? "" : size.trim().toUpperCase(Locale.ROOT);
-        long unit = 1;
-        if (s.endsWith("IB")) {
-            s = s.substring(0, s.length() - 2);
-        } else if (s.endsWith("B")) {
-            s = s.substring(0, s.length() - 1);
-        }
-        if (!s.isEmpty()) {
-            switch (s.charAt(s.length() - 1)) {
-                case 'K' -> unit = 1L << 10;
-                case 'M' -> unit = 1L << 20;
-                case 'G' -> unit = 1L << 30;
-                default -> unit = 1;
-            }
-            if (unit != 1) {
-                s = s.substring(0, s.length() - 1);
-            }
-        }
-        try {
-            return Math.multiplyExact(Long.parseLong(s), unit);
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("size '" + size + "' is not a size; expected bytes such as 4096, 4K or 8M");
-        }
-    }
 }

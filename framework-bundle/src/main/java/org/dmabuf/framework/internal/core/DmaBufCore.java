@@ -150,6 +150,18 @@ public final class DmaBufCore implements DmaBufDebug {
         modules.remove(m);
     }
 
+    private volatile Map<String, Long> heapMax = Map.of();
+
+    /** @param max the most heap memory each named module may hold (the dmem cgroup's max); others are unlimited */
+    public void heapMax(Map<String, Long> max) {
+        heapMax = Map.copyOf(max);
+    }
+
+    /** @return the module's heap memory max, or {@code null} for none */
+    Long heapMaxOf(String module) {
+        return heapMax.get(module);
+    }
+
     /** @return for each open module's bundle id, the heap memory it allocated that is not freed yet */
     public Map<Long, Long> heapBytes() {
         Map<Long, Long> out = new java.util.HashMap<>();

@@ -8,6 +8,7 @@ import org.dmabuf.api.ExportInfo;
 import org.dmabuf.api.Fcntl;
 import org.dmabuf.api.Heap;
 import org.dmabuf.api.Symbol;
+import org.dmabuf.framework.internal.memory.PageAllocator;
 
 /** A heap opened by one bundle: allocations land in that bundle's fd table. */
 final class HeapView implements Heap {
@@ -46,14 +47,27 @@ final class HeapView implements Heap {
             throw new DmaBufException(Errno.EINVAL, func + ": heap_flags 0x" + Long.toHexString(heapFlags)
                     + " has unknown bits; expected 0 (no heap flags are defined)");
         }
-        int fd = module.fdTable().reserve();
-        DmaBufObject buf;
+        long pages = PageAllocator.roundUp(len);
+        module.charge(pages, func);
+        int fd;
         try {
-            ExportInfo<?> info = backend.allocate(len, fdFlags & Fcntl.O_ACCMODE, module::uncharge);
-            module.charge(info.size());
+            fd = module.fdTable().reserve();
+        } catch (RuntimeException e) {
+            module.uncharge(pages);
+            throw e;
+        }
+        DmaBufObject buf;
+        ExportInfo<?> info = null;
+        try {
+            info = backend.allocate(len, fdFlags & Fcntl.O_ACCMODE, module::uncharge);
             buf = module.core().exportAsKernel(info);
         } catch (RuntimeException e) {
             module.fdTable().unreserve(fd);
+            if (info != null && info.priv() instanceof DeviceMemory m) {
+                m.free(); // the pages go back, and with them the charge
+            } else {
+                module.uncharge(pages);
+            }
             throw e;
         }
         return module.installReserved(fd, buf, func);
@@ -66,9 +80,14 @@ final class HeapView implements Heap {
             throw new DmaBufException(Errno.EINVAL, "dma_heap_buffer_alloc(" + backend.name() + "): len " + len
                     + "; expected at least 1 byte");
         }
-        DeviceMemory m = backend.allocateMemory(len, module::uncharge);
-        module.charge(m.size());
-        return m;
+        long pages = PageAllocator.roundUp(len);
+        module.charge(pages, "dma_heap_buffer_alloc(" + backend.name() + ")");
+        try {
+            return backend.allocateMemory(len, module::uncharge);
+        } catch (RuntimeException e) {
+            module.uncharge(pages);
+            throw e;
+        }
     }
 
     @Override

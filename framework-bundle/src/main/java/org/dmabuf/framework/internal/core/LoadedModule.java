@@ -250,19 +250,37 @@ public final class LoadedModule implements DmaBufService {
     }
 
     // heap memory this module allocated and not yet freed, as the dmem cgroup's current (whoever frees it)
-    private final java.util.concurrent.atomic.LongAdder heapBytes = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.AtomicLong heapBytes = new java.util.concurrent.atomic.AtomicLong();
 
-    void charge(long bytes) {
-        heapBytes.add(bytes);
+    /**
+     * Charges an allocation before it is made, within the module's max if it has one.
+     *
+     * @param bytes whole pages
+     * @param func the entry point, for the message
+     * @throws DmaBufException ENOMEM when the module would hold more than its max
+     */
+    void charge(long bytes, String func) {
+        Long max = core.heapMaxOf(name);
+        while (true) {
+            long now = heapBytes.get();
+            if (max != null && now + bytes > max) {
+                throw new DmaBufException(Errno.ENOMEM, func + ": module " + name + " holds " + now + " bytes of"
+                        + " heap memory, and " + bytes + " more would pass its max of " + max + " (heap_max, PID"
+                        + " org.dmabuf.framework); expected at most " + Math.max(0, max - now) + " bytes");
+            }
+            if (heapBytes.compareAndSet(now, now + bytes)) {
+                return;
+            }
+        }
     }
 
     void uncharge(long bytes) {
-        heapBytes.add(-bytes);
+        heapBytes.addAndGet(-bytes);
     }
 
     /** @return the heap memory this module allocated that is not yet back in its heap */
     public long heapBytes() {
-        return heapBytes.sum();
+        return heapBytes.get();
     }
 
     /**

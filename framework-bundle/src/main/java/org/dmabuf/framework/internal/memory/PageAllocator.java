@@ -202,7 +202,7 @@ public final class PageAllocator {
         }
     }
 
-    static long roundUp(long size) {
+    public static long roundUp(long size) {
         return (size + PAGE_SIZE - 1) & -PAGE_SIZE;
     }
 

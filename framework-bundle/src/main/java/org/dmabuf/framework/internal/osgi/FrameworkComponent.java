@@ -65,6 +65,12 @@ public class FrameworkComponent {
         @AttributeDefinition(name = "System heap limit", description = "Most bytes the system heap hands out;"
                 + " 0 (the default) for half the machine's physical memory, so that no allocation can exhaust it")
         long system_size() default 0;
+
+        /** @return per-module heap limits, bsn=bytes */
+        @AttributeDefinition(name = "Heap memory max per module", description = "bsn=bytes (4096, 64K, 256M,"
+                + " 2G): the most heap memory that module may hold, as the dmem cgroup's max; an allocation"
+                + " beyond it fails with ENOMEM. Takes effect at once.")
+        String[] heap_max() default {};
     }
 
     private DmaBufCore core;
@@ -81,6 +87,7 @@ public class FrameworkComponent {
                                 config.debug_memory())),
                 new PageHeap(PageHeap.CMA, true,
                         new PageAllocator(PageHeap.CMA, config.cma_size(), config.debug_memory()))));
+        core.heapMax(heapMax(config.heap_max()));
         Hashtable<String, Object> props = gplOnly("DMA-BUF core, one view per bundle", Symbol.DMA_BUF);
         ModuleRegistry modules = new ModuleRegistry(core, gate);
         ServiceRegistration<DmaBufService> serviceReg =
@@ -168,7 +175,33 @@ public class FrameworkComponent {
 
     @Modified
     void modified(Config config) {
-        LOG.info("dma-buf: {} changed; heap settings take effect when the framework bundle restarts", PID);
+        core.heapMax(heapMax(config.heap_max()));
+        LOG.info("dma-buf: {} changed; heap limits per module apply now, heap sizes when the framework bundle"
+                + " restarts", PID);
+    }
+
+    /**
+     * @param entries {@code bsn=bytes}, bytes with an optional K, M or G
+     * @return the limits by module name
+     * @throws IllegalArgumentException naming the entry that is not {@code bsn=bytes}
+     */
+    static java.util.Map<String, Long> heapMax(String[] entries) {
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        for (String e : entries == null ? new String[0] : entries) {
+            for (String one : e.split(",")) {
+                String t = one.trim();
+                if (t.isEmpty()) {
+                    continue;
+                }
+                int eq = t.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("heap_max entry '" + t + "'; expected bsn=bytes, such as"
+                            + " acme_gpu=256M");
+                }
+                out.put(t.substring(0, eq).trim(), org.dmabuf.framework.internal.console.Sizes.parse(t.substring(eq + 1).trim()));
+            }
+        }
+        return out;
     }
 
     @Deactivate

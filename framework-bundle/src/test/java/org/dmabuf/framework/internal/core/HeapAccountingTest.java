@@ -31,6 +31,25 @@ class HeapAccountingTest {
     }
 
     @Test
+    void a_module_past_its_max_gets_ENOMEM_and_nothing_changes() {
+        f.core.heapMax(java.util.Map.of("importer", 8192L));
+        int fd = f.importer.heap("system").allocate(8192);
+        int fds = f.importer.fds().length;
+        long used = f.systemPages.usedBytes();
+        HandleTest.assertErrno(() -> f.importer.heap("system").allocate(1), org.dmabuf.api.Errno.ENOMEM,
+                "module importer holds 8192 bytes of heap memory, and 4096 more would pass its max of 8192",
+                "expected at most 0 bytes");
+        HandleTest.assertErrno(() -> f.importer.heap("system").allocateMemory(4096), org.dmabuf.api.Errno.ENOMEM,
+                "its max of 8192");
+        assertThat(f.importer.fds()).hasSize(fds);
+        assertThat(f.systemPages.usedBytes()).isEqualTo(used);
+        assertThat(f.importer.heapBytes()).isEqualTo(8192);
+        assertThat(f.exporter.heap("system").allocate(4096)).as("another module has no max").isPositive();
+        f.importer.close(fd);
+        f.importer.close(f.importer.heap("system").allocate(8192)); // room again
+    }
+
+    @Test
     void the_allocator_stays_charged_while_another_module_holds_its_memory() {
         int fd = f.exporter.heap("system").allocate(4096);
         int theirs = f.importer.receive(f.exporter.send(fd));

@@ -16,6 +16,15 @@ class SystemHeapSizeTest {
     }
 
     @Test
+    void heap_max_entries_are_bsn_equals_bytes() {
+        assertThat(FrameworkComponent.heapMax(new String[] {"acme_gpu=256M", "lima=4K, nvidia = 1G"}))
+                .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("acme_gpu", 256L << 20, "lima", 4096L,
+                        "nvidia", 1L << 30));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FrameworkComponent.heapMax(new String[] {"256M"}))
+                .hasMessage("heap_max entry '256M'; expected bsn=bytes, such as acme_gpu=256M");
+    }
+
+    @Test
     void this_jvm_knows_the_machines_memory() {
         assertThat(FrameworkComponent.physicalMemory()).isGreaterThan(0);
     }
