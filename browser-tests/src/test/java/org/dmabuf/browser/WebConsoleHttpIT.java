@@ -62,6 +62,10 @@ class WebConsoleHttpIT {
                 "id=\"dmabuf-devices\"", "0000:00:02.0", "Intel Iris Xe", "id=\"dmabuf-taint\"", "Tainted:",
                 "id=\"dmabuf-policy-now\">gpl-only<", "id=\"dmabuf-refused\"",
                 "nvidia: Unknown symbol dma_buf_export (err -2)", "class=\"dmabuf-display\"", "showing i915 0000:00:02.0 (own)");
+        // each module's heap memory: i915's three VGA framebuffers, in whole pages (3 x 1,228,800 bytes)
+        assertThat(page).contains("<th>Heap memory</th>");
+        assertThat(java.util.regex.Pattern.compile("<td>i915</td><td>GPL-2.0-only</td><td>Active</td><td>3686400</td>")
+                .matcher(page).find()).as(page).isTrue();
     }
 
     @Test
