@@ -4,6 +4,7 @@ package org.dmabuf.framework.internal.osgi;
 import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.dmabuf.api.DmaBufService;
 import org.dmabuf.api.Symbol;
@@ -17,6 +18,7 @@ import org.dmabuf.framework.internal.console.DmaBufCommands;
 import org.dmabuf.framework.internal.console.GateCommands;
 import org.dmabuf.api.debugfs.DmaBufDebug;
 import org.dmabuf.framework.internal.core.DmaBufCore;
+import org.dmabuf.framework.internal.core.FenceWatchdog;
 import org.dmabuf.framework.internal.heap.PageHeap;
 import org.dmabuf.framework.internal.memory.PageAllocator;
 import org.osgi.framework.BundleContext;
@@ -66,6 +68,11 @@ public class FrameworkComponent {
                 + " 0 (the default) for half the machine's physical memory, so that no allocation can exhaust it")
         long system_size() default 0;
 
+        /** @return the fence watchdog's timeout in seconds, 0 for none */
+        @AttributeDefinition(name = "Fence timeout", description = "Seconds a fence may stay pending in a buffer's"
+                + " reservation object before it is reported (the DRM scheduler's job timeout); 0 for no watchdog")
+        long fence_timeout_s() default 10;
+
         /** @return per-module heap limits, bsn=bytes */
         @AttributeDefinition(name = "Heap memory max per module", description = "bsn=bytes (4096, 64K, 256M,"
                 + " 2G): the most heap memory that module may hold, as the dmem cgroup's max; an allocation"
@@ -76,6 +83,7 @@ public class FrameworkComponent {
     private DmaBufCore core;
     private GateService gate;
     private DmaBufCommands consoleCommands;
+    private java.util.concurrent.ScheduledExecutorService watchdog;
     private final List<ServiceRegistration<?>> regs = new ArrayList<>();
 
     @Activate
@@ -119,6 +127,7 @@ public class FrameworkComponent {
         Runnable arm = () -> core.guard(gate.armed() ? gate.guard() : null);
         gate.onArmingChanged(arm);
         arm.run();
+        startWatchdog(config.fence_timeout_s());
         LOG.info("dma-buf: core up, heaps {}", core.heapList().stream().map(h -> h.name()).toList());
     }
 
@@ -173,9 +182,34 @@ public class FrameworkComponent {
         return context.registerService(Object.class, commands, props);
     }
 
+    // reports fences pending past the timeout, once a second, on a thread of its own that never blocks on a driver
+    private synchronized void startWatchdog(long timeoutSeconds) {
+        if (watchdog != null) {
+            watchdog.shutdownNow();
+            watchdog = null;
+        }
+        if (timeoutSeconds <= 0) {
+            return;
+        }
+        FenceWatchdog dog = new FenceWatchdog(core, TimeUnit.SECONDS.toNanos(timeoutSeconds));
+        watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dma-buf fence watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        watchdog.scheduleWithFixedDelay(() -> {
+            try {
+                dog.scan(System.nanoTime()).forEach(LOG::warn);
+            } catch (RuntimeException e) {
+                LOG.error("dma-buf: the fence watchdog failed; it goes on", e);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+    }
+
     @Modified
     void modified(Config config) {
         core.heapMax(heapMax(config.heap_max()));
+        startWatchdog(config.fence_timeout_s());
         LOG.info("dma-buf: {} changed; heap limits per module apply now, heap sizes when the framework bundle"
                 + " restarts", PID);
     }
@@ -206,6 +240,7 @@ public class FrameworkComponent {
 
     @Deactivate
     void deactivate() {
+        startWatchdog(0);
         gate.onArmingChanged(() -> { });
         gate.onPolicyApplied(() -> { });
         // in reverse: the commands first, then the views (every bundle's view is closed, so their buffers go)
