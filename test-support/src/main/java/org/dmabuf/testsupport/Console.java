@@ -15,11 +15,18 @@ import org.osgi.framework.BundleContext;
 public final class Console {
     private final BundleContext context;
 
+    /** @param context a bundle context in the container, through which the Gogo command processor is found */
     public Console(BundleContext context) {
         this.context = context;
     }
 
-    /** @return what the command returned, formatted as the shell prints it */
+    /**
+     * Runs one command as a user types it at {@code g!}.
+     *
+     * @param command the command line, for instance {@code dmabuf:bufinfo}
+     * @return what the command returned, formatted as the shell prints it
+     * @throws Exception what the command threw: a console error is an exception here
+     */
     public String run(String command) throws Exception {
         CommandProcessor processor = context.getService(context.getServiceReference(CommandProcessor.class));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -33,11 +40,26 @@ public final class Console {
         }
     }
 
-    /** What ran, and what the framework logged meanwhile. */
+    /**
+     * What ran, and what the platform logged meanwhile.
+     *
+     * @param <T> what the action returns
+     * @param value what it returned, or {@code null} when it failed
+     * @param failure what it threw (the cause of a wrapping RuntimeException), or {@code null}
+     * @param log every line written to standard error while it ran
+     */
     public record Captured<T>(T value, Throwable failure, String log) {
     }
 
-    /** Runs {@code action} while capturing standard error, where the platform logs. */
+    /**
+     * Runs {@code action} while capturing standard error, where the platform logs (SLF4J's simple logger, in
+     * the kernel's words). Standard error is the JVM's: lines other threads write while the action runs are
+     * captured too, and none after it returns, so wait for what you expect inside the action.
+     *
+     * @param <T> what the action returns
+     * @param action the work; wrap a checked exception in a RuntimeException, which is unwrapped
+     * @return its outcome and the log
+     */
     public static <T> Captured<T> logged(Supplier<T> action) {
         PrintStream old = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();

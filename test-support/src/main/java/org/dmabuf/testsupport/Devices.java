@@ -92,9 +92,14 @@ public final class Devices {
     }
 
     /**
-     * Unplugs a device, as hot-unplug, and forgets its configuration.
+     * Unplugs a device, as hot-unplug, and forgets its configuration. Returns
+     * once its {@link Device} service is gone and every driver's unbind has run.
      *
-     * @return once its {@link Device} service is gone and every driver's unbind has run
+     * @param context a bundle context in the container
+     * @param name the device's name, as {@link #plug} returned it
+     * @throws IllegalArgumentException when no device configuration has that name
+     * @throws IllegalStateException when the device was still there after {@link #TIMEOUT_MS}
+     * @throws Exception when the console or Config Admin fails
      */
     public static void unplug(BundleContext context, String name) throws Exception {
         new Console(context).run("dmabuf:unplug " + name); // returns when the drivers have unbound

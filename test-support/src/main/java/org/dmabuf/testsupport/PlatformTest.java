@@ -8,7 +8,6 @@ import static org.junit.Assert.fail;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import javax.inject.Inject;
 
@@ -37,6 +36,10 @@ import org.osgi.util.tracker.ServiceTracker;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public abstract class PlatformTest {
+    /** For subclasses: a test class per scenario, each booting its own container. */
+    protected PlatformTest() {
+    }
+
     /** How long a test waits for the thing it waits on. */
     protected static final long TIMEOUT_MS = 10_000;
 
@@ -47,9 +50,18 @@ public abstract class PlatformTest {
      */
     protected final BundleContext context = probeContext(getClass());
 
+    /** The platform's debugfs: bufinfo, buffers, heaps, and what each bundle holds (read-only). */
     @Inject
     protected DmaBufDebug debug;
 
+    /**
+     * The container: the distribution as it ships ({@link Platform#options}). Override it, with
+     * {@code @Configuration} on the override too, to add a driver ({@link Platform#driver}) or leave a bundle
+     * out ({@link Platform#without}). The container lives for the whole test class: what one test leaves
+     * behind (a buffer, a device, a stopped bundle) the next one sees, so each test cleans up after itself.
+     *
+     * @return the Pax Exam options
+     */
     @Configuration
     public Option[] config() {
         return Platform.options();
@@ -83,6 +95,7 @@ public abstract class PlatformTest {
         return Set.of("nvidia");
     }
 
+    /** Before each test: every bundle of the distribution is active, but those {@link #notActiveByDesign}. */
     @Before
     public void everyDistributionBundleIsActive() {
         List<String> wrong = new ArrayList<>();
@@ -113,11 +126,22 @@ public abstract class PlatformTest {
         }
     }
 
-    /** @return what the bundle of that name holds through its view, or null when it holds no view */
+    /**
+     * @param symbolicName a bundle's symbolic name
+     * @return what the bundle of that name holds through its view, or null when it holds no view
+     */
     protected ModuleInfo module(String symbolicName) {
         return debug.modules().stream().filter(m -> m.name().equals(symbolicName)).findFirst().orElse(null);
     }
 
+    /**
+     * Asserts what a bundle holds through its DMA-BUF view, as {@link #module} reads it.
+     *
+     * @param m the bundle's holdings, not {@code null}
+     * @param fds the open fds that hold dma-bufs it must have
+     * @param references the references taken with {@code get} and not put
+     * @param attachments the attachments not detached
+     */
     protected static void assertHolds(ModuleInfo m, int fds, int references, int attachments) {
         assertNotNull("module", m);
         assertEquals(m + ": fds", fds, m.fds());
@@ -125,6 +149,10 @@ public abstract class PlatformTest {
         assertEquals(m + ": attachments", attachments, m.attachments());
     }
 
+    /**
+     * @param state a {@link Bundle} state
+     * @return its name, for messages: {@code ACTIVE}, {@code INSTALLED}, ...
+     */
     protected static String state(int state) {
         return switch (state) {
             case Bundle.INSTALLED -> "INSTALLED";
@@ -135,9 +163,5 @@ public abstract class PlatformTest {
             case Bundle.UNINSTALLED -> "UNINSTALLED";
             default -> String.valueOf(state);
         };
-    }
-
-    protected static long nanosSince(long start) {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 }

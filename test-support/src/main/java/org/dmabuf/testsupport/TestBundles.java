@@ -53,42 +53,63 @@ public final class TestBundles {
     public static final String[] CORE = Arrays.stream(Symbol.values())
             .filter(s -> s.namespace() != null).map(Symbol::symbolName).toArray(String[]::new);
 
-    /** @return a bundle of that symbolic name, with the defaults */
+    /**
+     * @param symbolicName its Bundle-SymbolicName: the module's name in every message
+     * @return a bundle of that symbolic name, with the defaults
+     */
     public static TestBundles bundle(String symbolicName) {
         return new TestBundles(symbolicName);
     }
 
-    /** @param l the Bundle-License header, or {@code null} for none @return this */
+    /**
+     * @param l the Bundle-License header, or {@code null} for none
+     * @return this
+     */
     public TestBundles licence(String l) {
         this.licence = l;
         return this;
     }
 
-    /** @param c the Bundle-Activator @return this */
+    /**
+     * @param c the Bundle-Activator
+     * @return this
+     */
     public TestBundles activator(Class<?> c) {
         this.activator = c;
         return this;
     }
 
-    /** @param cs more classes to pack @return this */
+    /**
+     * @param cs more classes to pack
+     * @return this
+     */
     public TestBundles classes(Class<?>... cs) {
         classes.addAll(List.of(cs));
         return this;
     }
 
-    /** @param names the symbols it links (none for none) @return this */
+    /**
+     * @param names the symbols it links (none for none)
+     * @return this
+     */
     public TestBundles symbols(String... names) {
         this.symbols = List.of(names);
         return this;
     }
 
-    /** @param ns the symbol namespaces it imports @return this */
+    /**
+     * @param ns the symbol namespaces it imports
+     * @return this
+     */
     public TestBundles namespaces(String... ns) {
         this.namespaces = List.of(ns);
         return this;
     }
 
-    /** @param y whether it carries {@code DmaBuf-Intree: Y} @return this */
+    /**
+     * @param y whether it carries {@code DmaBuf-Intree: Y}
+     * @return this
+     */
     public TestBundles intree(boolean y) {
         this.intree = y;
         return this;
@@ -105,19 +126,30 @@ public final class TestBundles {
         return this;
     }
 
-    /** @param clause one more Import-Package clause @return this */
+    /**
+     * @param clause one more Import-Package clause
+     * @return this
+     */
     public TestBundles imports(String clause) {
         imports.add(clause);
         return this;
     }
 
-    /** @param name a header @param value its value @return this */
+    /**
+     * @param name a header
+     * @param value its value
+     * @return this
+     */
     public TestBundles header(String name, String value) {
         headers.put(name, value);
         return this;
     }
 
-    /** @return the Require-Capability clauses for the symbols and namespaces */
+    /**
+     * @param symbols the symbols, by the kernel's names
+     * @param namespaces the symbol namespaces
+     * @return the Require-Capability clauses for the symbols and namespaces
+     */
     public static String requireCapability(List<String> symbols, List<String> namespaces) {
         List<String> clauses = new ArrayList<>();
         for (String ns : namespaces) {
@@ -129,7 +161,13 @@ public final class TestBundles {
         return String.join(",", clauses);
     }
 
-    /** Builds and installs the bundle (not started). @return it */
+    /**
+     * Builds and installs the bundle (not started).
+     *
+     * @param context a bundle context in the container
+     * @return the bundle, installed from location {@code test:<symbolicName>}
+     * @throws BundleException when the framework refuses to install it
+     */
     public Bundle install(BundleContext context) throws BundleException {
         return context.installBundle("test:" + symbolicName, build());
     }
