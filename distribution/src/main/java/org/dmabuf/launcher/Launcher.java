@@ -68,7 +68,10 @@ public final class Launcher {
             // the shell must neither read stdin nor stop the framework: the launcher runs the script
             config.put("gosh.args", "--nointeractive");
         }
-        Framework framework = new FrameworkFactory().newFramework(config);
+        Map<String, Object> felixConfig = new java.util.HashMap<>(config);
+        felixConfig.put("felix.log.logger", new FrameworkLog());
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Framework framework = new FrameworkFactory().newFramework((Map) felixConfig);
         Thread hook = new Thread(() -> stopQuietly(framework), "dmabuf shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -100,6 +103,33 @@ public final class Launcher {
                 // the hook is running: nothing to remove
             }
             deleteTree(storage);
+        }
+    }
+
+    /**
+     * Felix's own log ({@code felix.log.logger}), printed as Felix prints it,
+     * but for a start the licence gate refused: the gate has said so already,
+     * once, in the kernel's words ({@code nvidia: Unknown symbol ...}), and
+     * Felix would say it again as an auto-start ERROR with the gate's
+     * exception and its internal class name.
+     */
+    static final class FrameworkLog extends org.apache.felix.framework.Logger {
+        @Override
+        protected void doLog(org.osgi.framework.Bundle bundle, org.osgi.framework.ServiceReference sr, int level,
+                String msg, Throwable t) {
+            if (!refusedByTheGate(t)) {
+                super.doLog(bundle, sr, level, msg, t);
+            }
+        }
+
+        static boolean refusedByTheGate(Throwable t) {
+            for (Throwable x = t; x != null; x = x.getCause()) {
+                String m = String.valueOf(x.getMessage());
+                if (m.startsWith("Resolver hook exception: ") && m.contains(": Unknown symbol ")) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

@@ -11,8 +11,10 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.dmabuf.api.Attachment;
 import org.dmabuf.api.Device;
 import org.dmabuf.api.DmaBuf;
+import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.DmaBufService;
 import org.dmabuf.api.DmaDirection;
+import org.dmabuf.api.Errno;
 import org.dmabuf.api.FdTransfer;
 import org.dmabuf.api.Mapping;
 import org.dmabuf.api.display.DisplayEngine;
@@ -353,7 +355,12 @@ public final class ScanoutEngine implements DisplayEngine {
         } catch (RuntimeException | Error e) {
             // the source failed mid-frame (its driver is going, or it threw even an Error such as an
             // OutOfMemoryError from its callback), or the display is closing: drop the swapchain, go on
-            if (!closing) {
+            if (closing) {
+                // the display is going: nothing to say
+            } else if (e instanceof DmaBufException d && d.errno() == Errno.EBUSY && buffers.isEmpty()) {
+                // the PRIME source rule at work: this display cannot reach the node's memory
+                LOG.info("{} {}: passing over {}: {}", driver, device.name(), describe(want), e.getMessage());
+            } else {
                 LOG.warn("{} {}: scanout from {} failed: {}; dropping its swapchain", driver, device.name(),
                         source == null ? "-" : describe(source), e.getMessage() != null ? e.getMessage() : e);
             }

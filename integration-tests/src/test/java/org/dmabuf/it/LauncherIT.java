@@ -65,6 +65,8 @@ public class LauncherIT {
         assertTrue("nvidia refused under the default policy:\n" + r.out,
                 r.out.lines().anyMatch(l -> l.contains("|Installed") && l.contains("nvidia")));
         assertTrue(r.err, r.err.contains("nvidia: Unknown symbol dma_buf_export (err -2)"));
+        assertTrue("the refusal is said once, in the kernel's words, not again as Felix's auto-start error:\n"
+                + r.out, !r.out.contains("Error starting") && !(r.out + r.err).contains("ModuleRefused"));
         assertTrue("the console's fd is closed at stop:\n" + r.err, r.err.lines().anyMatch(
                 l -> l.matches(".*console: closing fd 3 \\(ino \\d+\\) at stop")));
     }
