@@ -402,6 +402,11 @@ public final class DmaBufCore implements DmaBufDebug {
      *         buffer (sorting a million buffers by a field of each was half of
      *         bufinfo's time); when they are sparse, they are sorted.
      */
+    /** @return the live buffers in no order, without copying: a weakly consistent view for a background scan */
+    Iterable<DmaBufObject> live() {
+        return live;
+    }
+
     DmaBufObject[] liveByIno() {
         DmaBufObject[] bs = live.toArray(new DmaBufObject[0]);
         int n = bs.length;
