@@ -45,7 +45,7 @@ public class GateBundleInfo implements BundleInfoProvider {
                 .orElse(null);
         if (line == null) {
             out.add(new BundleInfo("DMA-BUF module", "no: it links no DMA-BUF symbol", BundleInfoType.VALUE,
-                    "The licence gate looks only at bundles that require dmabuf.symbol capabilities or import the API"));
+                    "The licence gate looks only at bundles that require dmabuf.symbol capabilities or could wire to the API"));
             return out.toArray(BundleInfo[]::new);
         }
         out.add(new BundleInfo("Licence (as the gate read it)", line.licence(), BundleInfoType.VALUE,
