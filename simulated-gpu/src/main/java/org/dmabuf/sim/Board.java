@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -159,6 +158,6 @@ final class Board {
                 }
             }
         }
-        return new LinkedHashMap<>(out);
+        return out;
     }
 }

@@ -177,7 +177,7 @@ public class DeviceCommands {
     }
 
     private String settled(String deviceName) throws Exception {
-        if (!awaitDevice(deviceName, true)) {
+        if (!events.await(deviceName, true, WAIT_MS)) {
             throw new IllegalStateException(deviceName + " did not appear within " + WAIT_MS + " ms (the simulated"
                     + " device's log says why: a name in use, an id that is not a number)");
         }
@@ -194,7 +194,7 @@ public class DeviceCommands {
         String name = String.valueOf(c.getProperties().get("name"));
         events.expect(name);
         setPlugged(c, false);
-        if (!awaitDevice(name, false)) {
+        if (!events.await(name, false, WAIT_MS)) {
             throw new IllegalStateException(name + " did not go within " + WAIT_MS + " ms");
         }
         return name + ": unplugged";
@@ -224,8 +224,4 @@ public class DeviceCommands {
         c.update(p);
     }
 
-    // waits for the change to take effect: the device's service registered (unregistered) and its drivers bound
-    private boolean awaitDevice(String name, boolean present) throws InterruptedException {
-        return events.await(name, present, WAIT_MS);
-    }
 }
