@@ -146,6 +146,151 @@ public final class DmaBufCore implements DmaBufDebug {
         return guard;
     }
 
+    // --- bounded stop, revocation ------------------------------------------------------
+
+    /** The default bound on a module's stop. */
+    public static final long DEFAULT_STOP_TIMEOUT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    private volatile long stopTimeoutNanos = DEFAULT_STOP_TIMEOUT_NANOS;
+
+    /** @param nanos how long a module's stop may wait on its drivers before what it holds is revoked */
+    public void stopTimeout(long nanos) {
+        if (nanos <= 0) {
+            throw new IllegalArgumentException("stop timeout " + nanos + " ns; expected more than 0");
+        }
+        stopTimeoutNanos = nanos;
+    }
+
+    /** @return how long a module's stop may wait on its drivers */
+    public long stopTimeoutNanos() {
+        return stopTimeoutNanos;
+    }
+
+    /**
+     * Closes a module (its bundle stopped) within the stop bound, whatever
+     * its drivers' callbacks do: the cleanup runs on a thread of its own; if
+     * it is not done within the bound, the module is {@link #revoke revoked}
+     * and the cleanup given as long again; if it is still blocked then (on a
+     * lock another module holds), the caller goes on, the cleanup finishes in
+     * the background when that lock is free, and the blocked thread is
+     * reported with its stack.
+     *
+     * @return what was cleaned up, or {@code null} when the cleanup goes on in the background
+     */
+    public LoadedModule.Holdings closeWithin(LoadedModule m) {
+        long bound = stopTimeoutNanos;
+        java.util.concurrent.FutureTask<LoadedModule.Holdings> task = new java.util.concurrent.FutureTask<>(() -> {
+            try {
+                return m.close();
+            } catch (Throwable t) {
+                LOG.error("{}: cleanup at stop failed", m.name(), t);
+                throw t;
+            }
+        });
+        Thread worker = Thread.ofVirtual().name("dma-buf stop " + m.name()).start(task);
+        long deadline = System.nanoTime() + bound;
+        boolean interrupted = false;
+        try {
+            for (int round = 0; round < 2; round++) {
+                try {
+                    LoadedModule.Holdings h = task.get(bound, java.util.concurrent.TimeUnit.NANOSECONDS);
+                    if (m.resvHolds.get() > 0 && !m.revoked()) {
+                        releaseHolds(m, deadline);
+                    }
+                    return h;
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (round == 0) {
+                        LOG.warn("{}: stop still blocked after {} ms; revoking what it holds", m.name(),
+                                java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(bound));
+                        revoke(m);
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    break;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    return null; // logged by the task
+                }
+            }
+            if (!task.isDone()) {
+                LOG.error("{}: stop: cleanup still blocked after {} ms; it goes on in the background, blocked at:{}",
+                        m.name(), 2 * java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(bound), stack(worker));
+            }
+            return null;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * A module stopped holding reservation locks it took with {@code
+     * dma_resv_lock}: each is waited for until the deadline (a thread of the
+     * module may still be about to unlock it), then revoked.
+     */
+    private void releaseHolds(LoadedModule m, long deadline) {
+        for (DmaBufObject b : live) {
+            ResvImpl r = b.resv;
+            if (r.holder() != m) {
+                continue;
+            }
+            Thread owner = r.owner();
+            boolean dead = owner != null && !owner.isAlive(); // it will never unlock: no need to wait
+            if (!dead && r.awaitFree(deadline - System.nanoTime())) {
+                continue;
+            }
+            String op = r.op();
+            Thread t = r.revoke(m, null);
+            if (t != null) {
+                LOG.error("dma-buf ino {}: {} stopped without unlocking the reservation lock it took ({}, thread"
+                        + " \"{}\"): revoked; the waiters go on", b.ino, m.name(), op, t.getName());
+            }
+        }
+    }
+
+    /**
+     * Takes from a module what it holds that others wait for, as hot-unplug
+     * takes a device from its driver: every reservation lock held in its
+     * code (its own {@code dma_resv_lock}, or one of its callbacks) is
+     * replaced by a free one, the holding thread interrupted and reported
+     * with its stack; a buffer it exported is orphaned on the way (the
+     * framework serves it); its own waits for locks end with ENODEV.
+     *
+     * @return how many locks were revoked
+     */
+    public int revoke(LoadedModule m) {
+        m.markRevoked();
+        int n = 0;
+        for (DmaBufObject b : live) {
+            ResvImpl r = b.resv;
+            if (r.holder() != m) {
+                continue;
+            }
+            String op = r.op();
+            Thread t = r.revoke(m, b.exporter == m ? b::orphan : null);
+            if (t != null) {
+                n++;
+                LOG.error("dma-buf ino {}: {} stopped holding the reservation lock in {} (thread \"{}\"): revoked;"
+                        + " the waiters go on{}. Call Trace:{}", b.ino, m.name(), op, t.getName(),
+                        b.exporter == m ? ", and the buffer is served by the framework" : "", stack(t));
+                t.interrupt();
+            }
+        }
+        return n;
+    }
+
+    /** @return a thread's stack, one {@code \n\t} line a frame (at most 24), as a hung-task report prints it */
+    static String stack(Thread t) {
+        StackTraceElement[] st = t.getStackTrace();
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < st.length && i < 24; i++) {
+            s.append("\n\t").append(st[i]);
+        }
+        if (st.length > 24) {
+            s.append("\n\t... ").append(st.length - 24).append(" more");
+        }
+        return s.toString();
+    }
+
     void moduleClosed(LoadedModule m) {
         modules.remove(m);
     }
@@ -300,14 +445,41 @@ public final class DmaBufCore implements DmaBufDebug {
     public String bufinfo() {
         String text = BufInfo.format(buffers());
         StringBuilder leaks = null;
-        for (DmaBufObject b : liveByIno()) {
+        StringBuilder busy = null;
+        long now = System.nanoTime();
+        for (DmaBufObject b : live) { // unsorted: few buffers leak or are busy; sorted below
             if (b.leak() != null) {
-                leaks = leaks == null ? new StringBuilder("\nLeaked (release failed, memory not returned):\n") : leaks;
-                leaks.append("ino ").append(b.ino).append(", ").append(b.size).append(" bytes, exporter ")
-                        .append(b.expName).append(": ").append(b.leak()).append('\n');
+                leaks = leaks == null ? new StringBuilder() : leaks;
+                leaks.append(b.ino).append('\t').append("ino ").append(b.ino).append(", ").append(b.size)
+                        .append(" bytes, exporter ").append(b.expName).append(": ").append(b.leak().replace('\n', ' '))
+                        .append('\n');
+            }
+            ResvImpl.Hold h = b.resv.hold();
+            if (h != null) {
+                busy = busy == null ? new StringBuilder() : busy;
+                ResvImpl.Seen seen = b.resv.seen;
+                busy.append(b.ino).append('\t').append("ino ").append(b.ino).append(": locked by ")
+                        .append(h.holder()).append(" in ").append(h.op());
+                if (seen != null && seen.hold().equals(h)) {
+                    busy.append(" for ").append(java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(now - seen.since()))
+                            .append(" s");
+                }
+                busy.append(" (thread \"").append(h.owner().getName()).append("\")\n");
             }
         }
-        return leaks == null ? text : text + leaks;
+        return text + section("Leaked (release failed, memory not returned):", leaks)
+                + section("Busy (reservation lock held in a driver's code):", busy);
+    }
+
+    // lines "ino<TAB>text", sorted by ino, without the key, under a heading; empty for none
+    private static String section(String heading, StringBuilder keyed) {
+        if (keyed == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder("\n").append(heading).append('\n');
+        keyed.toString().lines().sorted(Comparator.comparingLong(l -> Long.parseLong(l.substring(0, l.indexOf('\t')))))
+                .forEach(l -> out.append(l, l.indexOf('\t') + 1, l.length()).append('\n'));
+        return out.toString();
     }
 
     @Override
@@ -445,7 +617,7 @@ public final class DmaBufCore implements DmaBufDebug {
     /** Closes every module still open (framework shutdown). */
     public void shutdown() {
         for (LoadedModule m : openModules()) {
-            m.close();
+            closeWithin(m);
         }
         if (!live.isEmpty()) {
             LOG.warn("dma-buf: {} buffers still live at shutdown", live.size());

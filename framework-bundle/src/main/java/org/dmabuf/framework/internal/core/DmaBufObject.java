@@ -161,7 +161,7 @@ final class DmaBufObject {
     // --- attachments -------------------------------------------------------
 
     void addAttachment(AttachmentImpl a) {
-        resv.lock();
+        resv.lock(a.owner);
         try {
             AttachmentImpl[] was = attachments;
             AttachmentImpl[] now = java.util.Arrays.copyOf(was, was.length + 1);
@@ -174,9 +174,17 @@ final class DmaBufObject {
 
     /** Detaches {@code a}: unmaps what is left, drops its pins, runs the exporter's detach, drops its reference. */
     boolean detach(AttachmentImpl a, String why) {
+        return detach(a, why, a.owner);
+    }
+
+    /**
+     * @param waiter the module whose wait for the lock ends with ENODEV if it is revoked, or {@code null} to
+     *        wait as long as it takes (a stop's cleanup, which runs bounded on a thread of its own)
+     */
+    boolean detach(AttachmentImpl a, String why, ResvImpl.Waiter waiter) {
         MappingImpl leftover;
         int pins;
-        resv.lock();
+        resv.lock(waiter);
         try {
             if (!a.attached) {
                 return false;
@@ -241,11 +249,14 @@ final class DmaBufObject {
     // --- mappings ------------------------------------------------------------
 
     MappingImpl map(AttachmentImpl a, DmaDirection dir) {
-        resv.lock();
+        resv.lock(a.owner);
         try {
-            if (!a.isDynamic()) {
-                // a static importer cannot follow moves: wait for memory management in flight
+            if (!a.isDynamic() && !resv.testSignaled(DmaResvUsage.KERNEL)) {
+                // a static importer cannot follow moves: wait for memory management in flight, the hold
+                // charged to the importer (revoking it interrupts the wait)
+                resv.busy(a.owner, "dma_buf_map_attachment (waiting for kernel fences)");
                 awaitFences(DmaResvUsage.KERNEL, "dma_buf_map_attachment");
+                resv.busy(null, null);
             }
             if (!a.attached || released) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_map_attachment: the attachment of "
@@ -253,15 +264,18 @@ final class DmaBufObject {
             }
             boolean pinOnMap = ops.pin() != null && !a.isDynamic();
             if (pinOnMap) {
-                callExporter("pin", () -> ops.pin().pin(priv, a));
+                callLocked("pin", () -> ops.pin().pin(priv, a));
             }
             MemorySegment seg;
             try {
-                seg = callExporter("map_dma_buf", () -> ops.map().map(priv, a, dir));
+                seg = callLocked("map_dma_buf", () -> ops.map().map(priv, a, dir));
                 if (seg == null || seg.byteSize() != size) {
                     if (seg != null) {
                         final MemorySegment bad = seg;
-                        callExporter("unmap_dma_buf", () -> ops.unmap().unmap(priv, a, bad, dir));
+                        callLocked("unmap_dma_buf", () -> {
+                            ops.unmap().unmap(priv, a, bad, dir);
+                            return null;
+                        });
                     }
                     throw new DmaBufException(Errno.EIO, "dma_buf_map_attachment: exporter " + expName
                             + " returned " + (seg == null ? "no memory" : seg.byteSize() + " bytes")
@@ -283,7 +297,7 @@ final class DmaBufObject {
     }
 
     void unmap(AttachmentImpl a, MappingImpl m) {
-        resv.lock();
+        resv.lock(a.owner);
         try {
             if (!m.mapped || !a.unlink(m)) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_unmap_attachment: this mapping of ino " + ino
@@ -298,10 +312,14 @@ final class DmaBufObject {
 
     private void unmapLocked(AttachmentImpl a, MappingImpl m) {
         m.mapped = false;
+        Object h = charge("unmap_dma_buf");
+        String o = h == NOT_HELD ? null : resv.op();
         try {
             ops.unmap().unmap(priv, a, m.segment(), m.direction());
         } catch (Throwable t) {
             LOG.error("dma-buf ino {}: exporter {}: unmap_dma_buf failed", ino, expName, t);
+        } finally {
+            discharge(h, o);
         }
         if (m.pinnedOnMap) {
             callUnpin(a);
@@ -311,14 +329,14 @@ final class DmaBufObject {
     // --- pin -----------------------------------------------------------------
 
     void pin(AttachmentImpl a) {
-        resv.lock();
+        resv.lock(a.owner);
         try {
             if (!a.attached || released) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_pin: the attachment of " + a.device().name()
                         + " to ino " + ino + " is detached; expected a live attachment");
             }
             if (ops.pin() != null) {
-                callExporter("pin", () -> ops.pin().pin(priv, a));
+                callLocked("pin", () -> ops.pin().pin(priv, a));
             }
             a.pins++;
         } finally {
@@ -327,7 +345,7 @@ final class DmaBufObject {
     }
 
     void unpin(AttachmentImpl a) {
-        resv.lock();
+        resv.lock(a.owner);
         try {
             if (a.pins == 0) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_unpin: the attachment of " + a.device().name()
@@ -343,10 +361,14 @@ final class DmaBufObject {
     }
 
     private void callUnpin(AttachmentImpl a) {
+        Object h = charge("unpin");
+        String o = h == NOT_HELD ? null : resv.op();
         try {
             ops.unpin().unpin(priv, a);
         } catch (Throwable t) {
             LOG.error("dma-buf ino {}: exporter {}: unpin failed", ino, expName, t);
+        } finally {
+            discharge(h, o);
         }
     }
 
@@ -387,11 +409,16 @@ final class DmaBufObject {
             for (AttachmentImpl a : attachments) {
                 if (a.importerOps != null) {
                     n++;
+                    Object h = resv.holder();
+                    String o = resv.op();
+                    resv.busy(a.owner, "move_notify");
                     try {
                         a.importerOps.moveNotify().moveNotify(a);
                     } catch (Throwable t) {
                         LOG.error("dma-buf ino {}: importer {} of {}: move_notify failed", ino,
                                 a.owner.name(), a.device().name(), t);
+                    } finally {
+                        discharge(h, o);
                     }
                 }
             }
@@ -403,8 +430,8 @@ final class DmaBufObject {
 
     // --- vmap ------------------------------------------------------------------
 
-    MemorySegment vmap() {
-        resv.lock();
+    MemorySegment vmap(LoadedModule caller) {
+        resv.lock(caller);
         try {
             if (released) {
                 throw new DmaBufException(Errno.EBADF, "dma_buf_vmap: ino " + ino + " is released");
@@ -414,7 +441,7 @@ final class DmaBufObject {
                         + " of ino " + ino + " has no vmap op; expected an exporter that supports vmap");
             }
             if (vmapCount == 0) {
-                MemorySegment seg = callExporter("vmap", () -> ops.vmap().vmap(priv));
+                MemorySegment seg = callLocked("vmap", () -> ops.vmap().vmap(priv));
                 if (seg == null || seg.byteSize() < size) {
                     throw new DmaBufException(Errno.EIO, "dma_buf_vmap: exporter " + expName
                             + " returned " + (seg == null ? "no memory" : seg.byteSize() + " bytes")
@@ -431,8 +458,8 @@ final class DmaBufObject {
     }
 
     /** @return whether a vmap was undone (false: warned and ignored) */
-    boolean vunmap(MemorySegment map, String who) {
-        resv.lock();
+    boolean vunmap(MemorySegment map, String who, ResvImpl.Waiter waiter) {
+        resv.lock(waiter);
         try {
             if (vmapCount == 0) {
                 LOG.warn("dma-buf ino {}: {}: dma_buf_vunmap without a vmap; ignored", ino, who);
@@ -444,14 +471,19 @@ final class DmaBufObject {
                 return false;
             }
             if (--vmapCount == 0) {
+                MemorySegment was = vmapPtr;
+                vmapPtr = null;
                 if (ops.vunmap() != null) {
+                    Object h = charge("vunmap");
+                    String o = h == NOT_HELD ? null : resv.op();
                     try {
-                        ops.vunmap().vunmap(priv, vmapPtr);
+                        ops.vunmap().vunmap(priv, was);
                     } catch (Throwable t) {
                         LOG.error("dma-buf ino {}: exporter {}: vunmap failed", ino, expName, t);
+                    } finally {
+                        discharge(h, o);
                     }
                 }
-                vmapPtr = null;
             }
         } finally {
             resv.unlock();
@@ -620,6 +652,67 @@ final class DmaBufObject {
 
     // --- exporter calls ------------------------------------------------------
 
+    private static final Object NOT_HELD = new Object();
+
+    /**
+     * Charges the reservation lock's hold to the exporter for one callback
+     * (the watchdog and bufinfo name it; a stop of the exporter can revoke it).
+     *
+     * @return the holder before, to give back to {@link #discharge}
+     */
+    private Object charge(String op) {
+        Object h = resv.holder();
+        resv.busy(orphaned ? null : exporter, op);
+        return h;
+    }
+
+    // gives the hold back to whom it was charged before, if the lock is still this thread's
+    private void discharge(Object holder, String op) {
+        if (resv.isLockedByCurrentThread()) {
+            resv.busy(holder, op);
+        }
+    }
+
+    /**
+     * Calls the exporter with the reservation lock held, the hold charged to
+     * it; if its module was revoked meanwhile (stopped while this callback
+     * ran), what it returned is dropped and the caller gets ENODEV, as an
+     * unplugged device's ioctl would.
+     */
+    private <R> R callLocked(String op, java.util.function.Supplier<R> call) {
+        Object h = resv.holder();
+        String o = resv.op();
+        resv.busy(orphaned ? null : exporter, op);
+        R r;
+        try {
+            r = callExporter(op, call);
+        } catch (RuntimeException e) {
+            if (!resv.isLockedByCurrentThread()) {
+                throw revoked(op, e);
+            }
+            resv.busy(h, o);
+            throw e;
+        }
+        if (!resv.isLockedByCurrentThread()) {
+            throw revoked(op, null);
+        }
+        resv.busy(h, o);
+        return r;
+    }
+
+    private void callLocked(String op, Runnable call) {
+        callLocked(op, () -> {
+            call.run();
+            return null;
+        });
+    }
+
+    private DmaBufException revoked(String op, Throwable cause) {
+        return new DmaBufException(Errno.ENODEV, "ino " + ino + ": exporter " + expName + " was stopped while in "
+                + op + ", and its hold on the reservation lock revoked; expected an exporter that is still loaded",
+                cause);
+    }
+
     /**
      * Calls an exporter callback: a {@link DmaBufException} is the exporter's
      * answer and passes through; anything else is a driver bug, logged and
@@ -633,6 +726,9 @@ final class DmaBufObject {
         } catch (RuntimeException | Error e) {
             if (e instanceof VirtualMachineError vme) {
                 throw vme;
+            }
+            if (!resv.isLockedByCurrentThread() && resv.isRevokedFromCurrentThread()) {
+                throw e; // revoked while it ran: the caller reports that, not the driver's reaction to it
             }
             LOG.error("dma-buf ino {}: exporter {}: {} failed", ino, expName, op, e);
             throw new DmaBufException(Errno.EIO, "exporter " + expName + " failed in " + op + " for ino " + ino

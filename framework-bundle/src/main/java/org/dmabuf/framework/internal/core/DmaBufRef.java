@@ -230,9 +230,9 @@ final class DmaBufRef extends Tracked implements DmaBuf {
     public MemorySegment vmap() {
         owner.require(Symbol.DMA_BUF_VMAP);
         checkHeld("dma_buf_vmap");
-        MemorySegment seg = buf.vmap();
+        MemorySegment seg = buf.vmap(owner);
         if (!owner.track(new VmapRecord(buf))) {
-            buf.vunmap(seg, owner.name());
+            buf.vunmap(seg, owner.name(), owner);
             throw owner.gone("dma_buf_vmap");
         }
         return seg;
@@ -247,7 +247,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
             LoadedModule.LOG.warn("dma_buf_vunmap: {}: no vmap of ino {} by this bundle; nothing done", owner.name(), buf.ino);
             return;
         }
-        if (!buf.vunmap(mapping, owner.name())) {
+        if (!buf.vunmap(mapping, owner.name(), owner)) {
             owner.track(r); // warned and ignored: the vmap stays
         }
     }

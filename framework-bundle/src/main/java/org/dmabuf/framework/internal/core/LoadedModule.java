@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>The module's own lock ({@code this}) guards only its lists; nothing is
  * called while it is held, so it can never be part of a deadlock.
  */
-public final class LoadedModule implements DmaBufService {
+public final class LoadedModule implements DmaBufService, org.dmabuf.framework.internal.fence.ResvImpl.Waiter {
     static final Logger LOG = LoggerFactory.getLogger("dma-buf");
     /** Cleanups logged one by one at stop; the rest are counted, as printk_ratelimit would. */
     static final int LOG_EACH = 10;
@@ -50,6 +50,10 @@ public final class LoadedModule implements DmaBufService {
     private final Tracked.List0 vmaps = new Tracked.List0();
     private final Tracked.List0 transfers = new Tracked.List0();
     private boolean closed;
+    /** Set when its stop ran past the bound and what it held was taken from it (see DmaBufCore#revoke). */
+    private volatile boolean revoked;
+    /** Reservation locks taken through its views and not given back: lets a stop skip the search for them. */
+    final AtomicInteger resvHolds = new AtomicInteger();
     /** Buffers this module exported that are not yet released: lets a stop skip the search for orphans. */
     final AtomicInteger liveExports = new AtomicInteger();
 
@@ -148,6 +152,29 @@ public final class LoadedModule implements DmaBufService {
             }
         }
         return null;
+    }
+
+    @Override
+    public boolean revoked() {
+        return revoked;
+    }
+
+    void markRevoked() {
+        revoked = true;
+    }
+
+    private volatile java.util.function.BooleanSupplier stopping = () -> false;
+    /** When the watchdog first saw the bundle stopping (0: not seen); written by the watchdog only. */
+    long stoppingSeen;
+
+    /** @param probe whether the module's bundle is in the middle of its stop (its state STOPPING) */
+    public void stoppingProbe(java.util.function.BooleanSupplier probe) {
+        stopping = probe;
+    }
+
+    /** @return whether the module's bundle is in the middle of its stop */
+    boolean stopping() {
+        return stopping.getAsBoolean();
     }
 
     /** @return whether the module has been closed (its bundle stopped) */
@@ -460,14 +487,14 @@ public final class LoadedModule implements DmaBufService {
             if (logged++ < LOG_EACH) {
                 LOG.warn("{}: still attached {} to ino {} at stop; detaching", name, a.device().name(), a.buf.ino);
             }
-            a.buf.detach(a, name + " stopping");
+            a.buf.detach(a, name + " stopping", null);
         }
         for (Tracked t : vs) {
             DmaBufObject b = ((VmapRecord) t).buf;
             if (logged++ < LOG_EACH) {
                 LOG.warn("{}: still vmapped ino {} at stop; vunmapping", name, b.ino);
             }
-            b.vunmap(b.vmapSegment(), name + " stopping");
+            b.vunmap(b.vmapSegment(), name + " stopping", null);
         }
         for (Tracked t : rs) {
             DmaBufRef r = (DmaBufRef) t;

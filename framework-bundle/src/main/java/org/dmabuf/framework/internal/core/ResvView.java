@@ -30,23 +30,31 @@ final class ResvView implements DmaResv {
     @Override
     public void lock() {
         owner.require(Symbol.WW_MUTEX_LOCK);
-        resv.lock();
+        resv.lock(owner); // ENODEV if this module is revoked while it waits
+        resv.busy(owner, "dma_resv_lock"); // held in this module's code: its stop can revoke it
+        owner.resvHolds.incrementAndGet();
     }
 
     @Override
     public boolean tryLock() {
         owner.require(Symbol.WW_MUTEX_LOCK);
-        return resv.tryLock();
+        if (resv.tryLock()) {
+            resv.busy(owner, "dma_resv_lock");
+            owner.resvHolds.incrementAndGet();
+            return true;
+        }
+        return false;
     }
 
     @Override
     public void unlock() {
         owner.require(Symbol.WW_MUTEX_UNLOCK);
-        if (!resv.isLockedByCurrentThread()) {
+        if (!resv.isLockedByCurrentThread() && !resv.isRevokedFromCurrentThread()) {
             throw new DmaBufException(Errno.EINVAL, "dma_resv_unlock: the reservation lock is not held by this"
                     + " thread; expected one unlock per lock");
         }
         resv.unlock();
+        owner.resvHolds.decrementAndGet();
     }
 
     @Override

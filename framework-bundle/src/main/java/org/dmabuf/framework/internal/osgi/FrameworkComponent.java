@@ -18,7 +18,7 @@ import org.dmabuf.framework.internal.console.DmaBufCommands;
 import org.dmabuf.framework.internal.console.GateCommands;
 import org.dmabuf.api.debugfs.DmaBufDebug;
 import org.dmabuf.framework.internal.core.DmaBufCore;
-import org.dmabuf.framework.internal.core.FenceWatchdog;
+import org.dmabuf.framework.internal.core.Watchdog;
 import org.dmabuf.framework.internal.heap.PageHeap;
 import org.dmabuf.framework.internal.memory.PageAllocator;
 import org.osgi.framework.BundleContext;
@@ -72,6 +72,18 @@ public class FrameworkComponent {
         @AttributeDefinition(name = "Fence timeout", description = "Seconds a fence may stay pending in a buffer's"
                 + " reservation object before it is reported (the DRM scheduler's job timeout); 0 for no watchdog")
         long fence_timeout_s() default 10;
+
+        /** @return the bound on a bundle's stop, in milliseconds */
+        @AttributeDefinition(name = "Stop timeout", description = "Milliseconds a bundle's stop may wait on"
+                + " drivers (a callback that never returns, a reservation lock never unlocked) before what the"
+                + " bundle holds is revoked, as on hot-unplug; the stop then completes. Takes effect at once.")
+        long stop_timeout_ms() default 5000;
+
+        /** @return how long a driver may hold a reservation lock before it is reported, in seconds */
+        @AttributeDefinition(name = "Callback timeout", description = "Seconds a driver may hold a buffer's"
+                + " reservation lock (in a callback such as map_dma_buf, or after dma_resv_lock) before it is"
+                + " reported with its thread's stack, as the hung-task detector would; 0 for no report")
+        long callback_timeout_s() default 5;
 
         /** @return per-module heap limits, bsn=bytes */
         @AttributeDefinition(name = "Heap memory max per module", description = "bsn=bytes (4096, 64K, 256M,"
@@ -127,7 +139,8 @@ public class FrameworkComponent {
         Runnable arm = () -> core.guard(gate.armed() ? gate.guard() : null);
         gate.onArmingChanged(arm);
         arm.run();
-        startWatchdog(config.fence_timeout_s());
+        core.stopTimeout(TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.stop_timeout_ms())));
+        startWatchdog(config);
         LOG.info("dma-buf: core up, heaps {}", core.heapList().stream().map(h -> h.name()).toList());
     }
 
@@ -182,18 +195,20 @@ public class FrameworkComponent {
         return context.registerService(Object.class, commands, props);
     }
 
-    // reports fences pending past the timeout, once a second, on a thread of its own that never blocks on a driver
-    private synchronized void startWatchdog(long timeoutSeconds) {
+    // once a second, on a thread of its own that never blocks on a driver: reports fences pending and locks held
+    // past their timeouts, and revokes bundles stopping past the stop bound
+    private synchronized void startWatchdog(Config config) {
         if (watchdog != null) {
             watchdog.shutdownNow();
             watchdog = null;
         }
-        if (timeoutSeconds <= 0) {
+        if (config == null) {
             return;
         }
-        FenceWatchdog dog = new FenceWatchdog(core, TimeUnit.SECONDS.toNanos(timeoutSeconds));
+        Watchdog dog = new Watchdog(core, TimeUnit.SECONDS.toNanos(Math.max(0, config.fence_timeout_s())),
+                TimeUnit.SECONDS.toNanos(Math.max(0, config.callback_timeout_s())));
         watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "dma-buf fence watchdog");
+            Thread t = new Thread(r, "dma-buf watchdog");
             t.setDaemon(true);
             return t;
         });
@@ -201,7 +216,7 @@ public class FrameworkComponent {
             try {
                 dog.scan(System.nanoTime()).forEach(LOG::warn);
             } catch (RuntimeException e) {
-                LOG.error("dma-buf: the fence watchdog failed; it goes on", e);
+                LOG.error("dma-buf: the watchdog failed; it goes on", e);
             }
         }, 1, 1, TimeUnit.SECONDS);
     }
@@ -209,7 +224,8 @@ public class FrameworkComponent {
     @Modified
     void modified(Config config) {
         core.heapMax(heapMax(config.heap_max()));
-        startWatchdog(config.fence_timeout_s());
+        core.stopTimeout(TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.stop_timeout_ms())));
+        startWatchdog(config);
         LOG.info("dma-buf: {} changed; heap limits per module apply now, heap sizes when the framework bundle"
                 + " restarts", PID);
     }
@@ -240,7 +256,7 @@ public class FrameworkComponent {
 
     @Deactivate
     void deactivate() {
-        startWatchdog(0);
+        startWatchdog(null);
         gate.onArmingChanged(() -> { });
         gate.onPolicyApplied(() -> { });
         // in reverse: the commands first, then the views (every bundle's view is closed, so their buffers go)

@@ -12,6 +12,11 @@ import org.osgi.framework.Bundle;
  * One module per bundle, shared by its views ({@code DmaBufService} and
  * {@code DmaFenceService}): opened by the first view a bundle gets, closed
  * when it has ungot the last (it stopped, or let go of both).
+ *
+ * <p>A stop is bounded: the close itself by {@link DmaBufCore#closeWithin};
+ * a bundle whose own stop code is blocked (on a lock one of its stuck
+ * callbacks holds) is seen stopping by the watchdog, which revokes it once
+ * the bound has passed.
  */
 final class ModuleRegistry {
     private record Entry(LoadedModule module, int users) {
@@ -30,6 +35,7 @@ final class ModuleRegistry {
         Entry e = modules.get(b.getBundleId());
         if (e == null || e.module().isClosed()) {
             e = new Entry(core.openModule(b.getSymbolicName(), b.getBundleId(), gate.grants(b)), 0);
+            e.module().stoppingProbe(() -> b.getState() == Bundle.STOPPING);
         }
         modules.put(b.getBundleId(), new Entry(e.module(), e.users() + 1));
         return e.module();
@@ -50,7 +56,7 @@ final class ModuleRegistry {
             }
         }
         if (toClose != null) {
-            toClose.close(); // outside the registry's lock: it calls back into drivers
+            core.closeWithin(toClose); // outside the registry's lock: it calls back into drivers, bounded
         }
     }
 }

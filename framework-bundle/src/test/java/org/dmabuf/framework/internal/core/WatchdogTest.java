@@ -12,7 +12,7 @@ import org.dmabuf.api.fence.DmaResvUsage;
 import org.junit.jupiter.api.Test;
 
 /** The job timeout as a report: a fence pending past it is named once, with its buffer and issuer. */
-class FenceWatchdogTest {
+class WatchdogTest {
     private final Fixture f = new Fixture();
 
     @Test
@@ -28,7 +28,7 @@ class FenceWatchdogTest {
         } finally {
             resv.unlock();
         }
-        FenceWatchdog dog = new FenceWatchdog(f.core, TimeUnit.SECONDS.toNanos(10));
+        Watchdog dog = new Watchdog(f.core, TimeUnit.SECONDS.toNanos(10));
         long t0 = 1_000_000_000L;
         assertThat(dog.scan(t0)).as("first seen").isEmpty();
         assertThat(dog.scan(t0 + TimeUnit.SECONDS.toNanos(9))).as("within the timeout").isEmpty();
