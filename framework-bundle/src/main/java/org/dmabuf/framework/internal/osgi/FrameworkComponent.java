@@ -98,8 +98,14 @@ public class FrameworkComponent {
     private java.util.concurrent.ScheduledExecutorService watchdog;
     private final List<ServiceRegistration<?>> regs = new ArrayList<>();
 
+    /** The framework property that sets the stop bound when the configuration does not (tests, conf/config.properties). */
+    public static final String STOP_TIMEOUT_PROPERTY = "dmabuf.stop.timeout.ms";
+
+    private BundleContext context;
+
     @Activate
-    void activate(BundleContext context, Config config) {
+    void activate(BundleContext context, Config config, java.util.Map<String, Object> properties) {
+        this.context = context;
         gate = GateActivator.gate();
         core = new DmaBufCore(List.of(
                 new PageHeap(PageHeap.SYSTEM, false,
@@ -139,7 +145,7 @@ public class FrameworkComponent {
         Runnable arm = () -> core.guard(gate.armed() ? gate.guard() : null);
         gate.onArmingChanged(arm);
         arm.run();
-        core.stopTimeout(TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.stop_timeout_ms())));
+        stopTimeout(config, properties);
         startWatchdog(config);
         LOG.info("dma-buf: core up, heaps {}", core.heapList().stream().map(h -> h.name()).toList());
     }
@@ -221,10 +227,25 @@ public class FrameworkComponent {
         }, 1, 1, TimeUnit.SECONDS);
     }
 
+    // the configuration's stop_timeout_ms if it has one, else the framework property's, else the default
+    private void stopTimeout(Config config, java.util.Map<String, Object> properties) {
+        long ms = config.stop_timeout_ms();
+        String p = context.getProperty(STOP_TIMEOUT_PROPERTY);
+        if (!properties.containsKey("stop_timeout_ms") && p != null) {
+            try {
+                ms = Long.parseLong(p.trim());
+            } catch (NumberFormatException e) {
+                LOG.warn("dma-buf: {}={} is not a number of milliseconds; the stop bound stays {} ms",
+                        STOP_TIMEOUT_PROPERTY, p, ms);
+            }
+        }
+        core.stopTimeout(TimeUnit.MILLISECONDS.toNanos(Math.max(1, ms)));
+    }
+
     @Modified
-    void modified(Config config) {
+    void modified(Config config, java.util.Map<String, Object> properties) {
         core.heapMax(heapMax(config.heap_max()));
-        core.stopTimeout(TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.stop_timeout_ms())));
+        stopTimeout(config, properties);
         startWatchdog(config);
         LOG.info("dma-buf: {} changed; heap limits per module apply now, heap sizes when the framework bundle"
                 + " restarts", PID);
