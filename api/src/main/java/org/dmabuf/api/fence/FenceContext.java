@@ -33,4 +33,31 @@ public interface FenceContext {
 
     /** @return the fences of this context not signalled yet */
     int pending();
+
+    /**
+     * Sets this timeline's job timeout, as {@code drm_sched_init} takes one
+     * per ring: a fence of this context pending longer is reported by the
+     * platform's watchdog (with its issuer, its waiters and the buffers it
+     * sits in) and, when {@code signalOnTimeout}, signalled with
+     * {@code -ETIMEDOUT}, as the scheduler's {@code timedout_job} resets a
+     * hung ring and fails its jobs, so that no waiter waits for a GPU that
+     * will never answer.
+     *
+     * <p>Called by the issuer, any time, from any thread; takes effect at the
+     * watchdog's next scan (about once a second). Optional: without it the
+     * platform's {@code fence_timeout_s} applies, report only.
+     *
+     * @param timeoutNanos the timeout; 0 for the platform's default
+     * @param signalOnTimeout whether a fence past it is signalled with {@code -ETIMEDOUT}
+     * @throws org.dmabuf.api.DmaBufException EINVAL for a negative timeout, or {@code signalOnTimeout} without
+     *         a timeout of its own
+     * @since 1.1
+     */
+    void setTimeout(long timeoutNanos, boolean signalOnTimeout);
+
+    /**
+     * @return this timeline's job timeout in nanoseconds, 0 when the platform's default applies
+     * @since 1.1
+     */
+    long timeoutNanos();
 }

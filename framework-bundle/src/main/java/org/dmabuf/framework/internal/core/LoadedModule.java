@@ -387,6 +387,11 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
         return c;
     }
 
+    /** @return the fence contexts this module issued, now */
+    synchronized List<FenceContextImpl> contexts() {
+        return List.copyOf(contexts);
+    }
+
     // --- introspection -------------------------------------------------------------
 
     /** @return the fds that are standard streams, not dma-bufs */

@@ -10,6 +10,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.dmabuf.api.fence.DmaFence;
+import org.dmabuf.framework.internal.fence.FenceContextImpl;
+import org.dmabuf.framework.internal.fence.FenceImpl;
 import org.dmabuf.framework.internal.fence.ResvImpl;
 
 /**
@@ -17,8 +19,12 @@ import org.dmabuf.framework.internal.fence.ResvImpl;
  * do, as one scan about once a second, off every hot path and never blocking
  * on a driver:
  * <ul>
- * <li>a fence pending in a buffer's reservation object longer than the fence
- * timeout is named once, with its issuer, its timeline and the buffer;</li>
+ * <li>a fence pending in a buffer's reservation object longer than its
+ * timeout (its context's, else the platform's) is named once, with its
+ * issuer, its timeline and the buffer;</li>
+ * <li>a fence of a context that signals on its timeout
+ * ({@link org.dmabuf.api.fence.FenceContext#setTimeout}) is signalled with
+ * {@code -ETIMEDOUT} once past it, naming its issuer and waiters;</li>
  * <li>a reservation lock held in a driver's code (one of its callbacks, or
  * its own {@code dma_resv_lock}) longer than the callback timeout is named
  * once, with the driver, the operation, the thread and its stack;</li>
@@ -60,36 +66,88 @@ public final class Watchdog {
     public synchronized List<String> scan(long now) {
         List<String> out = new ArrayList<>();
         Set<Pending> seen = new HashSet<>();
+        Map<DmaFence, List<Long>> inBuffers = new java.util.IdentityHashMap<>();
         for (DmaBufObject b : core.live()) { // no copy, no sort: a million buffers cost a few ms a scan
-            if (fenceTimeoutNanos > 0) {
-                fences(b, now, seen, out);
-            }
+            fences(b, now, seen, out, inBuffers);
             if (callbackTimeoutNanos > 0) {
                 lock(b, now, out);
             }
         }
+        contexts(now, seen, out, inBuffers);
         firstSeen.keySet().retainAll(seen); // signalled or gone: forgotten
         reported.retainAll(seen);
         stops(now);
         return out;
     }
 
-    private void fences(DmaBufObject b, long now, Set<Pending> seen, List<String> out) {
+    // a context's own timeout, else the platform's; 0: none
+    private long timeoutOf(DmaFence f) {
+        if (f instanceof FenceImpl fi && fi.issuer() != null && fi.issuer().timeoutNanos() > 0) {
+            return fi.issuer().timeoutNanos();
+        }
+        return fenceTimeoutNanos;
+    }
+
+    private void fences(DmaBufObject b, long now, Set<Pending> seen, List<String> out,
+            Map<DmaFence, List<Long>> inBuffers) {
         for (ResvImpl.Entry e : b.resv.snapshot()) {
             DmaFence f = e.fence();
             if (f.isSignaled()) {
                 continue;
             }
+            inBuffers.computeIfAbsent(f, x -> new ArrayList<>(1)).add(b.ino);
+            long timeout = timeoutOf(f);
+            if (timeout <= 0) {
+                continue;
+            }
             Pending p = new Pending(b.ino, f.context(), f.seqno());
             seen.add(p);
             long since = firstSeen.computeIfAbsent(p, x -> now);
-            if (now - since >= fenceTimeoutNanos && reported.add(p)) {
+            if (now - since >= timeout && reported.add(p)) {
                 out.add("dma-buf ino " + b.ino + " (" + b.expName + (b.name() == null ? "" : ", " + b.name())
                         + "): " + e.usage().label() + " fence " + f.driverName() + " " + f.timelineName()
                         + " seq " + Long.toUnsignedString(f.seqno()) + " pending for "
                         + TimeUnit.NANOSECONDS.toSeconds(now - since) + " s (timeout "
-                        + TimeUnit.NANOSECONDS.toSeconds(fenceTimeoutNanos) + " s): its GPU may be hung, or "
+                        + seconds(timeout) + " s): its GPU may be hung, or "
                         + f.driverName() + " forgot to signal it");
+            }
+        }
+    }
+
+    private static String seconds(long nanos) {
+        return nanos % 1_000_000_000L == 0 ? String.valueOf(nanos / 1_000_000_000L)
+                : String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9);
+    }
+
+    /*
+     * The contexts with a job timeout of their own that signal on it: their fences past it are signalled with
+     * -ETIMEDOUT, in a buffer or not, as timedout_job fails the jobs of a hung ring.
+     */
+    private void contexts(long now, Set<Pending> seen, List<String> out, Map<DmaFence, List<Long>> inBuffers) {
+        for (LoadedModule m : core.openModules()) {
+            for (FenceContextImpl c : m.contexts()) {
+                if (!c.signalOnTimeout()) {
+                    continue;
+                }
+                long timeout = c.timeoutNanos();
+                for (FenceImpl f : c.pendingFences()) {
+                    Pending p = new Pending(-1, f.context(), f.seqno());
+                    seen.add(p);
+                    long since = firstSeen.computeIfAbsent(p, x -> now);
+                    if (now - since < timeout) {
+                        continue;
+                    }
+                    int waiters = f.waiters();
+                    if (f.signalWithError(org.dmabuf.api.Errno.ETIMEDOUT.code())) {
+                        List<Long> inos = inBuffers.getOrDefault(f, List.of());
+                        out.add("dma_fence " + f.driverName() + ":" + f.timelineName() + " seq "
+                                + Long.toUnsignedString(f.seqno()) + " (issued by " + c.owner() + ") timed out after "
+                                + seconds(now - since) + " s (its context's job timeout " + seconds(timeout)
+                                + " s): signalled with -ETIMEDOUT, waking " + waiters + " waiter"
+                                + (waiters == 1 ? "" : "s") + (inos.isEmpty() ? "" : " on ino "
+                                + String.join(" ", inos.stream().map(String::valueOf).toList())));
+                    }
+                }
             }
         }
     }

@@ -26,6 +26,8 @@ public final class FenceContextImpl implements FenceContext {
     private FenceImpl head; // pending fences, guarded by this
     private int pending;    // guarded by this
     private volatile boolean abandoned;
+    private volatile long timeoutNanos;
+    private volatile boolean signalOnTimeout;
 
     /**
      * @param context the context number
@@ -85,6 +87,41 @@ public final class FenceContextImpl implements FenceContext {
     @Override
     public synchronized int pending() {
         return pending;
+    }
+
+    @Override
+    public void setTimeout(long timeout, boolean signal) {
+        if (timeout < 0 || (signal && timeout == 0)) {
+            throw new DmaBufException(Errno.EINVAL, "drm_sched_init: timeout " + timeout + " ns"
+                    + (signal ? " with signalOnTimeout" : "") + " for " + driver + ":" + timeline + "; expected "
+                    + (signal ? "more than 0 nanoseconds to signal fences past it" : "0 (the platform's) or more"));
+        }
+        timeoutNanos = timeout;
+        signalOnTimeout = signal;
+    }
+
+    @Override
+    public long timeoutNanos() {
+        return timeoutNanos;
+    }
+
+    /** @return whether a fence past the timeout is signalled with -ETIMEDOUT */
+    public boolean signalOnTimeout() {
+        return signalOnTimeout;
+    }
+
+    /** @return the issuing module's name */
+    public String owner() {
+        return owner;
+    }
+
+    /** @return the fences pending now, each without a new reference (the watchdog's look) */
+    public synchronized List<FenceImpl> pendingFences() {
+        List<FenceImpl> out = new ArrayList<>(pending);
+        for (FenceImpl f = head; f != null; f = f.nextPending) {
+            out.add(f);
+        }
+        return out;
     }
 
     synchronized void signalled(FenceImpl f) {

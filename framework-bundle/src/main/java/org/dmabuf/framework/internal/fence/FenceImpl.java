@@ -274,6 +274,16 @@ public class FenceImpl implements DmaFence {
         }
     }
 
+    /** @return the callbacks registered and not yet run: the waiters (a thread waiting is one) */
+    public synchronized int waiters() {
+        return callbacks == null ? 0 : callbacks instanceof List<?> l ? l.size() : 1;
+    }
+
+    /** @return the context that issued it, or {@code null} for one the framework made (stub, array, chain) */
+    public FenceContextImpl issuer() {
+        return issuer;
+    }
+
     /** @return whether callbacks are registered and not yet run */
     synchronized boolean hasCallbacks() {
         return callbacks != null;

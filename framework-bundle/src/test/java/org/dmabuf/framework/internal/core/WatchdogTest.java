@@ -2,13 +2,17 @@
 package org.dmabuf.framework.internal.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.TimeUnit;
 
 import org.dmabuf.api.DmaBuf;
+import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.Errno;
 import org.dmabuf.api.fence.DmaFence;
 import org.dmabuf.api.fence.DmaResv;
 import org.dmabuf.api.fence.DmaResvUsage;
+import org.dmabuf.api.fence.FenceContext;
 import org.junit.jupiter.api.Test;
 
 /** The job timeout as a report: a fence pending past it is named once, with its buffer and issuer. */
@@ -40,6 +44,50 @@ class WatchdogTest {
 
         job.signal();
         assertThat(dog.scan(t0 + TimeUnit.SECONDS.toNanos(30))).as("signalled: nothing to say").isEmpty();
+        buf.put();
+    }
+
+    @Test
+    void a_context_with_a_job_timeout_has_its_late_fences_signalled_with_ETIMEDOUT_waking_the_waiters()
+            throws Exception {
+        DmaBuf buf = f.exporter.export(f.counting().info(4096));
+        FenceContext ring = new FenceView(f.exporter).contextAlloc("acme", "gfx");
+        ring.setTimeout(TimeUnit.SECONDS.toNanos(2), true);
+        DmaFence hung = ring.next();
+        DmaFence free = ring.next(); // in no buffer
+        DmaResv resv = buf.resv();
+        resv.lock();
+        try {
+            resv.reserveFences(1);
+            resv.addFence(hung, DmaResvUsage.WRITE);
+        } finally {
+            resv.unlock();
+        }
+        java.util.concurrent.CompletableFuture<Integer> waiter = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> hung.await(false));
+        Watchdog dog = new Watchdog(f.core, TimeUnit.SECONDS.toNanos(10));
+        long t0 = 1_000_000_000L;
+        assertThat(dog.scan(t0)).isEmpty();
+        assertThat(dog.scan(t0 + TimeUnit.SECONDS.toNanos(1))).isEmpty();
+        assertThat(hung.isSignaled()).isFalse();
+        java.util.List<String> lines = dog.scan(t0 + TimeUnit.SECONDS.toNanos(2));
+        assertThat(lines).anySatisfy(l -> assertThat(l).isEqualTo("dma-buf ino " + buf.inode() + " (exporter):"
+                + " write fence acme gfx seq " + hung.seqno() + " pending for 2 s (timeout 2 s): its GPU may be hung,"
+                + " or acme forgot to signal it"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("dma_fence acme:gfx seq " + hung.seqno()
+                + " (issued by exporter) timed out after 2 s (its context's job timeout 2 s): signalled with"
+                + " -ETIMEDOUT, waking ").endsWith(" on ino " + buf.inode()));
+        assertThat(lines).anySatisfy(l -> assertThat(l).isEqualTo("dma_fence acme:gfx seq " + free.seqno()
+                + " (issued by exporter) timed out after 2 s (its context's job timeout 2 s): signalled with"
+                + " -ETIMEDOUT, waking 0 waiters"));
+        assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo(Errno.ETIMEDOUT.code());
+        assertThat(free.getStatus()).isEqualTo(Errno.ETIMEDOUT.code());
+        assertThat(dog.scan(t0 + TimeUnit.SECONDS.toNanos(3))).as("once").isEmpty();
+        assertThatThrownBy(() -> ring.setTimeout(0, true)).isInstanceOf(DmaBufException.class)
+                .hasMessageStartingWith("drm_sched_init: timeout 0 ns with signalOnTimeout for acme:gfx; expected more"
+                        + " than 0 nanoseconds");
+        hung.put();
+        free.put();
         buf.put();
     }
 }
