@@ -33,17 +33,20 @@ final class FdTable {
         }
     };
 
+    private final String owner;
     private final int max;
     private Object[] files = new Object[16];
     private int lowestFree; // no free slot below this
     private int open;
     private boolean closed;
 
-    FdTable() {
-        this(NR_OPEN);
+    /** @param owner the module's name, for messages */
+    FdTable(String owner) {
+        this(owner, NR_OPEN);
     }
 
-    FdTable(int max) {
+    FdTable(String owner, int max) {
+        this.owner = owner;
         this.max = max;
         files[0] = StdStream.STDIN;
         files[1] = StdStream.STDOUT;
@@ -62,7 +65,8 @@ final class FdTable {
 
     private int reserveLocked() {
         if (closed) {
-            throw new DmaBufException(Errno.EBADF, "fd table is closed: its bundle has stopped");
+            throw new DmaBufException(Errno.EBADF, owner + " has stopped: its fd table is closed; expected a call"
+                    + " from a bundle that is running");
         }
         int fd = lowestFree;
         while (fd < files.length && files[fd] != null) {

@@ -41,7 +41,7 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
     private final DmaBufCore core;
     private final String name;
     private final long bundleId;
-    private final FdTable fds = new FdTable();
+    private final FdTable fds;
     private final long grants;
 
     // guarded by this
@@ -65,6 +65,7 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
         this.name = name;
         this.bundleId = bundleId;
         this.grants = grants;
+        this.fds = new FdTable(name);
     }
 
     /** @return the mask of symbols this module may call */

@@ -139,7 +139,7 @@ class HandleTest {
 
         @Test
         void a_full_table_is_EMFILE_and_changes_nothing() {
-            FdTable small = new FdTable(4);
+            FdTable small = new FdTable("small", 4);
             assertThat(small.reserve()).isEqualTo(3);
             assertErrno(small::reserve, Errno.EMFILE, "fd table is full");
         }

@@ -26,8 +26,22 @@ import org.osgi.framework.ServiceRegistration;
  * announcing itself as a service with property {@code test.fault.entered}
  * (the operation);</li>
  * <li>{@code hold-lock}: a thread of its own takes the buffer's reservation
- * lock at start and parks forever, deaf to interrupts.</li>
+ * lock at start and parks forever, deaf to interrupts;</li>
+ * <li>{@code no-signal}: adds a write fence of its own to its buffer and
+ * never signals it (header {@value #FENCE_TIMEOUT_HEADER}: its context's job
+ * timeout in ms, signalling on it);</li>
+ * <li>{@code double-put}: puts a reference twice;</li>
+ * <li>{@code use-after-release}: reads a 2 MiB buffer's vmap after the buffer
+ * was released;</li>
+ * <li>{@code detach-foreign}: detaches another bundle's attachment (an
+ * {@code Attachment} service with property {@code test.victim}, of the
+ * buffer the {@code FdTransfer} service with the same property carries);</li>
+ * <li>{@code thread}: a thread of its own allocates and frees buffers in a
+ * loop, and goes on after the bundle stopped, until a call fails
+ * ({@link #THREAD_END} records how).</li>
  * </ul>
+ * What the misuse answered is registered as a {@code String} service with
+ * properties {@code test.fault} and {@code test.result}.
  * Header {@value #OPS_HEADER}, a comma-separated list of operations
  * ({@code map_dma_buf}, {@code attach}...), limits the fault to those.
  * It cleans nothing up at stop: the framework must.
@@ -37,6 +51,11 @@ public class FaultyActivator implements BundleActivator {
     public static final String HEADER = "Test-Fault";
     /** The header that limits the fault to some operations. */
     public static final String OPS_HEADER = "Test-Fault-Ops";
+    /** The header with the job timeout of the {@code no-signal} fault's context, in milliseconds. */
+    public static final String FENCE_TIMEOUT_HEADER = "Test-Fence-Timeout-Ms";
+    /** How the {@code thread} fault's thread ended: the message of the call that failed. */
+    public static final java.util.concurrent.CompletableFuture<String> THREAD_END =
+            new java.util.concurrent.CompletableFuture<>();
     /** The buffer's size. */
     public static final int SIZE = 4096;
 
@@ -90,11 +109,98 @@ public class FaultyActivator implements BundleActivator {
             t.start();
             locked.await();
         }
+        switch (fault) {
+            case "no-signal" -> noSignal(ctx, buf);
+            case "double-put" -> {
+                DmaBuf extra = buf.get();
+                extra.put();
+                result(ctx, attempt(extra::put));
+            }
+            case "use-after-release" -> result(ctx, useAfterRelease(dmabuf));
+            case "detach-foreign" -> result(ctx, detachForeign(ctx, dmabuf));
+            case "thread" -> {
+                Thread t = new Thread(() -> {
+                    try {
+                        while (true) {
+                            dmabuf.close(dmabuf.heap("system").allocate(SIZE));
+                        }
+                    } catch (RuntimeException e) {
+                        THREAD_END.complete(e.getMessage());
+                    }
+                }, ctx.getBundle().getSymbolicName() + " worker, never stopped");
+                t.setDaemon(true);
+                t.start();
+            }
+            default -> {
+            }
+        }
         FdTransfer transfer = dmabuf.send(buf.fd(0));
         Hashtable<String, Object> props = new Hashtable<>();
         props.put("test.fault", fault);
         props.put("test.ino", buf.inode());
         ctx.registerService(FdTransfer.class, transfer, props);
+    }
+
+    private static void noSignal(BundleContext ctx, DmaBuf buf) {
+        org.dmabuf.api.fence.DmaFenceService fences = ctx.getService(
+                ctx.getServiceReference(org.dmabuf.api.fence.DmaFenceService.class));
+        org.dmabuf.api.fence.FenceContext ring = fences.contextAlloc("test.faulty", "ring");
+        String ms = ctx.getBundle().getHeaders().get(FENCE_TIMEOUT_HEADER);
+        if (ms != null) {
+            ring.setTimeout(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Long.parseLong(ms)), true);
+        }
+        org.dmabuf.api.fence.DmaFence job = ring.next(); // the GPU hangs: never signalled
+        org.dmabuf.api.fence.DmaResv resv = buf.resv();
+        resv.lock();
+        try {
+            resv.reserveFences(1);
+            resv.addFence(job, org.dmabuf.api.fence.DmaResvUsage.WRITE);
+        } finally {
+            resv.unlock();
+        }
+    }
+
+    private static String useAfterRelease(DmaBufService dmabuf) {
+        int fd = dmabuf.heap("system").allocate(2L << 20);
+        DmaBuf big = dmabuf.get(fd);
+        java.lang.foreign.MemorySegment view = big.vmap();
+        view.fill((byte) 0x5a);
+        big.vunmap(view);
+        big.put();
+        dmabuf.close(fd); // released: its memory is freed
+        try {
+            return "read " + view.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0) + " after release";
+        } catch (RuntimeException e) {
+            return e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+    }
+
+    private static String detachForeign(BundleContext ctx, DmaBufService dmabuf) throws Exception {
+        var atts = ctx.getServiceReferences(org.dmabuf.api.Attachment.class, "(test.victim=*)");
+        var xfers = ctx.getServiceReferences(FdTransfer.class, "(test.victim=*)");
+        org.dmabuf.api.Attachment foreign = ctx.getService(atts.iterator().next());
+        int fd = dmabuf.receive(ctx.getService(xfers.iterator().next()));
+        DmaBuf same = dmabuf.get(fd);
+        String r = attempt(() -> same.detach(foreign));
+        same.put();
+        dmabuf.close(fd);
+        return r + "; still attached: " + foreign.isAttached();
+    }
+
+    private static String attempt(Runnable misuse) {
+        try {
+            misuse.run();
+            return "no error";
+        } catch (org.dmabuf.api.DmaBufException e) {
+            return e.errno() + ": " + e.getMessage();
+        }
+    }
+
+    private static void result(BundleContext ctx, String r) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put("test.fault", ctx.getBundle().getHeaders().get(HEADER));
+        props.put("test.result", r);
+        ctx.registerService(String.class, r, props);
     }
 
     private void fault(String op) {
