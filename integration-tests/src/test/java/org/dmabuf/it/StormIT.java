@@ -72,13 +72,13 @@ import org.osgi.framework.ServiceReference;
  * good that was not whole, no wait past its timeout, no thread left behind,
  * no unexpected exception.
  *
- * <p>{@code -Dstorm.ops=N} (default 1000, the short form CI runs),
- * {@code -Dstorm.seed=S} (default 14), {@code -Dstorm.threads=T} (default 4).
+ * <p>{@code -Ddmabuf.storm.ops=N} (default 1000, the short form CI runs),
+ * {@code -Ddmabuf.storm.seed=S} (default 14), {@code -Ddmabuf.storm.threads=T} (default 4).
  */
 public class StormIT extends PlatformTest {
-    private static final int OPS = Integer.getInteger("storm.ops", 1000);
-    private static final long SEED = Long.getLong("storm.seed", 14);
-    private static final int THREADS = Integer.getInteger("storm.threads", 4);
+    private static final int OPS = Integer.getInteger("dmabuf.storm.ops", 1000);
+    private static final long SEED = Long.getLong("dmabuf.storm.seed", 14);
+    private static final int THREADS = Integer.getInteger("dmabuf.storm.threads", 4);
     private static final int BATCH = 50;
     private static final long WAIT_SLACK_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** Faulty drivers' callbacks, release left out: a release that throws leaks by design (LeakTest). */

@@ -281,8 +281,8 @@ final class DmaBufObject {
                             + " returned " + (seg == null ? "no memory" : seg.byteSize() + " bytes")
                             + " for ino " + ino + "; expected " + size + " bytes");
                 }
-            } catch (RuntimeException e) {
-                if (pinOnMap) {
+            } catch (RuntimeException | Error e) { // an OutOfMemoryError passes through, the pin undone
+                if (pinOnMap && resv.isLockedByCurrentThread()) {
                     callUnpin(a);
                 }
                 throw e;

@@ -197,4 +197,45 @@ class RevokeTest {
         assertThat(f.core.bufferCount()).isZero();
         assertThat(f.systemPages.usedBytes()).isZero();
     }
+
+    @Test
+    void a_cleanup_blocked_in_another_modules_callback_goes_on_in_the_background_and_the_stop_returns()
+            throws Exception {
+        CountDownLatch detaching = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        DmaBufOps<Pages> ops = DmaBufOps.<Pages>builder()
+                .map((p, a, d) -> p.segment())
+                .unmap((p, a, s, d) -> { })
+                .detach((p, a) -> {
+                    detaching.countDown();
+                    try {
+                        letGo.await(); // the exporter's detach hangs until the test lets it go
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                })
+                .release(Pages::free).build();
+        DmaBuf buf = f.exporter.export(ExportInfo.builder(ops, f.systemPages.allocate(4096), 4096).build());
+        int efd = buf.get().fd(0);
+        int fd = f.importer.receive(f.exporter.send(efd));
+        f.exporter.close(efd);
+        DmaBuf theirs = f.importer.get(fd);
+        theirs.attach(f.igpu); // left attached: the importer's stop detaches it, in the exporter's code
+
+        long t0 = System.nanoTime();
+        assertThat(f.core.closeWithin(f.importer)).as("not done: it goes on").isNull();
+        assertThat(System.nanoTime() - t0).isLessThan(2 * BOUND + TimeUnit.SECONDS.toNanos(2));
+        assertThat(detaching.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(f.importer.isClosed()).isTrue();
+        assertThat(f.core.bufferCount()).as("the detach has not finished").isEqualTo(1);
+
+        letGo.countDown(); // the exporter answers at last: the cleanup finishes on its own
+        buf.put();
+        java.util.concurrent.CompletableFuture.runAsync(() -> {
+            while (f.core.bufferCount() != 0) {
+                Thread.onSpinWait();
+            }
+        }).get(10, TimeUnit.SECONDS);
+        assertThat(f.systemPages.usedBytes()).isZero();
+    }
 }
