@@ -31,10 +31,14 @@ import org.slf4j.LoggerFactory;
 final class DmaBufObject {
     private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
     private static final VarHandle REFS;
+    private static final VarHandle CB_THREAD;
+    private static final VarHandle CB_OP;
 
     static {
         try {
             REFS = MethodHandles.lookup().findVarHandle(DmaBufObject.class, "refs", long.class);
+            CB_THREAD = MethodHandles.lookup().findVarHandle(DmaBufObject.class, "cbThread", Thread.class);
+            CB_OP = MethodHandles.lookup().findVarHandle(DmaBufObject.class, "cbOp", String.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -65,6 +69,12 @@ final class DmaBufObject {
     private boolean released;
     private volatile String leak; // why release failed: the buffer stays listed
     private boolean orphaned;
+    // the exporter callback in flight without the reservation lock (attach, detach, release, cpu access, mmap),
+    // the last one entered: the watchdog reports it when it runs too long; through CB_THREAD and CB_OP
+    @SuppressWarnings("unused")
+    private Thread cbThread;
+    @SuppressWarnings("unused")
+    private String cbOp;
 
     @SuppressWarnings("unchecked")
     DmaBufObject(DmaBufCore core, long ino, LoadedModule exporter, DmaBufOps<?> ops, Object priv,
@@ -141,15 +151,18 @@ final class DmaBufObject {
             resv.fini();
         }
         try {
+            enter("release");
             ops.release().release(priv);
         } catch (Throwable t) {
             // the memory is not back: the object stays listed (bufinfo, the Web Console, bufferCount and
             // bufferBytes), with a count of 0, as the kernel's debugfs would still list a leaked dma_buf
+            leave();
             leak = String.valueOf(t);
             LOG.error("dma-buf ino {}: exporter {}: release failed; its {} bytes stay listed as leaked", ino,
                     expName, size, t);
             return;
         }
+        leave();
         core.unregister(this);
     }
 
@@ -216,9 +229,12 @@ final class DmaBufObject {
         }
         if (ops.detach() != null) {
             try {
+                enter("detach");
                 ops.detach().detach(priv, a);
             } catch (Throwable t) {
                 LOG.error("dma-buf ino {}: exporter {}: detach of {} failed", ino, expName, a.device().name(), t);
+            } finally {
+                leave();
             }
         }
         put();
@@ -547,7 +563,10 @@ final class DmaBufObject {
         AttachmentImpl a = new AttachmentImpl(this, importer, device, importerOps);
         try {
             if (ops.attach() != null) {
-                callExporter("attach", () -> ops.attach().attach(priv, a));
+                callUnlocked("attach", () -> {
+                    ops.attach().attach(priv, a);
+                    return null;
+                });
             }
         } catch (RuntimeException e) {
             put();
@@ -572,7 +591,10 @@ final class DmaBufObject {
         }
         var op = begin ? ops.beginCpuAccess() : ops.endCpuAccess();
         if (op != null) {
-            callExporter(begin ? "begin_cpu_access" : "end_cpu_access", () -> op.access(priv, direction));
+            callUnlocked(begin ? "begin_cpu_access" : "end_cpu_access", () -> {
+                op.access(priv, direction);
+                return null;
+            });
         }
     }
 
@@ -598,7 +620,7 @@ final class DmaBufObject {
             throw new DmaBufException(Errno.EINVAL, "dma_buf_mmap: exporter " + expName + " of ino " + ino
                     + " has no mmap op; expected an exporter that supports mmap");
         }
-        return callExporter("mmap", () -> ops.mmap().mmap(priv, offset, length));
+        return callUnlocked("mmap", () -> ops.mmap().mmap(priv, offset, length));
     }
 
     /**
@@ -653,6 +675,37 @@ final class DmaBufObject {
     // --- exporter calls ------------------------------------------------------
 
     private static final Object NOT_HELD = new Object();
+
+    // an exporter callback without the reservation lock: marked for the watchdog while it runs
+    private <R> R callUnlocked(String op, java.util.function.Supplier<R> call) {
+        enter(op);
+        try {
+            return callExporter(op, call);
+        } finally {
+            leave();
+        }
+    }
+
+    private void enter(String op) {
+        CB_OP.setOpaque(this, op);
+        CB_THREAD.setRelease(this, Thread.currentThread());
+    }
+
+    private void leave() {
+        if (CB_THREAD.getOpaque(this) == Thread.currentThread()) {
+            CB_THREAD.setRelease(this, (Thread) null);
+        }
+    }
+
+    /** @return the thread in an exporter callback without the lock now (the last one to enter), or null */
+    Thread callbackThread() {
+        return (Thread) CB_THREAD.getAcquire(this);
+    }
+
+    /** @return the operation of {@link #callbackThread()} */
+    String callbackOp() {
+        return (String) CB_OP.getOpaque(this);
+    }
 
     /**
      * Charges the reservation lock's hold to the exporter for one callback

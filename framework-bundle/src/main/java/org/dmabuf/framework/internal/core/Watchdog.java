@@ -42,6 +42,8 @@ public final class Watchdog {
     private final long callbackTimeoutNanos;
     private final Map<Pending, Long> firstSeen = new HashMap<>(); // guarded by this
     private final Set<Pending> reported = new HashSet<>(); // guarded by this
+    // callbacks in flight without the lock, when first seen, and whether reported; guarded by this
+    private final Map<DmaBufObject, ResvImpl.Seen> calls = new java.util.IdentityHashMap<>();
 
     /**
      * @param core the buffers
@@ -67,13 +69,16 @@ public final class Watchdog {
         List<String> out = new ArrayList<>();
         Set<Pending> seen = new HashSet<>();
         Map<DmaFence, List<Long>> inBuffers = new java.util.IdentityHashMap<>();
+        Set<DmaBufObject> inCall = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (DmaBufObject b : core.live()) { // no copy, no sort: a million buffers cost a few ms a scan
             fences(b, now, seen, out, inBuffers);
             if (callbackTimeoutNanos > 0) {
                 lock(b, now, out);
+                call(b, now, out, inCall);
             }
         }
         contexts(now, seen, out, inBuffers);
+        calls.keySet().retainAll(inCall); // returned: forgotten
         firstSeen.keySet().retainAll(seen); // signalled or gone: forgotten
         reported.retainAll(seen);
         stops(now);
@@ -108,10 +113,15 @@ public final class Watchdog {
                         + "): " + e.usage().label() + " fence " + f.driverName() + " " + f.timelineName()
                         + " seq " + Long.toUnsignedString(f.seqno()) + " pending for "
                         + TimeUnit.NANOSECONDS.toSeconds(now - since) + " s (timeout "
-                        + seconds(timeout) + " s): its GPU may be hung, or "
+                        + seconds(timeout) + " s, " + waiters(f) + "): its GPU may be hung, or "
                         + f.driverName() + " forgot to signal it");
             }
         }
+    }
+
+    private static String waiters(DmaFence f) {
+        int n = f instanceof FenceImpl fi ? fi.waiters() : 0;
+        return n + " waiter" + (n == 1 ? "" : "s");
     }
 
     private static String seconds(long nanos) {
@@ -172,6 +182,30 @@ public final class Watchdog {
                     + TimeUnit.NANOSECONDS.toSeconds(now - s.since()) + " s (thread \"" + h.owner().getName()
                     + "\"; report at " + TimeUnit.NANOSECONDS.toSeconds(callbackTimeoutNanos) + " s): every"
                     + " other user of the buffer waits. Call Trace:" + DmaBufCore.stack(h.owner()));
+        }
+    }
+
+    // an exporter callback without the lock, the same thread in the same operation since first seen
+    private void call(DmaBufObject b, long now, List<String> out, Set<DmaBufObject> inCall) {
+        Thread t = b.callbackThread();
+        if (t == null) {
+            return;
+        }
+        inCall.add(b);
+        String op = b.callbackOp();
+        ResvImpl.Seen s = calls.get(b);
+        if (s == null || s.hold().owner() != t || !s.hold().op().equals(op)) {
+            calls.put(b, new ResvImpl.Seen(new ResvImpl.Hold(t, b.exporter, op, 0), now, false));
+            return;
+        }
+        boolean report = !s.reported() && now - s.since() >= callbackTimeoutNanos;
+        calls.put(b, new ResvImpl.Seen(new ResvImpl.Hold(t, b.exporter, op, 0), s.since(), s.reported() || report));
+        if (report) {
+            out.add("dma-buf ino " + b.ino + " (" + b.expName + (b.name() == null ? "" : ", " + b.name()) + "): "
+                    + b.exporter.name() + " has been in " + op + " for "
+                    + TimeUnit.NANOSECONDS.toSeconds(now - s.since()) + " s (thread \"" + t.getName() + "\"; report at "
+                    + TimeUnit.NANOSECONDS.toSeconds(callbackTimeoutNanos) + " s), without the reservation lock:"
+                    + " its caller waits. Call Trace:" + DmaBufCore.stack(t));
         }
     }
 

@@ -38,7 +38,7 @@ class WatchdogTest {
         assertThat(dog.scan(t0 + TimeUnit.SECONDS.toNanos(9))).as("within the timeout").isEmpty();
         assertThat(dog.scan(t0 + TimeUnit.SECONDS.toNanos(12))).singleElement().satisfies(l -> assertThat(l)
                 .isEqualTo("dma-buf ino " + buf.inode() + " (exporter, fb0): write fence nvidia gfx seq "
-                        + job.seqno() + " pending for 12 s (timeout 10 s): its GPU may be hung, or nvidia forgot"
+                        + job.seqno() + " pending for 12 s (timeout 10 s, 0 waiters): its GPU may be hung, or nvidia forgot"
                         + " to signal it"));
         assertThat(dog.scan(t0 + TimeUnit.SECONDS.toNanos(13))).as("once").isEmpty();
 
@@ -71,9 +71,11 @@ class WatchdogTest {
         assertThat(dog.scan(t0 + TimeUnit.SECONDS.toNanos(1))).isEmpty();
         assertThat(hung.isSignaled()).isFalse();
         java.util.List<String> lines = dog.scan(t0 + TimeUnit.SECONDS.toNanos(2));
-        assertThat(lines).anySatisfy(l -> assertThat(l).isEqualTo("dma-buf ino " + buf.inode() + " (exporter):"
-                + " write fence acme gfx seq " + hung.seqno() + " pending for 2 s (timeout 2 s): its GPU may be hung,"
-                + " or acme forgot to signal it"));
+        // the waiter may or may not be parked yet: 0 or 1 waiter
+        assertThat(lines).anySatisfy(l -> assertThat(l).matches(java.util.regex.Pattern.quote("dma-buf ino "
+                + buf.inode() + " (exporter): write fence acme gfx seq " + hung.seqno() + " pending for 2 s (timeout"
+                + " 2 s, ") + "(0 waiters|1 waiter)" + java.util.regex.Pattern.quote("): its GPU may be hung, or acme"
+                + " forgot to signal it")));
         assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("dma_fence acme:gfx seq " + hung.seqno()
                 + " (issued by exporter) timed out after 2 s (its context's job timeout 2 s): signalled with"
                 + " -ETIMEDOUT, waking ").endsWith(" on ino " + buf.inode()));
@@ -88,6 +90,38 @@ class WatchdogTest {
                         + " than 0 nanoseconds");
         hung.put();
         free.put();
+        buf.put();
+    }
+
+    @Test
+    void a_callback_without_the_lock_running_past_the_timeout_is_reported_once_with_its_stack() throws Exception {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+        org.dmabuf.api.DmaBufOps<org.dmabuf.framework.internal.memory.Pages> ops = f.counting().ops()
+                .attach((p, a) -> {
+                    entered.countDown();
+                    try {
+                        letGo.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }).build();
+        DmaBuf buf = f.exporter.export(f.counting().info(ops, 4096));
+        java.util.concurrent.CompletableFuture<org.dmabuf.api.Attachment> attach =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> buf.attach(f.igpu));
+        assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+        Watchdog dog = new Watchdog(f.core, 0, TimeUnit.SECONDS.toNanos(5));
+        long t0 = 1_000_000_000L;
+        assertThat(dog.scan(t0)).isEmpty();
+        assertThat(dog.scan(t0 + TimeUnit.SECONDS.toNanos(6))).singleElement().asString()
+                .startsWith("dma-buf ino " + buf.inode() + " (exporter): exporter has been in attach for 6 s (thread \"")
+                .contains("; report at 5 s), without the reservation lock: its caller waits. Call Trace:\n\t")
+                .contains("WatchdogTest");
+        assertThat(dog.scan(t0 + TimeUnit.SECONDS.toNanos(7))).as("once").isEmpty();
+        letGo.countDown();
+        org.dmabuf.api.Attachment a = attach.get(10, TimeUnit.SECONDS);
+        assertThat(dog.scan(t0 + TimeUnit.SECONDS.toNanos(8))).as("returned").isEmpty();
+        buf.detach(a);
         buf.put();
     }
 }
