@@ -81,8 +81,9 @@ public class FrameworkComponent {
 
         /** @return how long a driver may hold a reservation lock before it is reported, in seconds */
         @AttributeDefinition(name = "Callback timeout", description = "Seconds a driver may hold a buffer's"
-                + " reservation lock (in a callback such as map_dma_buf, or after dma_resv_lock) before it is"
-                + " reported with its thread's stack, as the hung-task detector would; 0 for no report")
+                + " reservation lock (in a callback such as map_dma_buf, or after dma_resv_lock), or run an exporter"
+                + " callback without it (attach, detach, release, cpu access, mmap), before it is reported with its"
+                + " thread's stack, as the hung-task detector would; 0 for no report")
         long callback_timeout_s() default 5;
 
         /** @return per-module heap limits, bsn=bytes */
