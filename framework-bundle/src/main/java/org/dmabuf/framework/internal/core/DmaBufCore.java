@@ -193,7 +193,7 @@ public final class DmaBufCore implements DmaBufDebug {
             for (int round = 0; round < 2; round++) {
                 try {
                     LoadedModule.Holdings h = task.get(bound, java.util.concurrent.TimeUnit.NANOSECONDS);
-                    if (m.resvHolds.get() > 0 && !m.revoked()) {
+                    if (m.resvHolds.get() > 0) {
                         releaseHolds(m, deadline);
                     }
                     return h;
@@ -228,22 +228,20 @@ public final class DmaBufCore implements DmaBufDebug {
      * module may still be about to unlock it), then revoked.
      */
     private void releaseHolds(LoadedModule m, long deadline) {
+        Map<ResvImpl, List<DmaBufObject>> held = new java.util.IdentityHashMap<>();
         for (DmaBufObject b : live) {
-            ResvImpl r = b.resv;
-            if (r.holder() != m) {
-                continue;
+            if (b.resv.holder() == m) {
+                held.computeIfAbsent(b.resv, r -> new ArrayList<>()).add(b);
             }
+        }
+        for (Map.Entry<ResvImpl, List<DmaBufObject>> e : held.entrySet()) {
+            ResvImpl r = e.getKey();
             Thread owner = r.owner();
             boolean dead = owner != null && !owner.isAlive(); // it will never unlock: no need to wait
             if (!dead && r.awaitFree(deadline - System.nanoTime())) {
                 continue;
             }
-            String op = r.op();
-            Thread t = r.revoke(m, null);
-            if (t != null) {
-                LOG.error("dma-buf ino {}: {} stopped without unlocking the reservation lock it took ({}, thread"
-                        + " \"{}\"): revoked; the waiters go on", b.ino, m.name(), op, t.getName());
-            }
+            revokeHold(m, r, e.getValue());
         }
     }
 
@@ -259,23 +257,58 @@ public final class DmaBufCore implements DmaBufDebug {
      */
     public int revoke(LoadedModule m) {
         m.markRevoked();
-        int n = 0;
+        // every reservation object held in its code, with its buffers (several may share one)
+        Map<ResvImpl, List<DmaBufObject>> held = new java.util.IdentityHashMap<>();
         for (DmaBufObject b : live) {
-            ResvImpl r = b.resv;
-            if (r.holder() != m) {
-                continue;
+            if (b.resv.holder() == m) {
+                held.computeIfAbsent(b.resv, r -> new ArrayList<>()).add(b);
             }
-            String op = r.op();
-            Thread t = r.revoke(m, b.exporter == m ? b::orphan : null);
-            if (t != null) {
+        }
+        int n = 0;
+        for (Map.Entry<ResvImpl, List<DmaBufObject>> e : held.entrySet()) {
+            if (revokeHold(m, e.getKey(), e.getValue())) {
                 n++;
-                LOG.error("dma-buf ino {}: {} stopped holding the reservation lock in {} (thread \"{}\"): revoked;"
-                        + " the waiters go on{}. Call Trace:{}", b.ino, m.name(), op, t.getName(),
-                        b.exporter == m ? ", and the buffer is served by the framework" : "", stack(t));
-                t.interrupt();
             }
         }
         return n;
+    }
+
+    /**
+     * Revokes one reservation lock held in {@code m}'s code: its buffers
+     * that {@code m} exported switch to the framework's callbacks under the
+     * new lock (no driver is called there), and their dynamic importers are
+     * told on a thread of their own, so that neither the stopping thread nor
+     * the watchdog ever waits on a driver.
+     *
+     * @param buffers the live buffers of that reservation object
+     * @return whether it was revoked (false: the hold had moved on)
+     */
+    boolean revokeHold(LoadedModule m, ResvImpl r, List<DmaBufObject> buffers) {
+        String op = r.op();
+        List<DmaBufObject> orphaned = new ArrayList<>();
+        Thread t = r.revoke(m, () -> {
+            for (DmaBufObject b : buffers) {
+                if (b.exporter == m && b.orphanOps()) {
+                    orphaned.add(b);
+                }
+            }
+        });
+        if (t == null) {
+            return false;
+        }
+        DmaBufObject first = buffers.get(0);
+        LOG.error("dma-buf ino {}: {} stopped holding the reservation lock in {} (thread \"{}\"): revoked; the"
+                + " waiters go on{}. Call Trace:{}", first.ino, m.name(), op, t.getName(),
+                orphaned.isEmpty() ? "" : ", and the framework serves the buffers it exported", stack(t));
+        t.interrupt();
+        if (!orphaned.isEmpty()) {
+            Thread.ofVirtual().name("dma-buf move_notify after revoking " + m.name()).start(() -> {
+                for (DmaBufObject b : orphaned) {
+                    b.moveNotify(); // dynamic importers re-map from the framework's memory
+                }
+            });
+        }
+        return true;
     }
 
     /** @return a thread's stack, one {@code \n\t} line a frame (at most 24), as a hung-task report prints it */

@@ -150,19 +150,23 @@ final class DmaBufObject {
         if (ownResv) {
             resv.fini();
         }
+        boolean marked = enter("release");
         try {
-            enter("release");
             ops.release().release(priv);
         } catch (Throwable t) {
             // the memory is not back: the object stays listed (bufinfo, the Web Console, bufferCount and
             // bufferBytes), with a count of 0, as the kernel's debugfs would still list a leaked dma_buf
-            leave();
+            if (marked) {
+                leave();
+            }
             leak = String.valueOf(t);
             LOG.error("dma-buf ino {}: exporter {}: release failed; its {} bytes stay listed as leaked", ino,
                     expName, size, t);
             return;
         }
-        leave();
+        if (marked) {
+            leave();
+        }
         core.unregister(this);
     }
 
@@ -228,13 +232,15 @@ final class DmaBufObject {
             resv.unlock();
         }
         if (ops.detach() != null) {
+            boolean marked = enter("detach");
             try {
-                enter("detach");
                 ops.detach().detach(priv, a);
             } catch (Throwable t) {
                 LOG.error("dma-buf ino {}: exporter {}: detach of {} failed", ino, expName, a.device().name(), t);
             } finally {
-                leave();
+                if (marked) {
+                    leave();
+                }
             }
         }
         put();
@@ -270,9 +276,15 @@ final class DmaBufObject {
             if (!a.isDynamic() && !resv.testSignaled(DmaResvUsage.KERNEL)) {
                 // a static importer cannot follow moves: wait for memory management in flight, the hold
                 // charged to the importer (revoking it interrupts the wait)
-                resv.busy(a.owner, "dma_buf_map_attachment (waiting for kernel fences)");
-                awaitFences(DmaResvUsage.KERNEL, "dma_buf_map_attachment");
-                resv.busy(null, null);
+                String waiting = "dma_buf_map_attachment (waiting for kernel fences)";
+                resv.busy(null, a.owner, waiting);
+                try {
+                    awaitFences(DmaResvUsage.KERNEL, "dma_buf_map_attachment");
+                } finally {
+                    if (!resv.busy(a.owner, null, null)) {
+                        throw revokedWaiter(a.owner, waiting);
+                    }
+                }
             }
             if (!a.attached || released) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_map_attachment: the attachment of "
@@ -298,7 +310,7 @@ final class DmaBufObject {
                             + " for ino " + ino + "; expected " + size + " bytes");
                 }
             } catch (RuntimeException | Error e) { // an OutOfMemoryError passes through, the pin undone
-                if (pinOnMap && resv.isLockedByCurrentThread()) {
+                if (pinOnMap && resv.isLockedByCurrentThread()) { // revoked: the exporter's pins are moot
                     callUnpin(a);
                 }
                 throw e;
@@ -328,14 +340,13 @@ final class DmaBufObject {
 
     private void unmapLocked(AttachmentImpl a, MappingImpl m) {
         m.mapped = false;
-        Object h = charge("unmap_dma_buf");
-        String o = h == NOT_HELD ? null : resv.op();
+        LoadedModule who = charge("unmap_dma_buf");
         try {
             ops.unmap().unmap(priv, a, m.segment(), m.direction());
         } catch (Throwable t) {
             LOG.error("dma-buf ino {}: exporter {}: unmap_dma_buf failed", ino, expName, t);
         } finally {
-            discharge(h, o);
+            discharge(who);
         }
         if (m.pinnedOnMap) {
             callUnpin(a);
@@ -377,14 +388,13 @@ final class DmaBufObject {
     }
 
     private void callUnpin(AttachmentImpl a) {
-        Object h = charge("unpin");
-        String o = h == NOT_HELD ? null : resv.op();
+        LoadedModule who = charge("unpin");
         try {
             ops.unpin().unpin(priv, a);
         } catch (Throwable t) {
             LOG.error("dma-buf ino {}: exporter {}: unpin failed", ino, expName, t);
         } finally {
-            discharge(h, o);
+            discharge(who);
         }
     }
 
@@ -400,12 +410,31 @@ final class DmaBufObject {
     boolean orphan() {
         resv.lock();
         try {
+            if (!orphanOps()) {
+                return false;
+            }
+            moveNotify(); // revoke: dynamic importers re-map from the framework's memory, or fail with ENODEV
+            return true;
+        } finally {
+            resv.unlock();
+        }
+    }
+
+    /**
+     * The framework's callbacks instead of the exporter's, with no call into
+     * any driver (a revocation does it under the new lock, then tells the
+     * importers on a thread of its own).
+     *
+     * @return whether this call orphaned it
+     */
+    boolean orphanOps() {
+        resv.lock();
+        try {
             if (orphaned || released) {
                 return false;
             }
             orphaned = true;
             ops = OrphanOps.of(priv, ops, expName, size);
-            moveNotify(); // revoke: dynamic importers re-map from the framework's memory, or fail with ENODEV
             return true;
         } finally {
             resv.unlock();
@@ -425,16 +454,17 @@ final class DmaBufObject {
             for (AttachmentImpl a : attachments) {
                 if (a.importerOps != null) {
                     n++;
-                    Object h = resv.holder();
-                    String o = resv.op();
-                    resv.busy(a.owner, "move_notify");
+                    if (!resv.busy(null, a.owner, "move_notify")) {
+                        return n; // the lock was taken from this thread: the rest is not ours to do
+                    }
                     try {
                         a.importerOps.moveNotify().moveNotify(a);
                     } catch (Throwable t) {
                         LOG.error("dma-buf ino {}: importer {} of {}: move_notify failed", ino,
                                 a.owner.name(), a.device().name(), t);
-                    } finally {
-                        discharge(h, o);
+                    }
+                    if (!resv.busy(a.owner, null, null)) {
+                        return n; // revoked while in its callback (its importer stopped)
                     }
                 }
             }
@@ -490,14 +520,13 @@ final class DmaBufObject {
                 MemorySegment was = vmapPtr;
                 vmapPtr = null;
                 if (ops.vunmap() != null) {
-                    Object h = charge("vunmap");
-                    String o = h == NOT_HELD ? null : resv.op();
+                    LoadedModule charged = charge("vunmap");
                     try {
                         ops.vunmap().vunmap(priv, was);
                     } catch (Throwable t) {
                         LOG.error("dma-buf ino {}: exporter {}: vunmap failed", ino, expName, t);
                     } finally {
-                        discharge(h, o);
+                        discharge(charged);
                     }
                 }
             }
@@ -674,21 +703,26 @@ final class DmaBufObject {
 
     // --- exporter calls ------------------------------------------------------
 
-    private static final Object NOT_HELD = new Object();
-
     // an exporter callback without the reservation lock: marked for the watchdog while it runs
     private <R> R callUnlocked(String op, java.util.function.Supplier<R> call) {
-        enter(op);
+        boolean marked = enter(op);
         try {
             return callExporter(op, call);
         } finally {
-            leave();
+            if (marked) {
+                leave();
+            }
         }
     }
 
-    private void enter(String op) {
+    // one slot: the first callback in flight keeps it until it returns, so a stuck one is never hidden by others
+    private boolean enter(String op) {
+        if (CB_THREAD.getOpaque(this) != null) {
+            return false;
+        }
         CB_OP.setOpaque(this, op);
         CB_THREAD.setRelease(this, Thread.currentThread());
+        return true;
     }
 
     private void leave() {
@@ -697,7 +731,7 @@ final class DmaBufObject {
         }
     }
 
-    /** @return the thread in an exporter callback without the lock now (the last one to enter), or null */
+    /** @return the thread in an exporter callback without the lock now (the first in), or null */
     Thread callbackThread() {
         return (Thread) CB_THREAD.getAcquire(this);
     }
@@ -708,48 +742,49 @@ final class DmaBufObject {
     }
 
     /**
-     * Charges the reservation lock's hold to the exporter for one callback
-     * (the watchdog and bufinfo name it; a stop of the exporter can revoke it).
+     * Charges the reservation lock's hold (the framework's until now) to the
+     * exporter for one cleanup callback: the watchdog and bufinfo name it, a
+     * stop of the exporter can revoke it.
      *
-     * @return the holder before, to give back to {@link #discharge}
+     * @return the module charged, or {@code null} (orphaned: the framework serves it; or already revoked)
      */
-    private Object charge(String op) {
-        Object h = resv.holder();
-        resv.busy(orphaned ? null : exporter, op);
-        return h;
+    private LoadedModule charge(String op) {
+        LoadedModule who = orphaned ? null : exporter;
+        return who != null && resv.busy(null, who, op) ? who : null;
     }
 
-    // gives the hold back to whom it was charged before, if the lock is still this thread's
-    private void discharge(Object holder, String op) {
-        if (resv.isLockedByCurrentThread()) {
-            resv.busy(holder, op);
+    // the hold back to the framework after a cleanup callback; revoked meanwhile: nothing to give back
+    private void discharge(LoadedModule who) {
+        if (who != null) {
+            resv.busy(who, null, null);
         }
     }
 
     /**
      * Calls the exporter with the reservation lock held, the hold charged to
-     * it; if its module was revoked meanwhile (stopped while this callback
+     * it; if it was revoked meanwhile (its module stopped while this callback
      * ran), what it returned is dropped and the caller gets ENODEV, as an
-     * unplugged device's ioctl would.
+     * unplugged device's ioctl would. The framework's code around it runs
+     * uncharged, so a revocation never lands while the framework changes
+     * the buffer's state.
      */
     private <R> R callLocked(String op, java.util.function.Supplier<R> call) {
-        Object h = resv.holder();
-        String o = resv.op();
-        resv.busy(orphaned ? null : exporter, op);
+        LoadedModule who = orphaned ? null : exporter;
+        if (who != null && !resv.busy(null, who, op)) {
+            throw revoked(op, null);
+        }
         R r;
         try {
             r = callExporter(op, call);
-        } catch (RuntimeException e) {
-            if (!resv.isLockedByCurrentThread()) {
+        } catch (RuntimeException | Error e) {
+            if (who != null && !resv.busy(who, null, null)) {
                 throw revoked(op, e);
             }
-            resv.busy(h, o);
             throw e;
         }
-        if (!resv.isLockedByCurrentThread()) {
+        if (who != null && !resv.busy(who, null, null)) {
             throw revoked(op, null);
         }
-        resv.busy(h, o);
         return r;
     }
 
@@ -758,6 +793,11 @@ final class DmaBufObject {
             call.run();
             return null;
         });
+    }
+
+    private DmaBufException revokedWaiter(LoadedModule who, String op) {
+        return new DmaBufException(Errno.ENODEV, "ino " + ino + ": " + who.name() + " was stopped while in " + op
+                + ", and its hold on the reservation lock revoked; expected a module that is still loaded");
     }
 
     private DmaBufException revoked(String op, Throwable cause) {

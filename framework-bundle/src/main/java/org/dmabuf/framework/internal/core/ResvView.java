@@ -30,16 +30,22 @@ final class ResvView implements DmaResv {
     @Override
     public void lock() {
         owner.require(Symbol.WW_MUTEX_LOCK);
+        if (owner.isClosed()) {
+            throw owner.gone("dma_resv_lock");
+        }
         resv.lock(owner); // ENODEV if this module is revoked while it waits
-        resv.busy(owner, "dma_resv_lock"); // held in this module's code: its stop can revoke it
+        resv.busy(null, owner, "dma_resv_lock"); // held in this module's code: its stop can revoke it
         owner.resvHolds.incrementAndGet();
     }
 
     @Override
     public boolean tryLock() {
         owner.require(Symbol.WW_MUTEX_LOCK);
+        if (owner.isClosed()) {
+            throw owner.gone("dma_resv_trylock");
+        }
         if (resv.tryLock()) {
-            resv.busy(owner, "dma_resv_lock");
+            resv.busy(null, owner, "dma_resv_lock");
             owner.resvHolds.incrementAndGet();
             return true;
         }

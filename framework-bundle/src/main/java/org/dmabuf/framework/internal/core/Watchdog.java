@@ -148,7 +148,10 @@ public final class Watchdog {
                         continue;
                     }
                     int waiters = f.waiters();
-                    if (f.signalWithError(org.dmabuf.api.Errno.ETIMEDOUT.code())) {
+                    if (!f.isSignaled()) {
+                        // the waiters' callbacks run on a thread of their own: the watchdog never runs a driver
+                        Thread.ofVirtual().name("dma-buf job timeout " + f.driverName() + ":" + f.timelineName())
+                                .start(() -> f.signalWithError(org.dmabuf.api.Errno.ETIMEDOUT.code()));
                         List<Long> inos = inBuffers.getOrDefault(f, List.of());
                         out.add("dma_fence " + f.driverName() + ":" + f.timelineName() + " seq "
                                 + Long.toUnsignedString(f.seqno()) + " (issued by " + c.owner() + ") timed out after "
@@ -168,6 +171,11 @@ public final class Watchdog {
         ResvImpl.Hold h = r.hold();
         if (h == null) {
             r.seen = null;
+            return;
+        }
+        if (h.holder() instanceof LoadedModule m && (m.revoked() || m.isClosed())) {
+            // a revocation that found the hold in the framework's code, or a stop that missed it: again now
+            core.revoke(m);
             return;
         }
         ResvImpl.Seen s = r.seen;

@@ -36,44 +36,293 @@ public final class ResvImpl {
         String name();
     }
 
-    /** The lock itself: a re-entrant lock that can name its owner (for reports). */
+    /** The holder of a hold that was revoked: never a module, never restored. */
+    public static final Object REVOKED = new Object() {
+        @Override
+        public String toString() {
+            return "(revoked)";
+        }
+    };
+
+    /**
+     * The lock itself, with the state of its current hold: whom the hold is
+     * charged to ({@code null} while the framework's own code runs under it,
+     * a module while its callback or its {@code dma_resv_lock} section runs,
+     * {@link #REVOKED} once taken from it), what it is doing, and the fence
+     * slots reserved. A revoked lock is replaced, never freed by force: its
+     * owner's thread may still run, and whatever it writes into its old lock
+     * is lost with it.
+     */
     static final class Lock extends ReentrantLock {
+        private static final java.lang.invoke.VarHandle HOLDER;
+
+        static {
+            try {
+                HOLDER = java.lang.invoke.MethodHandles.lookup().findVarHandle(Lock.class, "holder", Object.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        @SuppressWarnings("unused") // through HOLDER
+        private volatile Object holder;
+        private volatile String op;
+        private int maxFences; // guarded by this lock
+        private int releases; // outermost releases, guarded by this lock: tells one hold from the next
+        private Object[] saved; // holders of outer holds while an inner one runs, by hold count; guarded
+
+        Lock(int maxFences) {
+            this.maxFences = maxFences;
+        }
+
         Thread owner() {
             return getOwner();
         }
-    }
 
-    private static final java.lang.invoke.VarHandle HOLDER;
-    private static final java.lang.invoke.VarHandle OP;
+        boolean cas(Object expect, Object to) {
+            return HOLDER.compareAndSet(this, expect, to);
+        }
 
-    static {
-        try {
-            var l = java.lang.invoke.MethodHandles.lookup();
-            HOLDER = l.findVarHandle(ResvImpl.class, "holder", Object.class);
-            OP = l.findVarHandle(ResvImpl.class, "op", String.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+        Object holder() {
+            return holder;
         }
     }
 
     /** How often a waiter looks whether it was revoked or the lock was replaced: only when it has to wait. */
     private static final long SLICE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
     private static final Lock[] NONE = new Lock[0];
+    private static final java.lang.invoke.VarHandle FENCES;
+
+    static {
+        try {
+            FENCES = java.lang.invoke.MethodHandles.lookup().findVarHandle(ResvImpl.class, "fences", Entry[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private volatile Entry[] fences = EMPTY;
-    private int maxFences; // guarded by lock
-
-    // replaced, never freed by force, when the module holding it is revoked: its owner's thread may still run
-    private volatile Lock lock = new Lock();
-    // locks taken from their owners by revoke(): an owner that comes back lets go of its old lock quietly
+    // replaced when the module holding it is revoked (see revoke)
+    private volatile Lock lock = new Lock(0);
+    // locks taken from their owners: an owner that comes back lets go of its old lock quietly; guarded by this
     private volatile Lock[] revokedLocks = NONE;
-    // who the hold is charged to, and doing what (a module in its callback, or one that called dma_resv_lock);
-    // written by the holder under the lock, read by the watchdog and introspection (setRelease / getAcquire)
-    @SuppressWarnings("unused") // through HOLDER
-    private Object holder;
-    @SuppressWarnings("unused") // through OP
-    private String op;
-    private int releases; // outermost releases, guarded by the lock: tells one hold from the next
+
+    /** What the watchdog saw last; written by the watchdog only. */
+    public volatile Seen seen;
+
+    /** {@code dma_resv_lock}: takes the buffer's reservation lock (re-entrant), waiting as long as it takes. */
+    public void lock() {
+        lock(null);
+    }
+
+    /**
+     * {@code dma_resv_lock}, for a module: as {@link #lock()}, but the wait
+     * ends with ENODEV if that module is revoked meanwhile. The hold runs as
+     * the framework's (not revocable) until {@link #busy} charges it.
+     *
+     * @param w the module that waits, or {@code null} to wait as long as it takes
+     */
+    public void lock(Waiter w) {
+        Lock l = lock;
+        if (l.tryLock()) {
+            if (l == lock) {
+                entered(l);
+                return;
+            }
+            l.unlock(); // revoked meanwhile: take its successor
+        }
+        lockSlow(w);
+    }
+
+    // a new hold: re-entered inside a module's section, the outer holder is kept aside and the framework runs
+    private static void entered(Lock l) {
+        int depth = l.getHoldCount();
+        if (depth == 1) {
+            return; // the last unlock left the holder null
+        }
+        Object outer = l.holder();
+        if (outer != null) {
+            if (l.saved == null || l.saved.length < depth) {
+                l.saved = java.util.Arrays.copyOf(l.saved == null ? new Object[0] : l.saved, depth + 2);
+            }
+            l.saved[depth - 1] = outer;
+            if (!l.cas(outer, null)) {
+                l.saved[depth - 1] = null; // revoked: whoever holds it now, it is not this hold
+            }
+        }
+    }
+
+    private void lockSlow(Waiter w) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                Lock l = lock;
+                try {
+                    if (l.tryLock(SLICE_NANOS, java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                        if (l == lock) {
+                            entered(l);
+                            return;
+                        }
+                        l.unlock();
+                        continue;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true; // dma_resv_lock is not interruptible: the flag is set again after
+                }
+                if (w != null && w.revoked()) {
+                    Object h = l.holder();
+                    throw new DmaBufException(Errno.ENODEV, "dma_resv_lock: " + w.name() + " was removed while"
+                            + " it waited for a reservation lock" + (h == null ? "" : " held by " + h + " in "
+                            + l.op) + "; expected a module that is still loaded");
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** {@code dma_resv_trylock}. @return whether the lock was free and is now held */
+    public boolean tryLock() {
+        Lock l = lock;
+        if (l.tryLock()) {
+            if (l == lock) {
+                entered(l);
+                return true;
+            }
+            l.unlock();
+        }
+        return false;
+    }
+
+    /**
+     * Waits until the lock is free (takes it and gives it back at once), at most {@code nanos}.
+     *
+     * @return whether it was free in time
+     */
+    public boolean awaitFree(long nanos) {
+        Lock l = lock;
+        try {
+            if (l.tryLock(Math.max(0, nanos), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                l.unlock();
+                return true;
+            }
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** @return whether the calling thread holds the lock ({@code dma_resv_assert_held}) */
+    public boolean isLockedByCurrentThread() {
+        return lock.isHeldByCurrentThread();
+    }
+
+    /** @return whether the calling thread held this lock until it was revoked, and has not let go of it yet */
+    public boolean isRevokedFromCurrentThread() {
+        for (Lock l : revokedLocks) {
+            if (l.isHeldByCurrentThread()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * {@code dma_resv_unlock}: the other half of {@link #lock()}; slots reserved and not used are forgotten
+     * (as {@code dma_resv_reset_max_fences}); an inner hold gives the outer one back to its holder. A thread
+     * whose hold was revoked lets go of its old lock here, changing nothing.
+     *
+     * @throws IllegalMonitorStateException if the thread holds neither the lock nor a revoked one
+     */
+    public void unlock() {
+        Lock l = lock;
+        if (l.isHeldByCurrentThread()) {
+            int depth = l.getHoldCount();
+            if (depth == 1) {
+                l.releases++;
+                l.maxFences = fences.length;
+                l.cas(l.holder(), null); // a revoked mark stays: the lock is no longer this resv's
+                l.op = null;
+            } else if (l.saved != null && l.saved[depth - 1] != null) {
+                Object outer = l.saved[depth - 1];
+                l.saved[depth - 1] = null;
+                Object now = l.holder();
+                if (now != REVOKED) {
+                    l.cas(now, outer);
+                }
+            }
+            l.unlock();
+            if (!l.isHeldByCurrentThread() && l != lock) {
+                forget(l); // revoked between our look and our unlock
+            }
+            return;
+        }
+        unlockRevoked();
+    }
+
+    private synchronized void forget(Lock l) {
+        Lock[] rs = revokedLocks;
+        for (int i = 0; i < rs.length; i++) {
+            if (rs[i] == l) {
+                Lock[] next = new Lock[rs.length - 1];
+                System.arraycopy(rs, 0, next, 0, i);
+                System.arraycopy(rs, i + 1, next, i, rs.length - i - 1);
+                revokedLocks = next.length == 0 ? NONE : next;
+                return;
+            }
+        }
+    }
+
+    private void unlockRevoked() {
+        for (Lock l : revokedLocks) {
+            if (l.isHeldByCurrentThread()) {
+                l.unlock();
+                if (!l.isHeldByCurrentThread()) {
+                    forget(l);
+                }
+                return;
+            }
+        }
+        throw new IllegalMonitorStateException("dma_resv_unlock: the reservation lock is not held by "
+                + Thread.currentThread().getName());
+    }
+
+    /**
+     * Charges the calling thread's hold to a module, doing {@code what}: from
+     * now on its stop can revoke it, and the watchdog and bufinfo name it.
+     *
+     * @param from whom the hold is charged to now ({@code null}: the framework)
+     * @param who the module in whose code the lock is held from now on, or {@code null} for the framework
+     * @param what the operation, such as {@code map_dma_buf}
+     * @return false if the hold was revoked (or is not this thread's): the caller no longer holds the lock
+     */
+    public boolean busy(Object from, Object who, String what) {
+        Lock l = lock;
+        if (!l.isHeldByCurrentThread() || !l.cas(from, who)) {
+            return false;
+        }
+        l.op = what;
+        return true;
+    }
+
+    /** @return the module the current hold is charged to, or {@code null} (free, or the framework's) */
+    public Object holder() {
+        Object h = lock.holder();
+        return h == REVOKED ? null : h;
+    }
+
+    /** @return what the holder is doing, or {@code null} */
+    public String op() {
+        return lock.op;
+    }
+
+    /** @return the thread that holds the lock now, or {@code null} */
+    public Thread owner() {
+        return lock.owner();
+    }
 
     /**
      * One hold of the lock, as the watchdog sees it.
@@ -96,215 +345,65 @@ public final class ResvImpl {
     public record Seen(Hold hold, long since, boolean reported) {
     }
 
-    /** What the watchdog saw last; written by the watchdog only. */
-    public volatile Seen seen;
-
     /** @return the hold now, when it is charged to a module, else {@code null}; read without the lock */
     public Hold hold() {
-        Object h = holder();
-        Thread t = lock.owner();
-        String o = op();
-        return h == null || t == null || o == null ? null : new Hold(t, h, o, releases);
-    }
-
-    /** {@code dma_resv_lock}: takes the buffer's reservation lock (re-entrant), waiting as long as it takes. */
-    public void lock() {
-        lock(null);
-    }
-
-    /**
-     * {@code dma_resv_lock}, for a module: as {@link #lock()}, but the wait
-     * ends with ENODEV if that module is revoked meanwhile.
-     *
-     * @param w the module that waits, or {@code null} to wait as long as it takes
-     */
-    public void lock(Waiter w) {
         Lock l = lock;
-        if (l.tryLock()) {
-            if (l == lock) {
-                return;
-            }
-            l.unlock(); // revoked meanwhile: take its successor
-        }
-        lockSlow(w);
-    }
-
-    private void lockSlow(Waiter w) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                Lock l = lock;
-                try {
-                    if (l.tryLock(SLICE_NANOS, java.util.concurrent.TimeUnit.NANOSECONDS)) {
-                        if (l == lock) {
-                            return;
-                        }
-                        l.unlock();
-                        continue;
-                    }
-                } catch (InterruptedException e) {
-                    interrupted = true; // dma_resv_lock is not interruptible: the flag is set again after
-                }
-                if (w != null && w.revoked()) {
-                    Object h = holder();
-                    throw new DmaBufException(Errno.ENODEV, "dma_resv_lock: " + w.name() + " was removed while"
-                            + " it waited for a reservation lock" + (h == null ? "" : " held by " + h + " in "
-                            + op()) + "; expected a module that is still loaded");
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /**
-     * Waits until the lock is free (takes it and gives it back at once), at most {@code nanos}.
-     *
-     * @return whether it was free in time
-     */
-    public boolean awaitFree(long nanos) {
-        Lock l = lock;
-        try {
-            if (l.tryLock(Math.max(0, nanos), java.util.concurrent.TimeUnit.NANOSECONDS)) {
-                l.unlock();
-                return true;
-            }
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    /** {@code dma_resv_trylock}. @return whether the lock was free and is now held */
-    public boolean tryLock() {
-        Lock l = lock;
-        if (l.tryLock()) {
-            if (l == lock) {
-                return true;
-            }
-            l.unlock();
-        }
-        return false;
-    }
-
-    /** @return whether the calling thread holds the lock ({@code dma_resv_assert_held}) */
-    public boolean isLockedByCurrentThread() {
-        return lock.isHeldByCurrentThread();
-    }
-
-    /** @return whether the calling thread held this lock until it was revoked, and has not let go of it yet */
-    public boolean isRevokedFromCurrentThread() {
-        for (Lock l : revokedLocks) {
-            if (l.isHeldByCurrentThread()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * {@code dma_resv_unlock}: the other half of {@link #lock()}; slots reserved and not used are forgotten
-     * (as {@code dma_resv_reset_max_fences}). A thread whose hold was revoked lets go of it here, changing
-     * nothing.
-     *
-     * @throws IllegalMonitorStateException if the thread holds neither the lock nor a revoked one
-     */
-    public void unlock() {
-        Lock l = lock;
-        if (l.isHeldByCurrentThread()) {
-            if (l.getHoldCount() == 1) {
-                releases++;
-                maxFences = fences.length;
-                HOLDER.setRelease(this, (Object) null);
-                OP.setRelease(this, (String) null);
-            }
-            l.unlock();
-            return;
-        }
-        unlockRevoked();
-    }
-
-    private synchronized void unlockRevoked() {
-        Lock[] rs = revokedLocks;
-        for (int i = 0; i < rs.length; i++) {
-            if (rs[i].isHeldByCurrentThread()) {
-                rs[i].unlock();
-                if (rs[i].getHoldCount() == 0) {
-                    Lock[] next = new Lock[rs.length - 1];
-                    System.arraycopy(rs, 0, next, 0, i);
-                    System.arraycopy(rs, i + 1, next, i, rs.length - i - 1);
-                    revokedLocks = next.length == 0 ? NONE : next;
-                }
-                return;
-            }
-        }
-        throw new IllegalMonitorStateException("dma_resv_unlock: the reservation lock is not held by "
-                + Thread.currentThread().getName());
-    }
-
-    /**
-     * Charges the hold to a module, doing {@code what}; the caller holds the lock.
-     *
-     * @param who the module in whose code the lock is held (a callback's driver, or the caller of
-     *        {@code dma_resv_lock}), or {@code null} for the framework
-     * @param what the operation, such as {@code map_dma_buf}
-     */
-    public void busy(Object who, String what) {
-        HOLDER.setRelease(this, who);
-        OP.setRelease(this, what);
-    }
-
-    /** @return the module the current hold is charged to, or {@code null} (free, or the framework's) */
-    public Object holder() {
-        return HOLDER.getAcquire(this);
-    }
-
-    /** @return what the holder is doing, or {@code null} */
-    public String op() {
-        return (String) OP.getAcquire(this);
-    }
-
-    /** @return the thread that holds the lock now, or {@code null} */
-    public Thread owner() {
-        return lock.owner();
+        Object h = l.holder();
+        Thread t = l.owner();
+        String o = l.op;
+        return h == null || h == REVOKED || t == null || o == null ? null : new Hold(t, h, o, l.releases);
     }
 
     /**
      * Takes the lock from {@code who}, as hot-unplug takes a device from its
-     * driver: if the current hold is charged to that module, the lock is
-     * replaced by a new one (the old owner's thread may still run, and lets
-     * go of the old one when it comes back), {@code underNewLock} runs holding
-     * the new one, then it is free for the waiters.
+     * driver: if the current hold is charged to that module, it is marked
+     * revoked (the mark is atomic with the holder: a hold that has moved on
+     * is never taken), the lock is replaced by a new one, {@code underNewLock}
+     * runs holding the new one (it must not call drivers), then it is free
+     * for the waiters. The old owner's thread learns of it when it next looks
+     * ({@link #busy} fails) and lets go of the old lock in {@link #unlock}.
      *
      * @param who the module being revoked
-     * @param underNewLock what to do before anyone else gets the lock (orphan the buffer), or {@code null}
+     * @param underNewLock what to do before anyone else gets the lock (switch the buffer's ops), or {@code null}
      * @return the thread that held the revoked lock, or {@code null} if the lock was not held for {@code who}
      */
-    public synchronized Thread revoke(Object who, Runnable underNewLock) {
-        Lock old = lock;
-        Thread t = old.owner();
-        if (t == null || holder() != who) {
-            return null;
+    public Thread revoke(Object who, Runnable underNewLock) {
+        Lock fresh;
+        Thread t;
+        synchronized (this) {
+            Lock old = lock;
+            if (who == null || !old.cas(who, REVOKED)) {
+                return null;
+            }
+            t = old.owner();
+            fresh = new Lock(fences.length);
+            fresh.lock();
+            Lock[] rs = java.util.Arrays.copyOf(revokedLocks, revokedLocks.length + 1);
+            rs[rs.length - 1] = old;
+            revokedLocks = rs;
+            lock = fresh;
         }
-        Lock fresh = new Lock();
-        fresh.lock();
-        Lock[] rs = java.util.Arrays.copyOf(revokedLocks, revokedLocks.length + 1);
-        rs[rs.length - 1] = old;
-        revokedLocks = rs;
-        lock = fresh;
         try {
-            maxFences = fences.length;
-            busy(null, null);
             if (underNewLock != null) {
                 underNewLock.run();
             }
         } finally {
-            unlock();
+            fresh.unlock();
         }
         return t;
+    }
+
+    /**
+     * Appends or replaces a fence; the caller held the lock when it looked.
+     * A compare-and-set, so that a hold revoked between the caller's look and
+     * its write loses the write (the caller is told) instead of overwriting
+     * the new holder's.
+     */
+    private void publish(Entry[] cur, Entry[] next, String func) {
+        if (!FENCES.compareAndSet(this, cur, next)) {
+            requireLocked(func); // throws: the fences changed under a lock this thread no longer holds
+            throw new IllegalStateException(func + ": the fences changed under the lock");
+        }
     }
 
     private void requireLocked(String func) {
@@ -324,7 +423,8 @@ public final class ResvImpl {
         if (num < 0) {
             throw new DmaBufException(Errno.EINVAL, "dma_resv_reserve_fences: num " + num + "; expected 0 or more");
         }
-        maxFences = Math.max(maxFences, fences.length + num);
+        Lock l = lock;
+        l.maxFences = Math.max(l.maxFences, fences.length + num);
     }
 
     /** {@code dma_resv_add_fence}: replaces a fence it supersedes, or takes a reserved slot. */
@@ -342,25 +442,37 @@ public final class ResvImpl {
                     || old.fence.isSignaled()) {
                 Entry[] next = cur.clone();
                 next[i] = new Entry(f.get(), usage);
-                fences = next;
+                try {
+                    publish(cur, next, "dma_resv_add_fence");
+                } catch (RuntimeException e) {
+                    f.put();
+                    throw e;
+                }
                 old.fence.put();
                 return;
             }
         }
-        if (cur.length >= maxFences) {
+        int room = lock.maxFences;
+        if (cur.length >= room) {
             throw new DmaBufException(Errno.EINVAL, "dma_resv_add_fence: no slot reserved (" + cur.length
-                    + " fences, room for " + maxFences + "); expected dma_resv_reserve_fences first");
+                    + " fences, room for " + room + "); expected dma_resv_reserve_fences first");
         }
         Entry[] next = Arrays.copyOf(cur, cur.length + 1);
         next[cur.length] = new Entry(f.get(), usage);
-        fences = next;
+        try {
+            publish(cur, next, "dma_resv_add_fence");
+        } catch (RuntimeException e) {
+            f.put();
+            throw e;
+        }
     }
 
     /** {@code dma_resv_replace_fences}. */
     public void replace(long context, DmaFence replacement, DmaResvUsage usage) {
         requireLocked("dma_resv_replace_fences");
         FenceImpl r = Fences.ours(replacement, "dma_resv_replace_fences");
-        Entry[] next = fences.clone();
+        Entry[] cur = fences;
+        Entry[] next = cur.clone();
         List<DmaFence> dropped = new ArrayList<>();
         for (int i = 0; i < next.length; i++) {
             if (next[i].fence.context() == context) {
@@ -368,7 +480,12 @@ public final class ResvImpl {
                 next[i] = new Entry(r.get(), usage);
             }
         }
-        fences = next;
+        try {
+            publish(cur, next, "dma_resv_replace_fences");
+        } catch (RuntimeException e) {
+            dropped.forEach(x -> r.put()); // the references taken for the slots that were not written
+            throw e;
+        }
         dropped.forEach(DmaFence::put);
     }
 
@@ -446,8 +563,7 @@ public final class ResvImpl {
 
     /** Drops every fence (the buffer is released). */
     public void fini() {
-        Entry[] cur = fences;
-        fences = EMPTY;
+        Entry[] cur = (Entry[]) FENCES.getAndSet(this, EMPTY);
         for (Entry e : cur) {
             e.fence.put();
         }

@@ -238,4 +238,83 @@ class RevokeTest {
         }).get(10, TimeUnit.SECONDS);
         assertThat(f.systemPages.usedBytes()).isZero();
     }
+
+    @Test
+    void a_revocation_never_takes_a_hold_that_has_moved_on() throws Exception {
+        DmaBuf buf = f.exporter.export(f.counting().info(4096));
+        org.dmabuf.framework.internal.fence.ResvImpl resv = ((ResvView) buf.resv()).resv();
+        DmaResv mine = buf.resv();
+        mine.lock(); // charged to the exporter
+        mine.unlock(); // and given back: the hold is over
+        CountDownLatch locked = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        Thread other = new Thread(() -> {
+            resv.lock(); // the framework's own hold, on another thread
+            try {
+                locked.countDown();
+                letGo.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                resv.unlock();
+            }
+        }, "the framework, later");
+        other.start();
+        try {
+            assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(resv.revoke(f.exporter, null)).as("nothing of the exporter's to take").isNull();
+            assertThat(f.core.revoke(f.exporter)).isZero();
+            assertThat(resv.owner()).as("the other hold untouched").isSameAs(other);
+        } finally {
+            letGo.countDown();
+            other.join(10_000);
+        }
+        buf.put();
+    }
+
+    @Test
+    void buffers_sharing_a_reservation_object_are_all_served_by_the_framework_after_a_revocation()
+            throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        DmaBuf first = stuckInMap(entered);
+        DeviceMemoryHolder second = new DeviceMemoryHolder();
+        DmaBuf other = f.exporter.export(ExportInfo.builder(second.ops, second.memory, 4096).resv(first.resv())
+                .build());
+        Attachment a = first.attach(f.igpu);
+        Attachment b = other.attach(f.igpu);
+        Thread render = new Thread(() -> {
+            try {
+                a.mapAttachment(DmaDirection.BIDIRECTIONAL);
+            } catch (DmaBufException expected) {
+                // revoked
+            }
+        }, "render");
+        render.start();
+        assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(f.core.revoke(f.exporter)).isEqualTo(1);
+        // the second buffer is the framework's now: mapping it does not call the revoked exporter
+        Mapping m = b.mapAttachment(DmaDirection.TO_DEVICE);
+        assertThat(m.segment().byteSize()).isEqualTo(4096);
+        assertThat(second.maps.get()).as("the exporter's map was not called").isZero();
+        b.unmapAttachment(m);
+        render.join(10_000);
+        first.detach(a);
+        other.detach(b);
+        first.put();
+        other.put();
+        assertThat(f.core.bufferCount()).isZero();
+    }
+
+    /** Heap memory exported with callbacks that count their maps. */
+    private final class DeviceMemoryHolder {
+        final org.dmabuf.api.DeviceMemory memory = f.exporter.heap("system").allocateMemory(4096);
+        final java.util.concurrent.atomic.AtomicInteger maps = new java.util.concurrent.atomic.AtomicInteger();
+        final DmaBufOps<org.dmabuf.api.DeviceMemory> ops = DmaBufOps.<org.dmabuf.api.DeviceMemory>builder()
+                .map((p, x, d) -> {
+                    maps.incrementAndGet();
+                    return p.segment();
+                })
+                .unmap((p, x, s, d) -> { })
+                .release(org.dmabuf.api.DeviceMemory::free).build();
+    }
 }

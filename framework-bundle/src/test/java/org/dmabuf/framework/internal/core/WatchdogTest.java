@@ -83,6 +83,7 @@ class WatchdogTest {
                 + " (issued by exporter) timed out after 2 s (its context's job timeout 2 s): signalled with"
                 + " -ETIMEDOUT, waking 0 waiters"));
         assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo(Errno.ETIMEDOUT.code());
+        assertThat(free.waitTimeout(TimeUnit.SECONDS.toNanos(10), false)).as("signalled").isPositive();
         assertThat(free.getStatus()).isEqualTo(Errno.ETIMEDOUT.code());
         assertThat(dog.scan(t0 + TimeUnit.SECONDS.toNanos(3))).as("once").isEmpty();
         assertThatThrownBy(() -> ring.setTimeout(0, true)).isInstanceOf(DmaBufException.class)
