@@ -756,7 +756,7 @@ final class DmaBufObject {
     // the hold back to the framework after a cleanup callback; revoked meanwhile: nothing to give back
     private void discharge(LoadedModule who) {
         if (who != null) {
-            resv.busy(who, null, null);
+            resv.idle(who);
         }
     }
 

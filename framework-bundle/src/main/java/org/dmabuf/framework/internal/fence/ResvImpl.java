@@ -55,10 +55,12 @@ public final class ResvImpl {
      */
     static final class Lock extends ReentrantLock {
         private static final java.lang.invoke.VarHandle HOLDER;
+        private static final java.lang.invoke.VarHandle OP;
 
         static {
             try {
                 HOLDER = java.lang.invoke.MethodHandles.lookup().findVarHandle(Lock.class, "holder", Object.class);
+                OP = java.lang.invoke.MethodHandles.lookup().findVarHandle(Lock.class, "op", String.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -66,7 +68,9 @@ public final class ResvImpl {
 
         @SuppressWarnings("unused") // through HOLDER
         private volatile Object holder;
-        private volatile String op;
+        // diagnostics for the watchdog and bufinfo: written by the holder without a fence (opaque), read racily
+        @SuppressWarnings("unused") // through OP
+        private String op;
         private int maxFences; // guarded by this lock
         private int releases; // outermost releases, guarded by this lock: tells one hold from the next
         private Object[] saved; // holders of outer holds while an inner one runs, by hold count; guarded
@@ -83,8 +87,26 @@ public final class ResvImpl {
             return HOLDER.compareAndSet(this, expect, to);
         }
 
+        // from the framework's (null) to a module's: only the owner makes this change (a revocation needs a
+        // module), so a release store does, without the cost of a compare-and-set on every callback
+        boolean charge(Object to) {
+            if (holder != null) {
+                return false;
+            }
+            HOLDER.setRelease(this, to);
+            return true;
+        }
+
         Object holder() {
             return holder;
+        }
+
+        String op() {
+            return (String) OP.getOpaque(this);
+        }
+
+        void op(String what) {
+            OP.setOpaque(this, what);
         }
     }
 
@@ -173,7 +195,7 @@ public final class ResvImpl {
                     Object h = l.holder();
                     throw new DmaBufException(Errno.ENODEV, "dma_resv_lock: " + w.name() + " was removed while"
                             + " it waited for a reservation lock" + (h == null ? "" : " held by " + h + " in "
-                            + l.op) + "; expected a module that is still loaded");
+                            + l.op()) + "; expected a module that is still loaded");
                 }
             }
         } finally {
@@ -244,8 +266,11 @@ public final class ResvImpl {
             if (depth == 1) {
                 l.releases++;
                 l.maxFences = fences.length;
-                l.cas(l.holder(), null); // a revoked mark stays: the lock is no longer this resv's
-                l.op = null;
+                Object h = l.holder();
+                if (h != null && h != REVOKED) { // a revoked mark stays: the lock is no longer this resv's
+                    l.cas(h, null);
+                    l.op(null);
+                }
             } else if (l.saved != null && l.saved[depth - 1] != null) {
                 Object outer = l.saved[depth - 1];
                 l.saved[depth - 1] = null;
@@ -301,11 +326,26 @@ public final class ResvImpl {
      */
     public boolean busy(Object from, Object who, String what) {
         Lock l = lock;
-        if (!l.isHeldByCurrentThread() || !l.cas(from, who)) {
+        if (!l.isHeldByCurrentThread() || !(from == null ? l.charge(who) : l.cas(from, who))) {
             return false;
         }
-        l.op = what;
+        l.op(what);
         return true;
+    }
+
+    /**
+     * Gives the calling thread's hold back to the framework after a cleanup
+     * callback, without learning whether it was revoked meanwhile (a cleanup
+     * changes nothing after its callback): a plain store, no compare-and-set.
+     *
+     * @param who the module the hold was charged to
+     */
+    public void idle(Object who) {
+        Lock l = lock;
+        if (l.isHeldByCurrentThread() && l.holder() == who) {
+            Lock.HOLDER.setRelease(l, (Object) null);
+            l.op(null);
+        }
     }
 
     /** @return the module the current hold is charged to, or {@code null} (free, or the framework's) */
@@ -316,7 +356,7 @@ public final class ResvImpl {
 
     /** @return what the holder is doing, or {@code null} */
     public String op() {
-        return lock.op;
+        return lock.op();
     }
 
     /** @return the thread that holds the lock now, or {@code null} */
@@ -350,7 +390,7 @@ public final class ResvImpl {
         Lock l = lock;
         Object h = l.holder();
         Thread t = l.owner();
-        String o = l.op;
+        String o = l.op();
         return h == null || h == REVOKED || t == null || o == null ? null : new Hold(t, h, o, l.releases);
     }
 
@@ -372,16 +412,23 @@ public final class ResvImpl {
         Thread t;
         synchronized (this) {
             Lock old = lock;
-            if (who == null || !old.cas(who, REVOKED)) {
+            if (who == null || old.holder() != who) {
+                return null;
+            }
+            // the new lock first, held: from now on whoever takes the old one sees it is no longer current
+            // and moves on; then the mark, atomic with the holder; if the hold has moved on, undone
+            fresh = new Lock(fences.length);
+            fresh.lock();
+            lock = fresh;
+            if (!old.cas(who, REVOKED)) {
+                lock = old;
+                fresh.unlock(); // its waiters find it is not current and go back to the old one
                 return null;
             }
             t = old.owner();
-            fresh = new Lock(fences.length);
-            fresh.lock();
             Lock[] rs = java.util.Arrays.copyOf(revokedLocks, revokedLocks.length + 1);
             rs[rs.length - 1] = old;
             revokedLocks = rs;
-            lock = fresh;
         }
         try {
             if (underNewLock != null) {
