@@ -300,7 +300,6 @@ public final class DmaBufCore implements DmaBufDebug {
         LOG.error("dma-buf ino {}: {} stopped holding the reservation lock in {} (thread \"{}\"): revoked; the"
                 + " waiters go on{}. Call Trace:{}", first.ino, m.name(), op, t.getName(),
                 orphaned.isEmpty() ? "" : ", and the framework serves the buffers it exported", stack(t));
-        t.interrupt();
         if (!orphaned.isEmpty()) {
             Thread.ofVirtual().name("dma-buf move_notify after revoking " + m.name()).start(() -> {
                 for (DmaBufObject b : orphaned) {

@@ -340,13 +340,15 @@ final class DmaBufObject {
 
     private void unmapLocked(AttachmentImpl a, MappingImpl m) {
         m.mapped = false;
-        LoadedModule who = charge("unmap_dma_buf");
-        try {
-            ops.unmap().unmap(priv, a, m.segment(), m.direction());
-        } catch (Throwable t) {
-            LOG.error("dma-buf ino {}: exporter {}: unmap_dma_buf failed", ino, expName, t);
-        } finally {
-            discharge(who);
+        Object who = charge("unmap_dma_buf");
+        if (who != LOST) {
+            try {
+                ops.unmap().unmap(priv, a, m.segment(), m.direction());
+            } catch (Throwable t) {
+                LOG.error("dma-buf ino {}: exporter {}: unmap_dma_buf failed", ino, expName, t);
+            } finally {
+                discharge(who);
+            }
         }
         if (m.pinnedOnMap) {
             callUnpin(a);
@@ -388,7 +390,10 @@ final class DmaBufObject {
     }
 
     private void callUnpin(AttachmentImpl a) {
-        LoadedModule who = charge("unpin");
+        Object who = charge("unpin");
+        if (who == LOST) {
+            return;
+        }
         try {
             ops.unpin().unpin(priv, a);
         } catch (Throwable t) {
@@ -520,13 +525,15 @@ final class DmaBufObject {
                 MemorySegment was = vmapPtr;
                 vmapPtr = null;
                 if (ops.vunmap() != null) {
-                    LoadedModule charged = charge("vunmap");
-                    try {
-                        ops.vunmap().vunmap(priv, was);
-                    } catch (Throwable t) {
-                        LOG.error("dma-buf ino {}: exporter {}: vunmap failed", ino, expName, t);
-                    } finally {
-                        discharge(charged);
+                    Object charged = charge("vunmap");
+                    if (charged != LOST) {
+                        try {
+                            ops.vunmap().vunmap(priv, was);
+                        } catch (Throwable t) {
+                            LOG.error("dma-buf ino {}: exporter {}: vunmap failed", ino, expName, t);
+                        } finally {
+                            discharge(charged);
+                        }
                     }
                 }
             }
@@ -748,17 +755,28 @@ final class DmaBufObject {
      *
      * @return the module charged, or {@code null} (orphaned: the framework serves it; or already revoked)
      */
-    private LoadedModule charge(String op) {
+    private Object charge(String op) {
+        if (!resv.isLockedByCurrentThread()) {
+            return LOST; // revoked while an earlier callback of this cleanup ran: not ours to call any more
+        }
         LoadedModule who = orphaned ? null : exporter;
-        return who != null && resv.busy(null, who, op) ? who : null;
+        if (who == null) {
+            return UNCHARGED;
+        }
+        return resv.busy(null, who, op) ? who : LOST;
     }
 
     // the hold back to the framework after a cleanup callback; revoked meanwhile: nothing to give back
-    private void discharge(LoadedModule who) {
-        if (who != null) {
-            resv.idle(who);
+    private void discharge(Object charged) {
+        if (charged != LOST && charged != UNCHARGED) {
+            resv.idle(charged);
         }
     }
+
+    /** A cleanup callback with no charge: the buffer is orphaned, the framework's own callbacks serve it. */
+    private static final Object UNCHARGED = new Object();
+    /** The lock was taken from this thread: the cleanup skips the rest of the driver's callbacks. */
+    private static final Object LOST = new Object();
 
     /**
      * Calls the exporter with the reservation lock held, the hold charged to

@@ -30,22 +30,34 @@ final class ResvView implements DmaResv {
     @Override
     public void lock() {
         owner.require(Symbol.WW_MUTEX_LOCK);
+        if (owner.revoked()) {
+            throw revoked("dma_resv_lock");
+        }
         if (owner.isClosed()) {
             throw owner.gone("dma_resv_lock");
         }
         resv.lock(owner); // ENODEV if this module is revoked while it waits
-        resv.busy(null, owner, "dma_resv_lock"); // held in this module's code: its stop can revoke it
+        if (!resv.busy(null, owner, "dma_resv_lock")) { // held in this module's code: its stop can revoke it
+            resv.unlock();
+            throw revoked("dma_resv_lock");
+        }
         owner.resvHolds.incrementAndGet();
     }
 
     @Override
     public boolean tryLock() {
         owner.require(Symbol.WW_MUTEX_LOCK);
+        if (owner.revoked()) {
+            throw revoked("dma_resv_trylock");
+        }
         if (owner.isClosed()) {
             throw owner.gone("dma_resv_trylock");
         }
         if (resv.tryLock()) {
-            resv.busy(null, owner, "dma_resv_lock");
+            if (!resv.busy(null, owner, "dma_resv_lock")) {
+                resv.unlock();
+                throw revoked("dma_resv_trylock");
+            }
             owner.resvHolds.incrementAndGet();
             return true;
         }
@@ -125,6 +137,11 @@ final class ResvView implements DmaResv {
             throw new DmaBufException(Errno.EINVAL, func + ": usage is null; expected KERNEL, WRITE, READ or BOOKKEEP");
         }
         return u;
+    }
+
+    private DmaBufException revoked(String func) {
+        return new DmaBufException(Errno.ENODEV, func + ": " + owner.name() + " was removed (revoked: its stop ran"
+                + " past the bound); expected a module that is still loaded");
     }
 
     @Override

@@ -163,7 +163,11 @@ public final class ResvImpl {
             return; // the last unlock left the holder null
         }
         Object outer = l.holder();
-        if (outer != null) {
+        if (outer == null) {
+            if (l.saved != null && l.saved.length >= depth) {
+                l.saved[depth - 1] = null;
+            }
+        } else {
             if (l.saved == null || l.saved.length < depth) {
                 l.saved = java.util.Arrays.copyOf(l.saved == null ? new Object[0] : l.saved, depth + 2);
             }
@@ -224,22 +228,44 @@ public final class ResvImpl {
      * @return whether it was free in time
      */
     public boolean awaitFree(long nanos) {
-        Lock l = lock;
+        long deadline = System.nanoTime() + Math.max(0, nanos);
         try {
-            if (l.tryLock(Math.max(0, nanos), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+            while (true) {
+                Lock l = lock;
+                if (!l.tryLock(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                    return false;
+                }
                 l.unlock();
-                return true;
+                if (l == lock) {
+                    return true;
+                }
+                // a lock replaced meanwhile (a revocation undone, or done): look at the current one
             }
-            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
     }
 
+    /**
+     * @return the current lock if the calling thread holds it, else {@code null}; settled against a
+     *         revocation in progress (which publishes the new lock, marks the old hold and undoes itself if
+     *         the hold has moved on, all under this object's monitor)
+     */
+    private Lock heldLock() {
+        Lock l = lock;
+        if (l.isHeldByCurrentThread()) {
+            return l;
+        }
+        synchronized (this) {
+            l = lock;
+            return l.isHeldByCurrentThread() ? l : null;
+        }
+    }
+
     /** @return whether the calling thread holds the lock ({@code dma_resv_assert_held}) */
     public boolean isLockedByCurrentThread() {
-        return lock.isHeldByCurrentThread();
+        return heldLock() != null;
     }
 
     /** @return whether the calling thread held this lock until it was revoked, and has not let go of it yet */
@@ -260,8 +286,8 @@ public final class ResvImpl {
      * @throws IllegalMonitorStateException if the thread holds neither the lock nor a revoked one
      */
     public void unlock() {
-        Lock l = lock;
-        if (l.isHeldByCurrentThread()) {
+        Lock l = heldLock();
+        if (l != null) {
             int depth = l.getHoldCount();
             if (depth == 1) {
                 l.releases++;
@@ -325,8 +351,8 @@ public final class ResvImpl {
      * @return false if the hold was revoked (or is not this thread's): the caller no longer holds the lock
      */
     public boolean busy(Object from, Object who, String what) {
-        Lock l = lock;
-        if (!l.isHeldByCurrentThread() || !(from == null ? l.charge(who) : l.cas(from, who))) {
+        Lock l = heldLock();
+        if (l == null || !(from == null ? l.charge(who) : l.cas(from, who))) {
             return false;
         }
         l.op(what);
@@ -341,8 +367,8 @@ public final class ResvImpl {
      * @param who the module the hold was charged to
      */
     public void idle(Object who) {
-        Lock l = lock;
-        if (l.isHeldByCurrentThread() && l.holder() == who) {
+        Lock l = heldLock();
+        if (l != null && l.holder() == who) { // a revocation between the look and the store marks a retired lock
             Lock.HOLDER.setRelease(l, (Object) null);
             l.op(null);
         }
@@ -426,6 +452,14 @@ public final class ResvImpl {
                 return null;
             }
             t = old.owner();
+            if (t != null) {
+                t.interrupt(); // it was in the module's code at the mark: wake it if it waits
+            }
+            // a new array, so that a write the old owner prepared before the mark fails its compare-and-set
+            Entry[] f;
+            do {
+                f = fences;
+            } while (!FENCES.compareAndSet(this, f, f.clone()));
             Lock[] rs = java.util.Arrays.copyOf(revokedLocks, revokedLocks.length + 1);
             rs[rs.length - 1] = old;
             revokedLocks = rs;
@@ -446,15 +480,16 @@ public final class ResvImpl {
      * its write loses the write (the caller is told) instead of overwriting
      * the new holder's.
      */
-    private void publish(Entry[] cur, Entry[] next, String func) {
-        if (!FENCES.compareAndSet(this, cur, next)) {
+    private void publish(Lock l, Entry[] cur, Entry[] next, String func) {
+        if (lock != l || !FENCES.compareAndSet(this, cur, next)) {
             requireLocked(func); // throws: the fences changed under a lock this thread no longer holds
             throw new IllegalStateException(func + ": the fences changed under the lock");
         }
     }
 
-    private void requireLocked(String func) {
-        if (!lock.isHeldByCurrentThread()) {
+    private Lock requireLocked(String func) {
+        Lock l = heldLock();
+        if (l == null) {
             if (isRevokedFromCurrentThread()) {
                 throw new DmaBufException(Errno.ENODEV, func + ": this thread's hold on the reservation lock was"
                         + " revoked (its module stopped while holding it); expected dma_resv_unlock only");
@@ -462,21 +497,21 @@ public final class ResvImpl {
             throw new DmaBufException(Errno.EINVAL, func + ": the reservation lock is not held; expected"
                     + " dma_resv_lock before (dma_resv_assert_held)");
         }
+        return l;
     }
 
     /** {@code dma_resv_reserve_fences}. */
     public void reserve(int num) {
-        requireLocked("dma_resv_reserve_fences");
+        Lock l = requireLocked("dma_resv_reserve_fences");
         if (num < 0) {
             throw new DmaBufException(Errno.EINVAL, "dma_resv_reserve_fences: num " + num + "; expected 0 or more");
         }
-        Lock l = lock;
         l.maxFences = Math.max(l.maxFences, fences.length + num);
     }
 
     /** {@code dma_resv_add_fence}: replaces a fence it supersedes, or takes a reserved slot. */
     public void add(DmaFence fence, DmaResvUsage usage) {
-        requireLocked("dma_resv_add_fence");
+        Lock l = requireLocked("dma_resv_add_fence");
         if (fence == null || usage == null) {
             throw new DmaBufException(Errno.EINVAL, "dma_resv_add_fence: " + (fence == null ? "fence" : "usage")
                     + " is null; expected a fence and its usage");
@@ -490,7 +525,7 @@ public final class ResvImpl {
                 Entry[] next = cur.clone();
                 next[i] = new Entry(f.get(), usage);
                 try {
-                    publish(cur, next, "dma_resv_add_fence");
+                    publish(l, cur, next, "dma_resv_add_fence");
                 } catch (RuntimeException e) {
                     f.put();
                     throw e;
@@ -499,7 +534,7 @@ public final class ResvImpl {
                 return;
             }
         }
-        int room = lock.maxFences;
+        int room = l.maxFences;
         if (cur.length >= room) {
             throw new DmaBufException(Errno.EINVAL, "dma_resv_add_fence: no slot reserved (" + cur.length
                     + " fences, room for " + room + "); expected dma_resv_reserve_fences first");
@@ -507,7 +542,7 @@ public final class ResvImpl {
         Entry[] next = Arrays.copyOf(cur, cur.length + 1);
         next[cur.length] = new Entry(f.get(), usage);
         try {
-            publish(cur, next, "dma_resv_add_fence");
+            publish(l, cur, next, "dma_resv_add_fence");
         } catch (RuntimeException e) {
             f.put();
             throw e;
@@ -516,7 +551,7 @@ public final class ResvImpl {
 
     /** {@code dma_resv_replace_fences}. */
     public void replace(long context, DmaFence replacement, DmaResvUsage usage) {
-        requireLocked("dma_resv_replace_fences");
+        Lock l = requireLocked("dma_resv_replace_fences");
         FenceImpl r = Fences.ours(replacement, "dma_resv_replace_fences");
         Entry[] cur = fences;
         Entry[] next = cur.clone();
@@ -528,7 +563,7 @@ public final class ResvImpl {
             }
         }
         try {
-            publish(cur, next, "dma_resv_replace_fences");
+            publish(l, cur, next, "dma_resv_replace_fences");
         } catch (RuntimeException e) {
             dropped.forEach(x -> r.put()); // the references taken for the slots that were not written
             throw e;
