@@ -42,6 +42,8 @@ public final class DmaBufCore implements DmaBufDebug {
 
     private final Set<DmaBufObject> live = ConcurrentHashMap.newKeySet();
     private final Set<LoadedModule> modules = ConcurrentHashMap.newKeySet();
+    /** Holds charged to a driver, as the watchdog last saw them (not a field of every buffer: few are busy). */
+    final Map<ResvImpl, ResvImpl.Seen> lockSeen = new ConcurrentHashMap<>();
     private final AtomicLong nextIno = new AtomicLong(1);
     private final Map<String, HeapBackend> heaps = new ConcurrentHashMap<>();
     private final List<HeapBackend> heapOrder = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -489,7 +491,7 @@ public final class DmaBufCore implements DmaBufDebug {
             ResvImpl.Hold h = b.resv.hold();
             if (h != null) {
                 busy = busy == null ? new StringBuilder() : busy;
-                ResvImpl.Seen seen = b.resv.seen;
+                ResvImpl.Seen seen = lockSeen.get(b.resv);
                 busy.append(b.ino).append('\t').append("ino ").append(b.ino).append(": locked by ")
                         .append(h.holder()).append(" in ").append(h.op());
                 if (seen != null && seen.hold().equals(h)) {

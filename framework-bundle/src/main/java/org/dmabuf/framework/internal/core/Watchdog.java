@@ -70,15 +70,19 @@ public final class Watchdog {
         Set<Pending> seen = new HashSet<>();
         Map<DmaFence, List<Long>> inBuffers = new java.util.IdentityHashMap<>();
         Set<DmaBufObject> inCall = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<ResvImpl> busy = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (DmaBufObject b : core.live()) { // no copy, no sort: a million buffers cost a few ms a scan
             fences(b, now, seen, out, inBuffers);
             if (callbackTimeoutNanos > 0) {
-                lock(b, now, out);
+                if (lock(b, now, out)) {
+                    busy.add(b.resv);
+                }
                 call(b, now, out, inCall);
             }
         }
         contexts(now, seen, out, inBuffers);
         calls.keySet().retainAll(inCall); // returned: forgotten
+        core.lockSeen.keySet().retainAll(busy); // released, or its buffer gone: forgotten
         firstSeen.keySet().retainAll(seen); // signalled or gone: forgotten
         reported.retainAll(seen);
         stops(now);
@@ -166,31 +170,32 @@ public final class Watchdog {
     }
 
     // a hold is the same while its owner, its holder and the count of releases are: then it has lasted since seen
-    private void lock(DmaBufObject b, long now, List<String> out) {
+    /** @return whether the buffer's lock is held in a driver's code */
+    private boolean lock(DmaBufObject b, long now, List<String> out) {
         ResvImpl r = b.resv;
         ResvImpl.Hold h = r.hold();
         if (h == null) {
-            r.seen = null;
-            return;
+            return false; // the common case: nothing to remember (a stale entry is pruned after the scan)
         }
         if (h.holder() instanceof LoadedModule m && (m.revoked() || m.isClosed())) {
             // a revocation that found the hold in the framework's code, or a stop that missed it: again now
             core.revoke(m);
-            return;
+            return false;
         }
-        ResvImpl.Seen s = r.seen;
+        ResvImpl.Seen s = core.lockSeen.get(r);
         if (s == null || !s.hold().equals(h)) {
-            r.seen = new ResvImpl.Seen(h, now, false);
-            return;
+            core.lockSeen.put(r, new ResvImpl.Seen(h, now, false));
+            return true;
         }
         if (!s.reported() && now - s.since() >= callbackTimeoutNanos) {
-            r.seen = new ResvImpl.Seen(h, s.since(), true);
+            core.lockSeen.put(r, new ResvImpl.Seen(h, s.since(), true));
             out.add("dma-buf ino " + b.ino + " (" + b.expName + (b.name() == null ? "" : ", " + b.name()) + "): "
                     + h.holder() + " has held the reservation lock in " + h.op() + " for "
                     + TimeUnit.NANOSECONDS.toSeconds(now - s.since()) + " s (thread \"" + h.owner().getName()
                     + "\"; report at " + TimeUnit.NANOSECONDS.toSeconds(callbackTimeoutNanos) + " s): every"
                     + " other user of the buffer waits. Call Trace:" + DmaBufCore.stack(h.owner()));
         }
+        return true;
     }
 
     // an exporter callback without the lock, the same thread in the same operation since first seen

@@ -129,9 +129,6 @@ public final class ResvImpl {
     // locks taken from their owners: an owner that comes back lets go of its old lock quietly; guarded by this
     private volatile Lock[] revokedLocks = NONE;
 
-    /** What the watchdog saw last; written by the watchdog only. */
-    public volatile Seen seen;
-
     /** {@code dma_resv_lock}: takes the buffer's reservation lock (re-entrant), waiting as long as it takes. */
     public void lock() {
         lock(null);
