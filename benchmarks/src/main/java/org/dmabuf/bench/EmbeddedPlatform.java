@@ -55,7 +55,11 @@ final class EmbeddedPlatform implements AutoCloseable {
         config.put("gosh.args", "--nointeractive");
         config.put("dmabuf.display.refresh", "0");
         config.put("org.apache.felix.http.enable", "false"); // no Web Console traffic in a measurement
-        framework = new FrameworkFactory().newFramework(config);
+        Map<String, Object> felix = new java.util.HashMap<>(config);
+        felix.put("felix.log.logger", new org.dmabuf.launcher.FrameworkLog()); // the gate's refusal, said once
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Map<String, String> felixConfig = (Map) felix;
+        framework = new FrameworkFactory().newFramework(felixConfig);
         framework.init();
         context = framework.getBundleContext();
         CountDownLatch started = new CountDownLatch(1);

@@ -113,26 +113,6 @@ public final class Launcher {
      * Felix would say it again as an auto-start ERROR with the gate's
      * exception and its internal class name.
      */
-    static final class FrameworkLog extends org.apache.felix.framework.Logger {
-        @Override
-        protected void doLog(org.osgi.framework.Bundle bundle, org.osgi.framework.ServiceReference sr, int level,
-                String msg, Throwable t) {
-            if (!refusedByTheGate(t)) {
-                super.doLog(bundle, sr, level, msg, t);
-            }
-        }
-
-        static boolean refusedByTheGate(Throwable t) {
-            for (Throwable x = t; x != null; x = x.getCause()) {
-                String m = String.valueOf(x.getMessage());
-                if (m.startsWith("Resolver hook exception: ") && m.contains(": Unknown symbol ")) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
     private static void stopQuietly(Framework framework) {
         try {
             if ((framework.getState() & (Framework.ACTIVE | Framework.STARTING)) != 0) {

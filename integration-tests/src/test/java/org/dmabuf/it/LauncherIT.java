@@ -64,7 +64,10 @@ public class LauncherIT {
         }
         assertTrue("nvidia refused under the default policy:\n" + r.out,
                 r.out.lines().anyMatch(l -> l.contains("|Installed") && l.contains("nvidia")));
-        assertTrue(r.err, r.err.contains("nvidia: Unknown symbol dma_buf_export (err -2)"));
+        assertEquals("the refusal, once, in the kernel's load-time words:\n" + r.err, 1,
+                r.err.split("nvidia: Unknown symbol dma_buf_export \\(err -2\\)", -1).length - 1);
+        assertTrue("no ERROR line and no stack trace at start:\n" + r.err, r.err.lines()
+                .noneMatch(l -> l.contains("ERROR") || l.startsWith("\tat ") || l.contains("GPL-incompatible")));
         assertTrue("the refusal is said once, in the kernel's words, not again as Felix's auto-start error:\n"
                 + r.out, !r.out.contains("Error starting") && !(r.out + r.err).contains("ModuleRefused"));
         assertTrue("the console's fd is closed at stop:\n" + r.err, r.err.lines().anyMatch(

@@ -433,7 +433,34 @@ public final class DmaBufCore implements DmaBufDebug {
                 info.size(), info.flags(), expName, shared);
         live.add(buf);
         exporter.liveExports.incrementAndGet();
+        BufferEvents e = bufferEvents;
+        if (e != null && e.wanted()) {
+            e.exported(buf.ino, buf.size, exporter.name(), expName);
+        }
         return buf;
+    }
+
+    /**
+     * Who hears of buffers exported and released (the OSGi layer's uevents):
+     * asked first whether anyone listens, so an export costs a volatile read
+     * more when nobody does.
+     */
+    public interface BufferEvents {
+        /** @return whether anyone listens now */
+        boolean wanted();
+
+        /** A buffer was exported. */
+        void exported(long ino, long size, String exporter, String expName);
+
+        /** A buffer was released. */
+        void released(long ino, long size, String exporter, String expName);
+    }
+
+    private volatile BufferEvents bufferEvents;
+
+    /** @param e who hears of buffers exported and released, or {@code null} for nobody */
+    public void bufferEvents(BufferEvents e) {
+        bufferEvents = e;
     }
 
     /** Exports on the core's own behalf (heaps): the caller receives the one reference. */
@@ -472,6 +499,10 @@ public final class DmaBufCore implements DmaBufDebug {
     void unregister(DmaBufObject buf) {
         if (live.remove(buf)) {
             buf.exporter.liveExports.decrementAndGet();
+            BufferEvents e = bufferEvents;
+            if (e != null && e.wanted()) {
+                e.released(buf.ino, buf.size, buf.exporter.name(), buf.expName);
+            }
         }
     }
 

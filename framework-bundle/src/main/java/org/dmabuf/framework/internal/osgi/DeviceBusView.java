@@ -76,6 +76,9 @@ final class DeviceBusView implements DeviceBus {
         }
         core.devices().announced(d);
         LOG.info("{}: {} added by {}", info.name(), info.model(), module.name());
+        GateActivator.uevents().post(org.dmabuf.api.debugfs.Uevents.DEVICE_ADDED, "add",
+                org.dmabuf.api.debugfs.Uevents.DEVNAME, info.name(), org.dmabuf.api.debugfs.Uevents.MODULE,
+                module.name());
         return r;
     }
 
@@ -134,6 +137,9 @@ final class DeviceBusView implements DeviceBus {
                 }
             }
             core.devices().remove(device);
+            GateActivator.uevents().post(org.dmabuf.api.debugfs.Uevents.DEVICE_REMOVED, "remove",
+                    org.dmabuf.api.debugfs.Uevents.DEVNAME, device.name(), org.dmabuf.api.debugfs.Uevents.MODULE,
+                    module.name());
         }
 
         @Override

@@ -115,6 +115,7 @@ public class FrameworkComponent {
                 new PageHeap(PageHeap.CMA, true,
                         new PageAllocator(PageHeap.CMA, config.cma_size(), config.debug_memory()))));
         core.heapMax(heapMax(config.heap_max()));
+        core.bufferEvents(GateActivator.uevents()); // uevents for buffers, while anyone subscribes
         Hashtable<String, Object> props = gplOnly("DMA-BUF core, one view per bundle", Symbol.DMA_BUF);
         ModuleRegistry modules = new ModuleRegistry(core, gate);
         ServiceRegistration<DmaBufService> serviceReg =
@@ -287,6 +288,7 @@ public class FrameworkComponent {
         }
         regs.clear();
         consoleCommands.close();
+        core.bufferEvents(null);
         core.shutdown();
         LOG.info("dma-buf: core down");
     }

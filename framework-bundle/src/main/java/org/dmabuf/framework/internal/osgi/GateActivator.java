@@ -26,6 +26,8 @@ public final class GateActivator implements BundleActivator {
 
     // the gate of the running framework bundle, for its own components (FrameworkComponent): never published
     private static volatile GateService running;
+    // the uevents of the running framework bundle (Event Admin), for its own parts: never published
+    private static volatile UeventPoster uevents = UeventPoster.NONE;
 
     private List<ServiceRegistration<?>> regs = List.of();
     private Gatekeeper keeper;
@@ -35,10 +37,13 @@ public final class GateActivator implements BundleActivator {
     public void start(BundleContext context) {
         String p = context.getProperty(POLICY_PROPERTY);
         LicenceGate gate = new LicenceGate(p == null ? ExportPolicy.GPL_ONLY : ExportPolicy.of(p));
+        UeventPoster poster = UeventPoster.open(context);
+        uevents = poster;
         keeper = new Gatekeeper(gate, context);
+        keeper.uevents(poster);
         context.addBundleListener(keeper);
         keeper.scan(context);
-        service = new GateService(context, keeper);
+        service = new GateService(context, keeper, poster);
         // each hook published as a lambda of its one method: whoever gets the hook service from the registry
         // gets that method only, never the keeper (its bundle listener, its caller guard)
         Gatekeeper k = keeper;
@@ -62,9 +67,16 @@ public final class GateActivator implements BundleActivator {
         return g;
     }
 
+    /** @return the uevents of the running framework bundle ({@link UeventPoster#NONE} when it is not started) */
+    static UeventPoster uevents() {
+        return uevents;
+    }
+
     @Override
     public void stop(BundleContext context) {
         running = null;
+        uevents.close();
+        uevents = UeventPoster.NONE;
         regs.forEach(ServiceRegistration::unregister);
         context.removeBundleListener(keeper);
         service.close();

@@ -41,12 +41,14 @@ public final class GateService {
 
     private final BundleContext context;
     private final Gatekeeper keeper;
+    private final UeventPoster uevents;
     private final ExecutorService switcher = Executors.newSingleThreadExecutor(r -> new Thread(r, "dmabuf-policy"));
     private volatile Runnable reannounce = () -> { };
 
-    GateService(BundleContext context, Gatekeeper keeper) {
+    GateService(BundleContext context, Gatekeeper keeper, UeventPoster uevents) {
         this.context = context;
         this.keeper = keeper;
+        this.uevents = uevents;
         context.addBundleListener(e -> {
             if (e.getType() == org.osgi.framework.BundleEvent.UNINSTALLED) {
                 forget(e.getBundle());
@@ -194,6 +196,8 @@ public final class GateService {
         ExportPolicyControl.Switch s = new ExportPolicyControl.Switch(from, to, refreshed, started, failed,
                 lines(from, to, refreshed, started, failed));
         s.lines().forEach(l -> LOG.info("dma-buf: {}", l.strip()));
+        uevents.post(org.dmabuf.api.debugfs.Uevents.POLICY_CHANGED, "change", org.dmabuf.api.debugfs.Uevents.FROM,
+                from.label(), org.dmabuf.api.debugfs.Uevents.TO, to.label());
         return s;
     }
 

@@ -69,6 +69,12 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
     private final Map<Long, List<String>> lastRefusal = new ConcurrentHashMap<>();
     private volatile Runnable armingChanged = () -> { };
 
+    private volatile UeventPoster uevents = UeventPoster.NONE;
+
+    void uevents(UeventPoster poster) {
+        uevents = poster;
+    }
+
     Gatekeeper(LicenceGate gate, BundleContext context) {
         this.gate = gate;
         this.self = context.getBundle();
@@ -145,9 +151,16 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
                     return;
                 }
                 loading(m);
-                v.gplIncompatibleLines().forEach(LOG::error);
-                refusal.forEach(LOG::warn);
-                lastRefusal.put(m.bundleId(), List.copyOf(refusal));
+                // as the kernel prints it at load: one block of "Unknown symbol" lines, once for the same
+                // refusal (Felix tries again at every resolve); modpost's build-time wording stays in dmabuf:why
+                List<String> was = lastRefusal.put(m.bundleId(), List.copyOf(refusal));
+                if (!refusal.equals(was)) {
+                    LOG.warn(String.join("\n", refusal));
+                    uevents.post(org.dmabuf.api.debugfs.Uevents.MODULE_REFUSED, "change",
+                            org.dmabuf.api.debugfs.Uevents.MODULE, m.bsn(),
+                            org.dmabuf.api.debugfs.Uevents.BUNDLE_ID, m.bundleId(),
+                            org.dmabuf.api.debugfs.Uevents.LINES, refusal.toArray(String[]::new));
+                }
                 lines.addAll(refusal);
             }
             throw new ModuleRefused(String.join("\n", lines));
