@@ -61,7 +61,8 @@ class WebConsoleHttpIT {
         assertThat(page).contains("id=\"dmabuf-bufinfo\"", "Dma-buf Objects:", "id=\"dmabuf-graph\"", "<svg",
                 "id=\"dmabuf-devices\"", "0000:00:02.0", "Intel Iris Xe", "id=\"dmabuf-taint\"", "Tainted:",
                 "id=\"dmabuf-policy-now\">gpl-only<", "id=\"dmabuf-refused\"",
-                "nvidia: Unknown symbol dma_buf_export (err -2)", "class=\"dmabuf-display\"", "showing i915 0000:00:02.0 (own)");
+                "nvidia: Unknown symbol dma_buf_export (err -2)", "class=\"dmabuf-display\"", "showing i915 0000:00:02.0 (own)",
+                "id=\"dmabuf-health\"", "DMA-BUF memory: OK", "DMA-BUF fences and locks: OK");
         // each module's heap memory: i915's three VGA framebuffers, in whole pages (3 x 1,228,800 bytes)
         assertThat(page).contains("<th>Heap memory</th>");
         assertThat(java.util.regex.Pattern.compile("<td>i915</td><td>GPL-2.0-only</td><td>Active</td><td>3686400</td>")
@@ -91,7 +92,7 @@ class WebConsoleHttpIT {
     void the_status_page_prints_the_whole_state() throws Exception {
         String text = platform.get("/system/console/status-dmabuf.txt", true).body();
         assertThat(text).contains("export policy: ", "Tainted:", "Modules:", "i915", "Devices:", "0000:01:00.0",
-                "Dma-buf Objects:");
+                "Health (hc:exec dmabuf):", "DMA-BUF heaps: OK", "Dma-buf Objects:");
     }
 
     @Test

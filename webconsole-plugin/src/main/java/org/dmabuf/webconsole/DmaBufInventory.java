@@ -55,6 +55,12 @@ public class DmaBufInventory implements InventoryPrinter {
                     d.drivers().isEmpty() ? "unbound" : String.join(" ", d.drivers()));
         }
         w.println();
+        List<String> health = state.health();
+        if (!health.isEmpty()) {
+            w.println("Health (hc:exec dmabuf):");
+            health.forEach(w::println);
+            w.println();
+        }
         w.print(state.bufinfo());
         w.flush();
     }

@@ -114,6 +114,12 @@ final class Html {
             w.println("</div>");
         }
 
+        List<String> health = state.health();
+        if (!health.isEmpty()) {
+            w.println("<h2>Health (hc:exec dmabuf)</h2><pre id=\"dmabuf-health\">" + esc(String.join("\n", health))
+                    + "</pre>");
+        }
+
         w.println("<h2>Buffers (bufinfo)</h2><pre id=\"dmabuf-bufinfo\">" + esc(state.bufinfo()) + "</pre>");
     }
 }

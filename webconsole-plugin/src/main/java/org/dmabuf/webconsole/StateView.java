@@ -40,6 +40,11 @@ final class StateView {
         return core.bufinfo();
     }
 
+    /** @return the platform's health checks, as {@code hc:exec dmabuf} prints them; empty without them */
+    List<String> health() {
+        return Health.lines(context);
+    }
+
     List<BufferInfo> buffers() {
         return core.buffers();
     }

@@ -215,6 +215,10 @@ public final class DmaBufCore implements DmaBufDebug {
             if (!task.isDone()) {
                 LOG.error("{}: stop: cleanup still blocked after {} ms; it goes on in the background, blocked at:{}",
                         m.name(), 2 * java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(bound), stack(worker));
+                background.put(m, worker);
+                if (task.isDone()) { // finished between the look and the count
+                    background.remove(m);
+                }
             }
             return null;
         } finally {
@@ -245,6 +249,41 @@ public final class DmaBufCore implements DmaBufDebug {
             }
             revokeHold(m, r, e.getValue());
         }
+    }
+
+    // cleanups that outlived their stop, still blocked on a driver (health, bufinfo)
+    private final Map<LoadedModule, Thread> background = new ConcurrentHashMap<>();
+
+    /**
+     * @return what is wrong with the platform's memory now, one line each: buffers whose release failed
+     *         (leaked, as bufinfo lists them) and stops whose cleanup is still blocked in the background
+     */
+    public List<String> leaks() {
+        List<String> out = new ArrayList<>();
+        for (DmaBufObject b : liveByIno()) {
+            if (b.leak() != null) {
+                out.add("ino " + b.ino + ", " + b.size + " bytes, exporter " + b.expName + ": release failed ("
+                        + b.leak() + "); its memory is not back");
+            }
+        }
+        background.entrySet().removeIf(e -> !e.getValue().isAlive());
+        background.forEach((m, t) -> out.add(m.name() + ": its stop's cleanup is still blocked in the background"
+                + " (thread \"" + t.getName() + "\")"));
+        return out;
+    }
+
+    /** @return the reservation locks reported held too long in a driver's code and still held, one line each */
+    public List<String> overdueLocks() {
+        List<String> out = new ArrayList<>();
+        for (DmaBufObject b : liveByIno()) {
+            ResvImpl.Seen s = lockSeen.get(b.resv);
+            ResvImpl.Hold h = b.resv.hold();
+            if (s != null && s.reported() && s.hold().equals(h)) {
+                out.add("ino " + b.ino + ": locked by " + h.holder() + " in " + h.op() + " (thread \""
+                        + h.owner().getName() + "\")");
+            }
+        }
+        return out;
     }
 
     /**

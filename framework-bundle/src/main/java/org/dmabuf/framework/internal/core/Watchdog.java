@@ -222,6 +222,17 @@ public final class Watchdog {
         }
     }
 
+    /** @return the fences reported pending past their timeout and pending still, one line each */
+    public synchronized List<String> overdueFences() {
+        List<String> out = new ArrayList<>();
+        for (Pending p : reported) {
+            out.add((p.ino() < 0 ? "" : "ino " + p.ino() + ": ") + "fence context " + p.context() + " seq "
+                    + Long.toUnsignedString(p.seqno()));
+        }
+        out.sort(null);
+        return out;
+    }
+
     private void stops(long now) {
         long bound = core.stopTimeoutNanos();
         for (LoadedModule m : core.openModules()) {

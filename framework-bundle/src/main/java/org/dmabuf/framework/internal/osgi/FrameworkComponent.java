@@ -97,6 +97,7 @@ public class FrameworkComponent {
     private GateService gate;
     private DmaBufCommands consoleCommands;
     private java.util.concurrent.ScheduledExecutorService watchdog;
+    private volatile Watchdog dog; // the current one, for the health checks
     private final List<ServiceRegistration<?>> regs = new ArrayList<>();
 
     /** The framework property that sets the stop bound when the configuration does not (tests, conf/config.properties). */
@@ -141,6 +142,7 @@ public class FrameworkComponent {
         regs.add(commands(context, new GateCommands(lsmod, policySwitch, context), GateCommands.FUNCTIONS));
         regs.add(commands(context, new DeployCommands(lsmod, core.devices(), context), DeployCommands.FUNCTIONS));
         regs.add(commands(context, new DeviceCommands(core.devices(), context), DeviceCommands.FUNCTIONS));
+        regs.addAll(HealthChecks.register(context, core, lsmod, () -> dog)); // hc:exec dmabuf
         // after a policy switch, announce the service again (MODIFIED) so newly allowed bundles see it
         gate.onPolicyApplied(() -> serviceReg.setProperties(props));
         // the caller guard runs only while a proprietary module is resolved
@@ -211,10 +213,12 @@ public class FrameworkComponent {
             watchdog = null;
         }
         if (config == null) {
+            dog = null;
             return;
         }
         Watchdog dog = new Watchdog(core, TimeUnit.SECONDS.toNanos(Math.max(0, config.fence_timeout_s())),
                 TimeUnit.SECONDS.toNanos(Math.max(0, config.callback_timeout_s())));
+        this.dog = dog;
         watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "dma-buf watchdog");
             t.setDaemon(true);
