@@ -96,6 +96,18 @@ public final class Platform {
         return Integer.parseInt(p);
     }
 
+    /**
+     * The export policy the platform starts with, as the framework property {@code dmabuf.policy} sets it
+     * (no policy configuration exists in a test's container, so it stays until a test switches it).
+     *
+     * @param policy the policy, such as {@link org.dmabuf.api.module.ExportPolicy#EXPORT_SYMBOL} for a driver
+     *        written for it
+     * @return the option
+     */
+    public static Option policy(org.dmabuf.api.module.ExportPolicy policy) {
+        return frameworkProperty("dmabuf.policy").value(policy.label());
+    }
+
     /** @return the Web Console's password: the one the distribution generated, as the launcher reads it */
     public static String consolePassword() {
         try {

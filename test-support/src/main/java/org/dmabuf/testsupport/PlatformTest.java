@@ -73,12 +73,31 @@ public abstract class PlatformTest {
      */
     @ProbeBuilder
     public TestProbeBuilder probe(TestProbeBuilder probe) {
-        probe.setHeader("Bundle-License", "GPL-2.0-only");
-        probe.setHeader("DmaBuf-Intree", "Y");
-        probe.setHeader("Require-Capability", TestBundles.requireCapability(
-                java.util.Arrays.stream(Symbol.values()).map(Symbol::symbolName).toList(),
+        probe.setHeader("Bundle-License", probeLicence());
+        if (probeIntree()) {
+            probe.setHeader("DmaBuf-Intree", "Y");
+        }
+        probe.setHeader("Require-Capability", TestBundles.requireCapability(probeSymbols(),
                 List.of(Symbol.DMA_BUF, Symbol.DMA_BUF_HEAP)));
         return probe;
+    }
+
+    /**
+     * @return the probe's {@code Bundle-License}: {@code GPL-2.0-only} here; a test of a driver that is not
+     *         GPL-compatible uses the driver's, as {@link ExportSymbolDriverTest} does
+     */
+    protected String probeLicence() {
+        return "GPL-2.0-only";
+    }
+
+    /** @return whether the probe is an in-tree module (no taint O): yes here */
+    protected boolean probeIntree() {
+        return true;
+    }
+
+    /** @return the symbols the probe links (its {@code Require-Capability}): every symbol here */
+    protected List<String> probeSymbols() {
+        return java.util.Arrays.stream(Symbol.values()).map(Symbol::symbolName).toList();
     }
 
     private static BundleContext probeContext(Class<?> test) {

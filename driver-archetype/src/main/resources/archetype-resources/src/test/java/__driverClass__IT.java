@@ -14,11 +14,37 @@ import org.dmabuf.api.module.ExportPolicy;
 import org.dmabuf.api.module.ModuleTable;
 import org.dmabuf.testsupport.Devices;
 import org.dmabuf.testsupport.Platform;
+#if( $exportPolicy == "export-symbol" )
+import org.dmabuf.testsupport.ExportSymbolDriverTest;
+#else
 import org.dmabuf.testsupport.PlatformTest;
+#end
 import org.junit.Test;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 
+#if( $exportPolicy == "export-symbol" )
+/**
+ * Boots the platform as it ships, under the export-symbol policy this driver
+ * is written for, plus this driver, in the real Felix (Pax Exam), and
+ * hot-plugs a device of the driver's id table. The test's own bundle is
+ * licensed as the driver is, out of tree: the module the kernel would build
+ * to test it (ExportSymbolDriverTest).
+ */
+public class ${driverClass}IT extends ExportSymbolDriverTest {
+    private static final String DEVICE = "${deviceKind}-it.gpu";
+
+    @Override
+    protected String driverLicence() {
+        return "${license}";
+    }
+
+    @Configuration
+    @Override
+    public Option[] config() {
+        return options(Platform.driver(Path.of(System.getProperty("driver.jar"))));
+    }
+#else
 /**
  * Boots the platform as it ships, plus this driver, in the real Felix (Pax
  * Exam), and hot-plugs a device of the driver's id table.
@@ -31,6 +57,7 @@ public class ${driverClass}IT extends PlatformTest {
     public Option[] config() {
         return Platform.options(Platform.driver(Path.of(System.getProperty("driver.jar"))));
     }
+#end
 
     @Test
     public void it_binds_a_device_of_its_id_table_and_shows_the_frames_it_renders_through_a_dma_buf() throws Exception {
@@ -54,6 +81,17 @@ public class ${driverClass}IT extends PlatformTest {
         assertHolds(module("${bsn}"), 0, 0, 0);
     }
 
+#if( $exportPolicy == "export-symbol" )
+    @Test
+    public void it_runs_under_the_export_symbol_policy_and_the_platform_says_so() throws Exception {
+        ModuleTable lsmod = context.getService(context.getServiceReference(ModuleTable.class));
+        assertEquals("the policy it is written for", ExportPolicy.EXPORT_SYMBOL, lsmod.policy());
+        // listed, not refused, and tainting the platform with its letters (O: out of tree; P: proprietary)
+        assertTrue("${bsn} runs, tainted: " + lsmod.modules(), lsmod.modules().stream()
+                .anyMatch(m -> m.name().equals("${bsn}") && !m.refused() && m.label().startsWith("${bsn}(")));
+        assertTrue(lsmod.taint().toString(), lsmod.taint().get(0).startsWith("Tainted: "));
+    }
+#else
     @Test
     public void i915_shows_the_frames_it_renders_under_the_default_policy() throws Exception {
         assertEquals("the default policy", ExportPolicy.GPL_ONLY,
@@ -71,4 +109,5 @@ public class ${driverClass}IT extends PlatformTest {
             Devices.unplug(context, DEVICE);
         }
     }
+#end
 }
