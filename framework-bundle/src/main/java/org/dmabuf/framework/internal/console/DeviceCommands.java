@@ -23,7 +23,6 @@ import org.osgi.framework.ServiceReference;
 public final class DeviceCommands {
     /** The console functions. */
     public static final String[] FUNCTIONS = {"devices"};
-    static final String ROW = "%-14s %-10s %-12s %-44s %-16s %-9s %s%n";
 
     private final DeviceTable devices;
     private final BundleContext context;
@@ -39,17 +38,16 @@ public final class DeviceCommands {
 
     @Descriptor("list the devices present, with the driver bound to each")
     public String devices() {
-        StringBuilder s = new StringBuilder(String.format(ROW, "Device", "Kind", "Ids", "Model", "Engines", "State",
-                "Driver"));
+        Columns t = new Columns("Device", "Kind", "Ids", "Model", "Engines", "State", "Driver");
         for (KernelDevice d : devices.list()) {
             var p = DeviceTable.infoOf(d).properties();
             Object kind = p.getOrDefault("dmabuf.kind", "-");
             Object engines = p.get("dmabuf.engines");
-            s.append(String.format(ROW, d.name(), kind, String.format("%04x:%04x", d.vendorId(), d.deviceId()),
-                    d.model(), engines instanceof String[] a ? String.join(",", a) : engines == null ? "-" : engines,
-                    "plugged", drivers(d.name())));
+            t.row(d.name(), kind, String.format("%04x:%04x", d.vendorId(), d.deviceId()), d.model(),
+                    engines instanceof String[] a ? String.join(",", a) : engines == null ? "-" : engines, "plugged",
+                    drivers(d.name()));
         }
-        return s.toString();
+        return t.toString();
     }
 
     // the bundles that use the device's service: the drivers bound to it

@@ -43,12 +43,11 @@ public class DmaBufCommands {
 
     @Descriptor("list the DMA-BUF heaps (/dev/dma_heap)")
     public String heaps() {
-        StringBuilder s = new StringBuilder(String.format("%-20s %-10s %14s %16s%n", "heap", "memory", "used", "capacity"));
+        Columns t = new Columns("heap", "memory", "used>", "capacity>");
         for (HeapBackend h : core.heapList()) {
-            s.append(String.format("%-20s %-10s %14d %16d%n", h.name(), h.contiguous() ? "contiguous" : "scattered",
-                    h.usedBytes(), h.capacity()));
+            t.row(h.name(), h.contiguous() ? "contiguous" : "scattered", h.usedBytes(), h.capacity());
         }
-        return s.toString();
+        return t.toString();
     }
 
     @Descriptor("allocate a zero-filled buffer from a heap; the console keeps its fd until dmabuf:close")

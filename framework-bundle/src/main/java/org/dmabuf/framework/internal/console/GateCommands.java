@@ -144,15 +144,14 @@ public class GateCommands {
     @Descriptor("list the DMA-BUF modules as lsmod does: licence, taint, state, the heap memory each allocated,"
             + " and who uses whose buffers")
     public String modules() {
-        StringBuilder s = new StringBuilder(String.format("%-4s %-20s %-24s %-10s %-8s %s%n", "Id", "Module",
-                "Licence", "State", "Memory", "Used by"));
+        Columns t = new Columns("Id>", "Module", "Licence", "State", "Memory>", "Used by");
         for (ModuleLine m : modules.modules()) {
             List<String> by = m.usedBy();
             String used = by.size() + (by.isEmpty() ? "" : " " + String.join(",", by));
-            s.append(String.format("%-4d %-20s %-24s %-10s %-8s %s%s%n", m.id(), m.label(), m.licence(), m.state(),
-                    bytes(m.heapBytes()), used, m.refused() ? "   (refused: dmabuf:why " + m.name() + ")" : ""));
+            t.row(m.id(), m.label(), m.licence(), m.state(), bytes(m.heapBytes()),
+                    used + (m.refused() ? "   (refused: dmabuf:why " + m.name() + ")" : ""));
         }
-        return s.toString();
+        return t.toString();
     }
 
     /** @return bytes as lsmod's reader likes them: 0, 4K, 256M, or bytes when not whole */
