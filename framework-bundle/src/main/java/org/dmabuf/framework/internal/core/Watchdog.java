@@ -177,8 +177,9 @@ public final class Watchdog {
         if (h == null) {
             return false; // the common case: nothing to remember (a stale entry is pruned after the scan)
         }
-        if (h.holder() instanceof LoadedModule m && (m.revoked() || m.isClosed())) {
-            // a revocation that found the hold in the framework's code, or a stop that missed it: again now
+        if (h.holder() instanceof LoadedModule m && m.revoked()) {
+            // a revocation that found the hold in the framework's code, when it looked: again now (a closed
+            // module's holds are the stop's: it waits for them up to the bound, then revokes them)
             core.revoke(m);
             return false;
         }
