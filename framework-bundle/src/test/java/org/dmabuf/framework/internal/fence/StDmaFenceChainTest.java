@@ -123,16 +123,18 @@ class StDmaFenceChainTest {
         }
     }
 
-    // As the kernel: every CPU finds random points while signalling random fences. One second, not five.
+    // As the kernel: every CPU finds random points while signalling random fences, for five seconds (the
+    // kernel's msleep(5000)); any exception of a worker fails the test, not only the errno ones
     @Test
     void find_race() throws Exception {
         FenceChains fc = new FenceChains(CHAIN_SZ, StDmaFenceChainTest::seqnoInc);
         List<String> errors = Collections.synchronizedList(new ArrayList<>());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < Math.max(2, Runtime.getRuntime().availableProcessors()); t++) {
             long seed = 42 + t;
-            threads.add(Thread.ofPlatform().start(() -> {
+            threads.add(Thread.ofPlatform().uncaughtExceptionHandler((th, e) -> errors.add("worker " + seed
+                    + " died: " + e)).start(() -> {
                 Random random = new Random(seed);
                 while (System.nanoTime() < deadline && errors.isEmpty()) {
                     int seqno = 1 + random.nextInt(fc.chains.size());
@@ -143,6 +145,8 @@ class StDmaFenceChainTest {
                         }
                     } catch (DmaBufException e) {
                         errors.add("Failed to find fence seqno:" + seqno + ": " + e.getMessage());
+                    } catch (RuntimeException | Error e) {
+                        errors.add("Failed to find fence seqno:" + seqno + ": " + e);
                     }
                     fc.fences.get(random.nextInt(fc.chains.size() - 1)).signal();
                 }
@@ -150,6 +154,7 @@ class StDmaFenceChainTest {
         }
         for (Thread t : threads) {
             t.join(30_000);
+            assertThat(t.isAlive()).as("a worker still runs").isFalse();
         }
         assertThat(errors).isEmpty();
         fc.fini();
@@ -181,14 +186,30 @@ class StDmaFenceChainTest {
         }
     }
 
-    // __wait_fence_chains: a thread waits on the tail of 4096 links while they are signalled
+    // __wait_fence_chains: a thread waits on the tail of 4096 links while they are signalled. As the kernel
+    // yields to the waiter (yield_to) before it signals, this one starts signalling only once the waiter is
+    // parked on the tail; and as the kernel checks kthread_stop's result, the waiter's status is checked
     private static void waitWhileSignalling(FenceChains fc, List<FenceImpl> order) throws Exception {
-        Thread waiter = Thread.ofPlatform().start(() -> fc.tail.await(false));
+        java.util.concurrent.CompletableFuture<Integer> status = new java.util.concurrent.CompletableFuture<>();
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            try {
+                status.complete(fc.tail.await(false));
+            } catch (Throwable e) {
+                status.completeExceptionally(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (waiter.getState() != Thread.State.WAITING && !status.isDone()) {
+            assertThat(System.nanoTime()).as("the waiter parks on the tail").isLessThan(deadline);
+            Thread.yield(); // yield_to(tsk, true)
+        }
+        assertThat(status).as("the tail is pending: the waiter must be waiting, not done").isNotDone();
         for (FenceImpl f : order) {
             f.signal();
         }
+        assertThat(status.get(30, TimeUnit.SECONDS)).as("dma_fence_wait's result: signalled, no error")
+                .isEqualTo(1);
         waiter.join(30_000);
-        assertThat(waiter.isAlive()).as("the waiter on the tail is still waiting").isFalse();
         assertThat(fc.tail.isSignaled()).isTrue();
     }
 

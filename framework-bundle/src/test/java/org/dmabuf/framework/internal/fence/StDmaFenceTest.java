@@ -154,7 +154,8 @@ class StDmaFenceTest {
             long[] passes = new long[2];
             for (int id = 0; id < 2; id++) {
                 int me = id;
-                threads.add(Thread.ofPlatform().start(() -> {
+                threads.add(Thread.ofPlatform().uncaughtExceptionHandler((t, e) -> errors.add("thread " + me
+                        + " died: " + e)).start(() -> {
                     while (!stop.getAsBoolean() && errors.isEmpty()) {
                         FenceImpl f1 = mockFence();
                         fences.set(me, f1);
