@@ -33,20 +33,50 @@ class HeapTest {
         assertThat(cma.contiguous()).isTrue();
     }
 
+    static final long ONE_MEG = 1L << 20;
+
+    /** Every heap, as the selftest runs each case on every heap in /dev/dma_heap. */
+    List<Heap> heaps() {
+        return f.importer.heaps();
+    }
+
+    /** The kernel's dmabuf_sync: DMA_BUF_IOCTL_SYNC with START or END, read and write. */
+    static void dmabufSync(DmaBuf buf, boolean start) {
+        if (start) {
+            buf.beginCpuAccess(DmaDirection.BIDIRECTIONAL);
+        } else {
+            buf.endCpuAccess(DmaDirection.BIDIRECTIONAL);
+        }
+    }
+
     @Test
-    @DisplayName("test_alloc_and_import: allocate, get, attach and map")
+    @DisplayName("test_alloc_and_import: on every heap, 1 MiB,"
+            + " mmap, DMA_BUF_SYNC start, write, sync end, then imported by a device that reads the bytes")
     void alloc_and_import() {
-        int fd = system.allocate(4096);
-        DmaBuf buf = f.importer.get(fd);
-        assertThat(buf.size()).isEqualTo(4096);
-        assertThat(buf.expName()).isEqualTo("system");
-        var a = buf.attach(f.igpu);
-        assertThat(a.mapAttachment(DmaDirection.BIDIRECTIONAL).segment().byteSize()).isEqualTo(4096);
-        buf.detach(a);
-        buf.put();
-        f.importer.close(fd);
+        for (Heap heap : heaps()) {
+            int fd = heap.allocate(ONE_MEG);
+            DmaBuf buf = f.importer.get(fd);
+            assertThat(buf.size()).isEqualTo(ONE_MEG);
+            assertThat(buf.expName()).isEqualTo(heap.name());
+            MemorySegment p = buf.mmap(0, ONE_MEG);
+            dmabufSync(buf, true);
+            p.asSlice(0, ONE_MEG / 2).fill((byte) 1);
+            p.asSlice(ONE_MEG / 2, ONE_MEG / 2).fill((byte) 0);
+            dmabufSync(buf, false);
+            // the import (the kernel's vgem prime import): a device's mapping sees what the CPU wrote
+            var a = buf.attach(f.igpu);
+            MemorySegment dev = a.mapAttachment(DmaDirection.BIDIRECTIONAL).segment();
+            assertThat(dev.byteSize()).isEqualTo(ONE_MEG);
+            assertThat(dev.get(ValueLayout.JAVA_BYTE, 0)).as(heap.name()).isEqualTo((byte) 1);
+            assertThat(dev.get(ValueLayout.JAVA_BYTE, ONE_MEG / 2 - 1)).isEqualTo((byte) 1);
+            assertThat(dev.get(ValueLayout.JAVA_BYTE, ONE_MEG / 2)).isEqualTo((byte) 0);
+            buf.detach(a);
+            buf.put();
+            f.importer.close(fd);
+        }
         assertThat(f.core.bufferCount()).isZero();
         assertThat(f.systemPages.usedBytes()).isZero();
+        assertThat(f.cmaPages.usedBytes()).isZero();
     }
 
     @Test
@@ -88,15 +118,28 @@ class HeapTest {
         }
 
         @Test
-        void system_large() {
-            dirtyAndFree(system, 4, 2L << 20);
-            assertZeroed(system, 4, 2L << 20);
-        }
-
-        @Test
-        void cma() {
-            dirtyAndFree(cma, 16, 16384);
-            assertZeroed(cma, 16, 16384);
+        @DisplayName("as the kernel's: 32 x 1 MiB on every heap, dirtied through mmap and freed, then 32 x 1 MiB"
+                + " each all zeros, each freed before the next (the contiguous region holds one at a time)")
+        void every_heap_32_times_one_meg() {
+            for (Heap heap : heaps()) {
+                for (int i = 0; i < 32; i++) {
+                    int fd = heap.allocate(ONE_MEG);
+                    DmaBuf b = f.importer.get(fd);
+                    b.mmap(0, ONE_MEG).fill((byte) 0xff);
+                    b.put();
+                    f.importer.close(fd);
+                }
+                byte[] zeros = new byte[(int) ONE_MEG];
+                for (int i = 0; i < 32; i++) {
+                    int fd = heap.allocate(ONE_MEG);
+                    DmaBuf b = f.importer.get(fd);
+                    assertThat(b.mmap(0, ONE_MEG).mismatch(MemorySegment.ofArray(zeros)))
+                            .as("%s, allocation %d", heap.name(), i).isEqualTo(-1L);
+                    b.put();
+                    f.importer.close(fd);
+                }
+            }
+            assertThat(f.core.bufferCount()).isZero();
         }
     }
 
@@ -109,22 +152,30 @@ class HeapTest {
             assertThat(f.systemPages.usedBytes()).isZero();
         }
 
+        // each case on every heap, as the selftest's test_alloc_errors runs on each heap it finds
         @Test
         void length_zero() {
-            assertErrno(() -> system.allocate(0), Errno.EINVAL, "DMA_HEAP_IOCTL_ALLOC(system)", "len 0");
-            assertErrno(() -> system.allocate(-4096), Errno.EINVAL, "len -4096");
+            for (Heap heap : heaps()) {
+                assertErrno(() -> heap.allocate(0), Errno.EINVAL, "DMA_HEAP_IOCTL_ALLOC(" + heap.name() + ")",
+                        "len 0");
+                assertErrno(() -> heap.allocate(-4096), Errno.EINVAL, "len -4096");
+            }
             assertNothingChanged();
         }
 
         @Test
         void bad_fd_flags() {
-            assertErrno(() -> system.allocate(4096, 0100, 0), Errno.EINVAL, "fd_flags 0100");
+            for (Heap heap : heaps()) {
+                assertErrno(() -> heap.allocate(4096, 0100, 0), Errno.EINVAL, "fd_flags 0100");
+            }
             assertNothingChanged();
         }
 
         @Test
         void bad_heap_flags() {
-            assertErrno(() -> system.allocate(4096, Fcntl.O_RDWR, 1), Errno.EINVAL, "heap_flags 0x1");
+            for (Heap heap : heaps()) {
+                assertErrno(() -> heap.allocate(4096, Fcntl.O_RDWR, 1), Errno.EINVAL, "heap_flags 0x1");
+            }
             assertNothingChanged();
         }
 
