@@ -61,7 +61,7 @@ public class DmaBufInventory implements InventoryPrinter {
             health.forEach(w::println);
             w.println();
         }
-        w.print(state.bufinfo());
+        state.bufinfo(w); // as it goes
         w.flush();
     }
 }

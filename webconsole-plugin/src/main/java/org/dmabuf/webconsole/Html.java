@@ -120,6 +120,24 @@ final class Html {
                     + "</pre>");
         }
 
-        w.println("<h2>Buffers (bufinfo)</h2><pre id=\"dmabuf-bufinfo\">" + esc(state.bufinfo()) + "</pre>");
+        w.print("<h2>Buffers (bufinfo)</h2><pre id=\"dmabuf-bufinfo\">");
+        state.bufinfo(new Appendable() { // escaped as it goes
+            @Override
+            public Appendable append(CharSequence cs) {
+                w.print(esc(String.valueOf(cs)));
+                return this;
+            }
+
+            @Override
+            public Appendable append(CharSequence cs, int start, int end) {
+                return append(String.valueOf(cs).subSequence(start, end));
+            }
+
+            @Override
+            public Appendable append(char c) {
+                return append(String.valueOf(c));
+            }
+        });
+        w.println("</pre>");
     }
 }

@@ -36,8 +36,13 @@ final class StateView {
         this.context = context;
     }
 
-    String bufinfo() {
-        return core.bufinfo();
+    /** Writes bufinfo as it goes (a million buffers are not a 100 MB string first). */
+    void bufinfo(Appendable out) {
+        try {
+            core.bufinfo(out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** @return the platform's health checks, as {@code hc:exec dmabuf} prints them; empty without them */

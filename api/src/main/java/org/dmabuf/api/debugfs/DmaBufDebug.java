@@ -15,6 +15,20 @@ public interface DmaBufDebug {
     /** @return the text of {@code /sys/kernel/debug/dma_buf/bufinfo}, ending with {@code Total N objects, M bytes} */
     String bufinfo();
 
+    /**
+     * Writes the text of {@link #bufinfo()} to {@code out} as it goes,
+     * buffer by buffer, without building it whole first: what a console, a
+     * web page or a status printer use, so that a million buffers cost their
+     * output and not a 100 MB string beside it.
+     *
+     * @param out where the text goes
+     * @throws java.io.IOException what {@code out} throws
+     * @since 1.2
+     */
+    default void bufinfo(Appendable out) throws java.io.IOException {
+        out.append(bufinfo());
+    }
+
     /** @return every live buffer, by inode number */
     List<BufferInfo> buffers();
 

@@ -37,8 +37,12 @@ public class DmaBufCommands {
     }
 
     @Descriptor("print every buffer as /sys/kernel/debug/dma_buf/bufinfo does")
-    public String bufinfo() {
-        return core.bufinfo();
+    public void bufinfo() throws java.io.IOException {
+        // as it goes, to the command's standard output (Gogo's pipes: dmabuf:bufinfo | grep ino): a million
+        // buffers are not a 100 MB string first
+        java.io.PrintStream out = System.out;
+        core.bufinfo(out);
+        out.flush();
     }
 
     @Descriptor("list the DMA-BUF heaps (/dev/dma_heap)")

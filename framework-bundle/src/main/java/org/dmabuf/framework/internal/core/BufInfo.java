@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.framework.internal.core;
 
+import java.io.IOException;
 import java.util.List;
 
 import org.dmabuf.api.Fcntl;
 import org.dmabuf.api.debugfs.BufferInfo;
 import org.dmabuf.api.debugfs.FenceInfo;
+import org.dmabuf.api.fence.DmaFence;
+import org.dmabuf.api.fence.DmaResvUsage;
+import org.dmabuf.framework.internal.fence.ResvImpl;
 
 /**
  * {@code /sys/kernel/debug/dma_buf/bufinfo}, in the layout of the kernel's
@@ -25,32 +29,99 @@ public final class BufInfo {
      * @return the text, ending with {@code Total N objects, M bytes}
      */
     public static String format(List<BufferInfo> buffers) {
-        // sized for the usual line and its device up front: a million buffers grow no 100 MB builder by doubling
         StringBuilder s = new StringBuilder((int) Math.min(1 << 30, 256 + 112L * buffers.size()));
-        s.append("\nDma-buf Objects:\n");
-        s.append(String.format("%-8s\t%-8s\t%-8s\t%-8s\texp_name\t%-8s\tname%n", "size", "flags", "mode", "count", "ino"));
-        long bytes = 0;
-        for (BufferInfo b : buffers) {
-            // "%08zu\t%08x\t%08x\t%08ld\t%s\t%08lu\t%s\n", by hand: a million lines must take well under a second
-            dec(s, b.size()).append('\t');
-            hex(s, b.flags()).append('\t');
-            hex(s, mode(b.flags())).append('\t');
-            dec(s, b.count()).append('\t').append(b.expName()).append('\t');
-            dec(s, b.ino()).append('\t').append(b.name() == null ? "<none>" : b.name()).append('\n');
-            for (FenceInfo f : b.fences()) {
-                s.append('\t').append(f.usage()).append(" fence:").append(f.driver()).append(' ').append(f.timeline())
-                        .append(" seq ").append(Long.toUnsignedString(f.seqno())).append(' ')
-                        .append(f.signaled() ? "" : "un").append("signalled\n");
+        try {
+            Writer w = new Writer(s);
+            for (BufferInfo b : buffers) {
+                w.line(b.size(), b.flags(), b.count(), b.expName(), b.ino(), b.name());
+                for (FenceInfo f : b.fences()) {
+                    w.fence(f.usage(), f.driver(), f.timeline(), f.seqno(), f.signaled());
+                }
+                w.devices(b.attachedDevices().size());
+                for (String d : b.attachedDevices()) {
+                    w.device(d);
+                }
+                w.done(b.size());
             }
-            s.append("\tAttached Devices:\n");
-            for (String d : b.attachedDevices()) {
-                s.append('\t').append(d).append('\n');
-            }
-            s.append("Total ").append(b.attachedDevices().size()).append(" devices attached\n\n");
-            bytes += b.size();
+            w.end();
+        } catch (IOException cannot) {
+            throw new java.io.UncheckedIOException(cannot); // a StringBuilder does not throw
         }
-        s.append("\nTotal ").append(buffers.size()).append(" objects, ").append(bytes).append(" bytes\n");
         return s.toString();
+    }
+
+    /**
+     * Writes bufinfo as it goes: each buffer's lines made in one small
+     * builder, reused, and handed to the output; the header first, the
+     * totals last. One writer, one pass.
+     */
+    static final class Writer {
+        private final Appendable out;
+        private final StringBuilder s = new StringBuilder(256);
+        private long count;
+        private long bytes;
+
+        Writer(Appendable out) throws IOException {
+            this.out = out;
+            out.append("\nDma-buf Objects:\n");
+            out.append(String.format("%-8s\t%-8s\t%-8s\t%-8s\texp_name\t%-8s\tname%n", "size", "flags", "mode", "count",
+                    "ino"));
+        }
+
+        /** A live buffer, read without its locks (attachments and fences are copy-on-write arrays). */
+        void buffer(DmaBufObject b) throws IOException {
+            line(b.size, b.flags, b.refCount(), b.expName, b.ino, b.name());
+            for (ResvImpl.Entry e : b.resv.snapshot()) {
+                if (e.usage().ordinal() <= DmaResvUsage.READ.ordinal()) {
+                    DmaFence f = e.fence();
+                    fence(e.usage().label(), f.driverName(), f.timelineName(), f.seqno(), f.isSignaled());
+                }
+            }
+            List<AttachmentImpl> as = b.attachmentsSnapshot();
+            devices(as.size());
+            for (AttachmentImpl a : as) {
+                device(a.device().name());
+            }
+            done(b.size);
+        }
+
+        // "%08zu\t%08x\t%08x\t%08ld\t%s\t%08lu\t%s\n", by hand: a million lines must take well under a second
+        void line(long size, int flags, long refs, String expName, long ino, String name) {
+            s.setLength(0);
+            dec(s, size).append('\t');
+            hex(s, flags).append('\t');
+            hex(s, mode(flags)).append('\t');
+            dec(s, refs).append('\t').append(expName).append('\t');
+            dec(s, ino).append('\t').append(name == null ? "<none>" : name).append('\n');
+        }
+
+        void fence(String usage, String driver, String timeline, long seqno, boolean signaled) {
+            s.append('\t').append(usage).append(" fence:").append(driver).append(' ').append(timeline).append(" seq ")
+                    .append(Long.toUnsignedString(seqno)).append(' ').append(signaled ? "" : "un").append("signalled\n");
+        }
+
+        private int devices;
+
+        void devices(int n) {
+            devices = n;
+            s.append("\tAttached Devices:\n");
+        }
+
+        void device(String name) {
+            s.append('\t').append(name).append('\n');
+        }
+
+        void done(long size) throws IOException {
+            s.append("Total ").append(devices).append(" devices attached\n\n");
+            out.append(s);
+            count++;
+            bytes += size;
+        }
+
+        void end() throws IOException {
+            out.append("\nTotal ").append(String.valueOf(count)).append(" objects, ").append(String.valueOf(bytes))
+                    .append(" bytes\n");
+        }
     }
 
     // %08d

@@ -562,11 +562,24 @@ public final class DmaBufCore implements DmaBufDebug {
 
     @Override
     public String bufinfo() {
-        String text = BufInfo.format(buffers());
+        StringBuilder s = new StringBuilder(256 + 112 * Math.min(live.size(), 1 << 22));
+        try {
+            bufinfo(s);
+        } catch (java.io.IOException cannot) {
+            throw new java.io.UncheckedIOException(cannot); // a StringBuilder does not throw
+        }
+        return s.toString();
+    }
+
+    /** Streams bufinfo: each buffer's lines are written as they are made, then the totals and the sections. */
+    @Override
+    public void bufinfo(Appendable out) throws java.io.IOException {
+        BufInfo.Writer w = new BufInfo.Writer(out);
         StringBuilder leaks = null;
         StringBuilder busy = null;
         long now = System.nanoTime();
-        for (DmaBufObject b : live) { // unsorted: few buffers leak or are busy; sorted below
+        for (DmaBufObject b : liveByIno()) {
+            w.buffer(b);
             if (b.leak() != null) {
                 leaks = leaks == null ? new StringBuilder() : leaks;
                 leaks.append(b.ino).append('\t').append("ino ").append(b.ino).append(", ").append(b.size)
@@ -586,8 +599,9 @@ public final class DmaBufCore implements DmaBufDebug {
                 busy.append(" (thread \"").append(h.owner().getName()).append("\")\n");
             }
         }
-        return text + section("Leaked (release failed, memory not returned):", leaks)
-                + section("Busy (reservation lock held in a driver's code):", busy);
+        w.end();
+        out.append(section("Leaked (release failed, memory not returned):", leaks));
+        out.append(section("Busy (reservation lock held in a driver's code):", busy));
     }
 
     // lines "ino<TAB>text", sorted by ino, without the key, under a heading; empty for none

@@ -40,6 +40,11 @@ final class PublicServices {
         }
 
         @Override
+        public void bufinfo(Appendable out) throws java.io.IOException {
+            core.bufinfo(out);
+        }
+
+        @Override
         public List<BufferInfo> buffers() {
             return core.buffers();
         }
