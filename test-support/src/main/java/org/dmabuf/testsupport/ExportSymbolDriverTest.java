@@ -48,6 +48,18 @@ public abstract class ExportSymbolDriverTest extends PlatformTest {
         return Platform.options(all);
     }
 
+    /**
+     * The platform under {@code export-symbol}, as it ships; override it (with {@code @Configuration}) to add
+     * the driver, through {@link #options(Option...)} so that the policy stays.
+     *
+     * @return the options
+     */
+    @Override
+    @org.ops4j.pax.exam.Configuration
+    public Option[] config() {
+        return options();
+    }
+
     @Override
     protected String probeLicence() {
         return driverLicence();

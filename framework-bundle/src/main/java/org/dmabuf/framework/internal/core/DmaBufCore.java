@@ -186,6 +186,8 @@ public final class DmaBufCore implements DmaBufDebug {
             } catch (Throwable t) {
                 LOG.error("{}: cleanup at stop failed", m.name(), t);
                 throw t;
+            } finally {
+                background.remove(m); // if it outlived its stop: done now
             }
         });
         Thread worker = Thread.ofVirtual().name("dma-buf stop " + m.name()).start(task);
@@ -283,21 +285,16 @@ public final class DmaBufCore implements DmaBufDebug {
         if (lockSeen.isEmpty()) {
             return out; // the usual answer, without a look at every buffer
         }
-        List<DmaBufObject> held = new ArrayList<>();
+        java.util.TreeMap<Long, ResvImpl.Hold> held = new java.util.TreeMap<>();
         for (DmaBufObject b : live) {
             ResvImpl.Seen s = lockSeen.get(b.resv);
-            if (s != null && s.reported() && s.hold().equals(b.resv.hold())) {
-                held.add(b);
-            }
-        }
-        held.sort(Comparator.comparingLong(b -> b.ino));
-        for (DmaBufObject b : held) {
             ResvImpl.Hold h = b.resv.hold();
-            if (h != null) {
-                out.add("ino " + b.ino + ": locked by " + h.holder() + " in " + h.op() + " (thread \""
-                        + h.owner().getName() + "\")");
+            if (s != null && s.reported() && s.hold().equals(h)) {
+                held.put(b.ino, h); // the hold that matched, not a second look
             }
         }
+        held.forEach((ino, h) -> out.add("ino " + ino + ": locked by " + h.holder() + " in " + h.op() + " (thread \""
+                + h.owner().getName() + "\")"));
         return out;
     }
 

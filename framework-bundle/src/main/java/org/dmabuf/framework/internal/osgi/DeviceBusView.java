@@ -137,9 +137,11 @@ final class DeviceBusView implements DeviceBus {
                 }
             }
             core.devices().remove(device);
-            GateActivator.uevents().post(org.dmabuf.api.debugfs.Uevents.DEVICE_REMOVED, "remove",
-                    org.dmabuf.api.debugfs.Uevents.DEVNAME, device.name(), org.dmabuf.api.debugfs.Uevents.MODULE,
-                    module.name());
+            if (s != null) { // announced as added: so is its removal
+                GateActivator.uevents().post(org.dmabuf.api.debugfs.Uevents.DEVICE_REMOVED, "remove",
+                        org.dmabuf.api.debugfs.Uevents.DEVNAME, device.name(), org.dmabuf.api.debugfs.Uevents.MODULE,
+                        module.name());
+            }
         }
 
         @Override

@@ -67,6 +67,8 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
     /** Resolved modules that count as proprietary: the bundles the caller guard watches for. */
     private final Set<Long> proprietaryResolved = ConcurrentHashMap.newKeySet();
     private final Map<Long, List<String>> lastRefusal = new ConcurrentHashMap<>();
+    // the refusal last logged for each bundle, until its next load (a refresh, an update, a reinstall)
+    private final Map<Long, List<String>> said = new ConcurrentHashMap<>();
     private volatile Runnable armingChanged = () -> { };
 
     private volatile UeventPoster uevents = UeventPoster.NONE;
@@ -150,11 +152,13 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
                 if (refusal.isEmpty()) {
                     return;
                 }
-                loading(m);
-                // as the kernel prints it at load: one block of "Unknown symbol" lines, once for the same
-                // refusal (Felix tries again at every resolve); modpost's build-time wording stays in dmabuf:why
-                List<String> was = lastRefusal.put(m.bundleId(), List.copyOf(refusal));
+                lastRefusal.put(m.bundleId(), List.copyOf(refusal));
+                // as the kernel prints it at load: its taint and one block of "Unknown symbol" lines, once for
+                // each load (Felix tries again at every resolve; a refresh, an update or a reinstall is a new
+                // load); modpost's build-time wording stays in dmabuf:why
+                List<String> was = said.put(m.bundleId(), List.copyOf(refusal));
                 if (!refusal.equals(was)) {
+                    loading(m);
                     LOG.warn(String.join("\n", refusal));
                     uevents.post(org.dmabuf.api.debugfs.Uevents.MODULE_REFUSED, "change",
                             org.dmabuf.api.debugfs.Uevents.MODULE, m.bsn(),
@@ -277,12 +281,16 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
             }
             case BundleEvent.RESOLVED -> linked(b);
             case BundleEvent.UNRESOLVED, BundleEvent.UNINSTALLED -> {
+                said.remove(b.getBundleId());
                 if (proprietaryResolved.remove(b.getBundleId())) {
                     armingChanged.run();
                 }
                 facts.forget(b);
             }
-            case BundleEvent.UPDATED -> facts.forget(b);
+            case BundleEvent.UPDATED -> {
+                said.remove(b.getBundleId()); // a new load: its refusal is said again
+                facts.forget(b);
+            }
             default -> {
             }
         }
