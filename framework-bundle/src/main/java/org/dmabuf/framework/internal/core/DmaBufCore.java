@@ -235,14 +235,19 @@ public final class DmaBufCore implements DmaBufDebug {
      * dma_resv_lock}: each is waited for until the deadline (a thread of the
      * module may still be about to unlock it), then revoked.
      */
-    private void releaseHolds(LoadedModule m, long deadline) {
+    // every reservation object whose lock is held in the module's code, with its buffers (several may share one)
+    private Map<ResvImpl, List<DmaBufObject>> heldBy(LoadedModule m) {
         Map<ResvImpl, List<DmaBufObject>> held = new java.util.IdentityHashMap<>();
         for (DmaBufObject b : live) {
             if (b.resv.holder() == m) {
                 held.computeIfAbsent(b.resv, r -> new ArrayList<>()).add(b);
             }
         }
-        for (Map.Entry<ResvImpl, List<DmaBufObject>> e : held.entrySet()) {
+        return held;
+    }
+
+    private void releaseHolds(LoadedModule m, long deadline) {
+        for (Map.Entry<ResvImpl, List<DmaBufObject>> e : heldBy(m).entrySet()) {
             ResvImpl r = e.getKey();
             Thread owner = r.owner();
             boolean dead = owner != null && !owner.isAlive(); // it will never unlock: no need to wait
@@ -310,15 +315,8 @@ public final class DmaBufCore implements DmaBufDebug {
      */
     public int revoke(LoadedModule m) {
         m.markRevoked();
-        // every reservation object held in its code, with its buffers (several may share one)
-        Map<ResvImpl, List<DmaBufObject>> held = new java.util.IdentityHashMap<>();
-        for (DmaBufObject b : live) {
-            if (b.resv.holder() == m) {
-                held.computeIfAbsent(b.resv, r -> new ArrayList<>()).add(b);
-            }
-        }
         int n = 0;
-        for (Map.Entry<ResvImpl, List<DmaBufObject>> e : held.entrySet()) {
+        for (Map.Entry<ResvImpl, List<DmaBufObject>> e : heldBy(m).entrySet()) {
             if (revokeHold(m, e.getKey(), e.getValue())) {
                 n++;
             }

@@ -113,7 +113,7 @@ public final class Watchdog {
             seen.add(p);
             long since = firstSeen.computeIfAbsent(p, x -> now);
             if (now - since >= timeout && reported.add(p)) {
-                out.add("dma-buf ino " + b.ino + " (" + b.expName + (b.name() == null ? "" : ", " + b.name())
+                out.add(buffer(b)
                         + "): " + e.usage().label() + " fence " + f.driverName() + " " + f.timelineName()
                         + " seq " + Long.toUnsignedString(f.seqno()) + " pending for "
                         + TimeUnit.NANOSECONDS.toSeconds(now - since) + " s (timeout "
@@ -121,6 +121,11 @@ public final class Watchdog {
                         + f.driverName() + " forgot to signal it");
             }
         }
+    }
+
+    // "dma-buf ino 7 (exporter, name": how each report names its buffer
+    private static String buffer(DmaBufObject b) {
+        return "dma-buf ino " + b.ino + " (" + b.expName + (b.name() == null ? "" : ", " + b.name());
     }
 
     private static String waiters(DmaFence f) {
@@ -190,7 +195,7 @@ public final class Watchdog {
         }
         if (!s.reported() && now - s.since() >= callbackTimeoutNanos) {
             core.lockSeen.put(r, new ResvImpl.Seen(h, s.since(), true));
-            out.add("dma-buf ino " + b.ino + " (" + b.expName + (b.name() == null ? "" : ", " + b.name()) + "): "
+            out.add(buffer(b) + "): "
                     + h.holder() + " has held the reservation lock in " + h.op() + " for "
                     + TimeUnit.NANOSECONDS.toSeconds(now - s.since()) + " s (thread \"" + h.owner().getName()
                     + "\"; report at " + TimeUnit.NANOSECONDS.toSeconds(callbackTimeoutNanos) + " s): every"
@@ -215,7 +220,7 @@ public final class Watchdog {
         boolean report = !s.reported() && now - s.since() >= callbackTimeoutNanos;
         calls.put(b, new ResvImpl.Seen(new ResvImpl.Hold(t, b.exporter, op, 0), s.since(), s.reported() || report));
         if (report) {
-            out.add("dma-buf ino " + b.ino + " (" + b.expName + (b.name() == null ? "" : ", " + b.name()) + "): "
+            out.add(buffer(b) + "): "
                     + b.exporter.name() + " has been in " + op + " for "
                     + TimeUnit.NANOSECONDS.toSeconds(now - s.since()) + " s (thread \"" + t.getName() + "\"; report at "
                     + TimeUnit.NANOSECONDS.toSeconds(callbackTimeoutNanos) + " s), without the reservation lock:"
