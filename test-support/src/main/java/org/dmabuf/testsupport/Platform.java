@@ -127,8 +127,13 @@ public final class Platform {
         }
     }
 
-    /** @return the location of this test-support bundle, installed beside the platform */
-    static String self() {
+    /**
+     * @return the location of this test-support jar, installed as a bundle
+     *         beside the platform (after the gate is up, before the test's
+     *         probe), so that tests inside the container use its helpers
+     * @throws IllegalStateException when test-support is not loaded from its jar
+     */
+    public static String testSupportLocation() {
         try {
             Path p = Path.of(Platform.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             if (!Files.isRegularFile(p)) {
@@ -168,8 +173,6 @@ public final class Platform {
      * @return the platform's options
      */
     public static Option[] options(Option... extra) {
-        Path home = home();
-        httpPort();
         List<String> left = Arrays.stream(extra).filter(o -> o instanceof Without).map(o -> ((Without) o).jar())
                 .toList();
         extra = Arrays.stream(extra).filter(o -> !(o instanceof Without)).toArray(Option[]::new);
@@ -177,45 +180,80 @@ public final class Platform {
         bundles.replaceAll((level, urls) -> urls.stream()
                 .filter(u -> left.stream().noneMatch(j -> u.endsWith("/" + j))).toList());
         List<Option> out = new ArrayList<>();
-        try {
-            for (Map.Entry<Integer, List<String>> level : bundles.entrySet()) {
-                for (String url : level.getValue()) {
-                    out.add(bundle(url).startLevel(level.getKey()).start());
-                }
+        for (Map.Entry<Integer, List<String>> level : bundles.entrySet()) {
+            for (String url : level.getValue()) {
+                out.add(bundle(url).startLevel(level.getKey()).start());
             }
-            Map<String, String> config = Launcher.loadConfig(home.resolve("conf/config.properties"), home);
-            ConsolePassword.apply(home, config); // the Web Console's credentials, as the launcher sets them
-            config.forEach((k, v) -> {
-                if (!k.startsWith(AUTO_START) && !k.startsWith("org.osgi.framework.startlevel")
-                        && !k.startsWith("org.osgi.framework.storage")) {
-                    out.add(frameworkProperty(k).value(v));
-                }
-            });
-            Properties system = new Properties();
-            try (InputStream in = Files.newInputStream(home.resolve("conf/system.properties"))) {
-                system.load(in);
-            }
-            for (String k : system.stringPropertyNames()) {
-                if (k.startsWith("org.slf4j.")) {
-                    out.add(systemProperty(k).value(system.getProperty(k)));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
+        frameworkProperties().forEach((k, v) -> out.add(frameworkProperty(k).value(v)));
+        systemProperties().forEach((k, v) -> out.add(systemProperty(k).value(v)));
         out.add(systemProperty(LOCATIONS).value(String.join(" ",
                 bundles.values().stream().flatMap(List::stream).toList())));
-        out.add(frameworkProperty("gosh.args").value("--nointeractive")); // no console on the test's stdin
-        // a deploy folder of the container's own, empty: what one test drops there never reaches another
-        out.add(frameworkProperty("felix.fileinstall.dir").value(freshDeployDir()));
-        // displays do not scan out on their own: tests drive frames, so counts are theirs (override to test vblank)
-        out.add(frameworkProperty("dmabuf.display.refresh").value("0"));
-        out.add(bundle(self()).startLevel(maxStartLevel()).start()); // after the gate is up, before the probe
+        out.add(bundle(testSupportLocation()).startLevel(maxStartLevel()).start()); // after the gate is up, before the probe
         out.add(frameworkStartLevel(maxStartLevel() + 1)); // the probe comes after everything
         out.add(junitBundles());
         out.add(cleanCaches());
         out.addAll(Arrays.asList(extra));
         return out.toArray(Option[]::new);
+    }
+
+    /**
+     * The framework properties of a test container: the distribution's
+     * {@code conf/config.properties} as the launcher reads it (the Web
+     * Console's credentials included), without its start levels, its storage
+     * and its bundle lists, and with what a test needs instead: no console on
+     * the test's standard input, a deploy folder of the container's own
+     * (empty: what one test drops there never reaches another), and displays
+     * that scan out only when a test drives a frame. Both harnesses boot with
+     * these: {@link #options} (Pax Exam) and the JUnit 5 engine
+     * ({@link org.dmabuf.testsupport.jupiter.DmaBufPlatform}).
+     *
+     * @return the properties, in the order the configuration lists them
+     * @throws UncheckedIOException when the distribution's configuration cannot be read
+     */
+    public static Map<String, String> frameworkProperties() {
+        Path home = home();
+        httpPort();
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        try {
+            Map<String, String> config = Launcher.loadConfig(home.resolve("conf/config.properties"), home);
+            ConsolePassword.apply(home, config); // the Web Console's credentials, as the launcher sets them
+            config.forEach((k, v) -> {
+                if (!k.startsWith(AUTO_START) && !k.startsWith("org.osgi.framework.startlevel")
+                        && !k.startsWith("org.osgi.framework.storage")) {
+                    out.put(k, v);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.put("gosh.args", "--nointeractive"); // no console on the test's stdin
+        out.put("felix.fileinstall.dir", freshDeployDir());
+        // displays do not scan out on their own: tests drive frames, so counts are theirs (override to test vblank)
+        out.put("dmabuf.display.refresh", "0");
+        return out;
+    }
+
+    /**
+     * @return the system properties a test container sets from the
+     *         distribution's {@code conf/system.properties}: the log's format
+     *         ({@code org.slf4j.*}), so a test's output reads as the console's
+     * @throws UncheckedIOException when the file cannot be read
+     */
+    public static Map<String, String> systemProperties() {
+        Properties system = new Properties();
+        try (InputStream in = Files.newInputStream(home().resolve("conf/system.properties"))) {
+            system.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> out = new TreeMap<>();
+        for (String k : system.stringPropertyNames()) {
+            if (k.startsWith("org.slf4j.")) {
+                out.put(k, system.getProperty(k));
+            }
+        }
+        return out;
     }
 
     /**

@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.testsupport.jupiter.engine;
+
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectUniqueId;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+
+import org.dmabuf.testsupport.jupiter.DmaBufPlatform;
+import org.junit.platform.commons.support.AnnotationSupport;
+import org.junit.platform.engine.DiscoverySelector;
+import org.junit.platform.engine.EngineDiscoveryRequest;
+import org.junit.platform.engine.EngineExecutionListener;
+import org.junit.platform.engine.ExecutionRequest;
+import org.junit.platform.engine.TestDescriptor;
+import org.junit.platform.engine.TestEngine;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.TestTag;
+import org.junit.platform.engine.UniqueId;
+import org.junit.platform.engine.discovery.ClassNameFilter;
+import org.junit.platform.engine.discovery.PackageNameFilter;
+import org.junit.platform.engine.discovery.UniqueIdSelector;
+import org.junit.platform.engine.reporting.ReportEntry;
+import org.junit.platform.engine.support.descriptor.AbstractTestDescriptor;
+import org.junit.platform.engine.support.descriptor.ClassSource;
+import org.junit.platform.engine.support.descriptor.EngineDescriptor;
+import org.junit.platform.launcher.EngineFilter;
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.TestPlan;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherConfig;
+import org.junit.platform.launcher.core.LauncherFactory;
+
+/**
+ * The {@code dmabuf-platform} test engine: runs classes annotated
+ * {@link DmaBufPlatform} inside a booted platform, through JUnit Jupiter.
+ *
+ * <p>Discovery asks Jupiter for the test tree of the class path's copy of each
+ * class (the same tree as the probe's copy: same names, same methods), and
+ * mirrors it under this engine. Execution boots a {@link Container} per class
+ * (or per test), asks Jupiter for the same tests in the probe's copy, with the
+ * thread's context class loader set to the probe's, and forwards Jupiter's
+ * events to the mirrored tree; tests Jupiter registers as it runs (dynamic
+ * tests, parameterized invocations) are mirrored as they come.
+ */
+public final class PlatformEngine implements TestEngine {
+    /** This engine's id, as {@code includeEngines} and reports name it. */
+    public static final String ID = "dmabuf-platform";
+
+    private static final String JUPITER = "junit-jupiter";
+
+    /** Found by the JUnit Platform through {@code META-INF/services}. */
+    public PlatformEngine() {
+    }
+
+    @Override
+    public String getId() {
+        return ID;
+    }
+
+    @Override
+    public Optional<String> getGroupId() {
+        return Optional.of("org.dmabuf");
+    }
+
+    @Override
+    public Optional<String> getArtifactId() {
+        return Optional.of("test-support");
+    }
+
+    // --- discovery -------------------------------------------------------------------------------
+
+    @Override
+    public TestDescriptor discover(EngineDiscoveryRequest request, UniqueId uniqueId) {
+        EngineDescriptor root = new EngineDescriptor(uniqueId, "DMA-BUF platform (JUnit 5 in Felix)");
+        List<DiscoverySelector> selectors = new ArrayList<>();
+        for (DiscoverySelector s : request.getSelectorsByType(DiscoverySelector.class)) {
+            if (s instanceof UniqueIdSelector u) {
+                UniqueId id = u.getUniqueId();
+                if (id.hasPrefix(uniqueId)) {
+                    selectors.add(selectUniqueId(toJupiter(id)));
+                }
+            } else {
+                selectors.add(s);
+            }
+        }
+        if (selectors.isEmpty()) {
+            return root;
+        }
+        LauncherDiscoveryRequestBuilder b = LauncherDiscoveryRequestBuilder.request().selectors(selectors)
+                .filters(EngineFilter.includeEngines(JUPITER)).configurationParameters(parameters(request));
+        request.getFiltersByType(ClassNameFilter.class).forEach(b::filters);
+        request.getFiltersByType(PackageNameFilter.class).forEach(b::filters);
+        TestPlan plan = launcher().discover(b.build());
+        for (TestIdentifier engine : plan.getRoots()) {
+            for (TestIdentifier c : plan.getChildren(engine)) {
+                Class<?> cls = c.getSource().filter(ClassSource.class::isInstance).map(ClassSource.class::cast)
+                        .map(ClassSource::getJavaClass).orElse(null);
+                if (cls == null || !AnnotationSupport.isAnnotated(cls, DmaBufPlatform.class)) {
+                    continue;
+                }
+                DmaBufPlatform cfg = AnnotationSupport.findAnnotation(cls, DmaBufPlatform.class).orElseThrow();
+                ClassDescriptor cd = new ClassDescriptor(fromJupiter(root.getUniqueId(), c), c, cls, cfg);
+                root.addChild(cd);
+                mirror(plan, c, cd, root.getUniqueId());
+            }
+        }
+        return root;
+    }
+
+    private static void mirror(TestPlan plan, TestIdentifier from, TestDescriptor to, UniqueId engine) {
+        for (TestIdentifier child : plan.getChildren(from)) {
+            Mirror m = new Mirror(fromJupiter(engine, child), child);
+            to.addChild(m);
+            mirror(plan, child, m, engine);
+        }
+    }
+
+    private static Map<String, String> parameters(EngineDiscoveryRequest request) {
+        Map<String, String> out = new HashMap<>();
+        var p = request.getConfigurationParameters();
+        for (String k : p.keySet()) {
+            p.get(k).ifPresent(v -> out.put(k, v));
+        }
+        return out;
+    }
+
+    /**
+     * @return a launcher with JUnit Jupiter's engine alone, found on the class
+     *         path now (a launcher looks its engines up lazily, with the
+     *         thread's context class loader, which is the probe's when it runs)
+     */
+    private static Launcher launcher() {
+        TestEngine jupiter = ServiceLoader.load(TestEngine.class, PlatformEngine.class.getClassLoader()).stream()
+                .map(ServiceLoader.Provider::get).filter(e -> e.getId().equals(JUPITER)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("JUnit Jupiter's test engine is not on the class path;"
+                        + " expected org.junit.jupiter:junit-jupiter-engine (or junit-jupiter) as a test dependency"));
+        return LauncherFactory.create(LauncherConfig.builder().enableTestEngineAutoRegistration(false)
+                .addTestEngines(jupiter).build());
+    }
+
+    // [engine:dmabuf-platform]/[class:x]/... <-> [engine:junit-jupiter]/[class:x]/...
+    private static UniqueId toJupiter(UniqueId ours) {
+        List<UniqueId.Segment> segs = ours.getSegments();
+        UniqueId id = UniqueId.forEngine(JUPITER);
+        for (UniqueId.Segment s : segs.subList(1, segs.size())) {
+            id = id.append(s);
+        }
+        return id;
+    }
+
+    private static UniqueId fromJupiter(UniqueId engine, TestIdentifier t) {
+        List<UniqueId.Segment> segs = t.getUniqueIdObject().getSegments();
+        UniqueId id = engine;
+        for (UniqueId.Segment s : segs.subList(1, segs.size())) {
+            id = id.append(s);
+        }
+        return id;
+    }
+
+    /** A test or container of Jupiter's tree, mirrored under this engine. */
+    static class Mirror extends AbstractTestDescriptor {
+        private final Type type;
+        private final Set<TestTag> tags;
+        private final String legacyName;
+
+        Mirror(UniqueId id, TestIdentifier t) {
+            super(id, t.getDisplayName(), t.getSource().orElse(null));
+            this.type = t.getType();
+            this.tags = new HashSet<>(t.getTags());
+            this.legacyName = t.getLegacyReportingName();
+        }
+
+        @Override
+        public Type getType() {
+            return type;
+        }
+
+        @Override
+        public Set<TestTag> getTags() {
+            return tags;
+        }
+
+        @Override
+        public String getLegacyReportingName() {
+            return legacyName;
+        }
+
+        @Override
+        public boolean mayRegisterTests() {
+            return type != Type.TEST;
+        }
+    }
+
+    /** A test class: the unit a platform is booted for. */
+    static final class ClassDescriptor extends Mirror {
+        final Class<?> testClass;
+        final DmaBufPlatform cfg;
+
+        ClassDescriptor(UniqueId id, TestIdentifier t, Class<?> testClass, DmaBufPlatform cfg) {
+            super(id, t);
+            this.testClass = testClass;
+            this.cfg = cfg;
+        }
+
+        @Override
+        public Type getType() {
+            return Type.CONTAINER;
+        }
+    }
+
+    // --- execution -------------------------------------------------------------------------------
+
+    @Override
+    public void execute(ExecutionRequest request) {
+        EngineExecutionListener listener = request.getEngineExecutionListener();
+        TestDescriptor root = request.getRootTestDescriptor();
+        listener.executionStarted(root);
+        for (TestDescriptor child : new ArrayList<>(root.getChildren())) {
+            if (child instanceof ClassDescriptor cd) {
+                runClass(cd, listener, root.getUniqueId());
+            }
+        }
+        listener.executionFinished(root, TestExecutionResult.successful());
+    }
+
+    private void runClass(ClassDescriptor cd, EngineExecutionListener listener, UniqueId engine) {
+        List<TestDescriptor> children = new ArrayList<>(cd.getChildren());
+        if (children.isEmpty()) {
+            return;
+        }
+        ClassRun run = new ClassRun(cd, listener, engine);
+        if (cd.cfg.lifetime() == DmaBufPlatform.Lifetime.PER_TEST) {
+            for (TestDescriptor t : children) {
+                run.inOwnPlatform(List.of(t));
+            }
+        } else {
+            run.inOwnPlatform(children);
+        }
+        run.finish(children);
+    }
+
+    /** One class's run: its platform(s), and Jupiter's events mapped onto the mirrored tree. */
+    private static final class ClassRun implements TestExecutionListener {
+        private final ClassDescriptor cd;
+        private final EngineExecutionListener listener;
+        private final UniqueId engine;
+        private final Map<UniqueId, TestDescriptor> byId = new LinkedHashMap<>();
+        private final Set<TestDescriptor> reported = new HashSet<>();
+        private boolean started;
+        private boolean skipped;
+        private Throwable failure;
+
+        ClassRun(ClassDescriptor cd, EngineExecutionListener listener, UniqueId engine) {
+            this.cd = cd;
+            this.listener = listener;
+            this.engine = engine;
+            index(cd);
+        }
+
+        private void index(TestDescriptor d) {
+            byId.put(d.getUniqueId(), d);
+            d.getChildren().forEach(this::index);
+        }
+
+        void inOwnPlatform(List<TestDescriptor> tests) {
+            Thread thread = Thread.currentThread();
+            ClassLoader old = thread.getContextClassLoader();
+            Container c;
+            try {
+                c = Container.boot(cd.cfg, cd.testClass);
+            } catch (Throwable e) {
+                start();
+                fail(e);
+                return;
+            } finally {
+                thread.setContextClassLoader(old); // a bundle's activator may have left its own
+            }
+            try {
+                Launcher l = launcher();
+                thread.setContextClassLoader(c.loader()); // Jupiter loads the selected classes with it
+                LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
+                        .selectors(tests.stream().map(t -> selectUniqueId(toJupiter(t.getUniqueId()))).toList())
+                        .filters(EngineFilter.includeEngines(JUPITER)).build();
+                TestPlan plan = l.discover(request);
+                l.execute(plan, this);
+            } catch (Throwable e) {
+                start();
+                fail(e);
+            } finally {
+                thread.setContextClassLoader(old);
+                try {
+                    c.close();
+                } catch (Throwable e) {
+                    start();
+                    fail(e);
+                }
+            }
+        }
+
+        private void start() {
+            if (!started) {
+                started = true;
+                listener.executionStarted(cd);
+            }
+        }
+
+        private void fail(Throwable e) {
+            if (failure == null) {
+                failure = e;
+            } else if (failure != e) {
+                failure.addSuppressed(e);
+            }
+        }
+
+        void finish(List<TestDescriptor> children) {
+            if (skipped && !started) {
+                return;
+            }
+            start();
+            if (failure == null) {
+                for (TestDescriptor t : children) {
+                    if (!reported.contains(t)) {
+                        fail(new AssertionError(t.getDisplayName() + " was not found inside the platform: the "
+                                + "probe's copy of " + cd.testClass.getName() + " has no test " + t.getUniqueId()));
+                    }
+                }
+            }
+            listener.executionFinished(cd,
+                    failure == null ? TestExecutionResult.successful() : TestExecutionResult.failed(failure));
+        }
+
+        private TestDescriptor ours(TestIdentifier t) {
+            return byId.get(fromJupiter(engine, t));
+        }
+
+        private boolean isClass(TestIdentifier t) {
+            return fromJupiter(engine, t).equals(cd.getUniqueId());
+        }
+
+        private boolean isEngine(TestIdentifier t) {
+            return t.getUniqueIdObject().getSegments().size() == 1;
+        }
+
+        @Override
+        public void dynamicTestRegistered(TestIdentifier t) {
+            TestDescriptor parent = t.getParentIdObject().map(p -> byId.get(fromJupiterId(p))).orElse(null);
+            if (parent == null || ours(t) != null) {
+                return;
+            }
+            Mirror m = new Mirror(fromJupiter(engine, t), t);
+            parent.addChild(m);
+            byId.put(m.getUniqueId(), m);
+            listener.dynamicTestRegistered(m);
+        }
+
+        private UniqueId fromJupiterId(UniqueId jupiter) {
+            List<UniqueId.Segment> segs = jupiter.getSegments();
+            UniqueId id = engine;
+            for (UniqueId.Segment s : segs.subList(1, segs.size())) {
+                id = id.append(s);
+            }
+            return id;
+        }
+
+        @Override
+        public void executionSkipped(TestIdentifier t, String reason) {
+            if (isEngine(t)) {
+                return;
+            }
+            if (isClass(t)) {
+                if (!started) {
+                    skipped = true;
+                    listener.executionSkipped(cd, reason);
+                }
+                return;
+            }
+            TestDescriptor d = ours(t);
+            if (d != null) {
+                reported.add(d);
+                listener.executionSkipped(d, reason);
+            }
+        }
+
+        @Override
+        public void executionStarted(TestIdentifier t) {
+            if (isEngine(t)) {
+                return;
+            }
+            if (isClass(t)) {
+                start();
+                return;
+            }
+            TestDescriptor d = ours(t);
+            if (d != null) {
+                start();
+                listener.executionStarted(d);
+            }
+        }
+
+        @Override
+        public void executionFinished(TestIdentifier t, TestExecutionResult result) {
+            if (isEngine(t)) {
+                result.getThrowable().ifPresent(this::fail);
+                return;
+            }
+            if (isClass(t)) {
+                if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
+                    result.getThrowable().ifPresent(this::fail);
+                }
+                return;
+            }
+            TestDescriptor d = ours(t);
+            if (d != null) {
+                reported.add(d);
+                listener.executionFinished(d, result);
+            }
+        }
+
+        @Override
+        public void reportingEntryPublished(TestIdentifier t, ReportEntry entry) {
+            TestDescriptor d = isClass(t) ? cd : ours(t);
+            if (d != null) {
+                listener.reportingEntryPublished(d, entry);
+            }
+        }
+    }
+}
