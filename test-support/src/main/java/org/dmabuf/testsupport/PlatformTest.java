@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package org.dmabuf.testsupport;
 
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.fail;
 
 import java.util.ArrayList;
@@ -25,9 +23,7 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.Filter;
 import org.osgi.framework.FrameworkUtil;
-import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * The base of the platform's Pax Exam tests: boots the distribution's bundles
@@ -41,7 +37,7 @@ public abstract class PlatformTest {
     }
 
     /** How long a test waits for the thing it waits on. */
-    protected static final long TIMEOUT_MS = 10_000;
+    protected static final long TIMEOUT_MS = Services.TIMEOUT_MS;
 
     /**
      * The probe's context: the test's own bundle, a GPL-2.0-only in-tree
@@ -131,18 +127,9 @@ public abstract class PlatformTest {
         }
     }
 
-    /** Waits for a service matching {@code filter}, at most {@link #TIMEOUT_MS}. */
+    /** Waits for a service matching {@code filter}, at most {@link #TIMEOUT_MS}: {@link Services#await}. */
     protected <T> T await(Class<T> type, String filter) throws Exception {
-        Filter f = FrameworkUtil.createFilter("(&(objectClass=" + type.getName() + ")" + filter + ")");
-        ServiceTracker<T, T> t = new ServiceTracker<>(context, f, null);
-        t.open(true);
-        try {
-            T s = t.waitForService(TIMEOUT_MS);
-            assertNotNull("no service " + f + " within " + TIMEOUT_MS + " ms", s);
-            return s;
-        } finally {
-            t.close();
-        }
+        return Services.await(context, type, filter);
     }
 
     /**
@@ -162,10 +149,7 @@ public abstract class PlatformTest {
      * @param attachments the attachments not detached
      */
     protected static void assertHolds(ModuleInfo m, int fds, int references, int attachments) {
-        assertNotNull("module", m);
-        assertEquals(m + ": fds", fds, m.fds());
-        assertEquals(m + ": references", references, m.references());
-        assertEquals(m + ": attachments", attachments, m.attachments());
+        Modules.assertHolds(m, fds, references, attachments);
     }
 
     /**

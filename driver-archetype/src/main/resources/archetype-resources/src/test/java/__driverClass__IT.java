@@ -1,4 +1,5 @@
 package ${package};
+#if( $testFramework == "pax-exam" )
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
@@ -111,3 +112,108 @@ public class ${driverClass}IT extends PlatformTest {
     }
 #end
 }
+#else
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+
+import org.dmabuf.api.debugfs.DmaBufDebug;
+import org.dmabuf.api.display.DisplayEngine;
+import org.dmabuf.api.display.DisplayStats;
+import org.dmabuf.api.display.RenderNode;
+import org.dmabuf.api.module.ExportPolicy;
+import org.dmabuf.api.module.ModuleTable;
+import org.dmabuf.testsupport.Console;
+import org.dmabuf.testsupport.Devices;
+import org.dmabuf.testsupport.Modules;
+import org.dmabuf.testsupport.Services;
+import org.dmabuf.testsupport.jupiter.DmaBufPlatform;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.BundleContext;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+
+/**
+#if( $exportPolicy == "export-symbol" )
+ * Boots the platform as it ships, under the export-symbol policy this driver
+ * is written for, plus this driver (target/${bsn}.jar), in the real Felix,
+ * and hot-plugs a device of the driver's id table. The test runs in its own
+ * bundle, licensed as the driver is ("${license}"), out of tree: the module
+ * the kernel would build to test it. JUnit 5 with osgi-test; the
+ * dmabuf-platform engine of test-support runs it (see pom.xml).
+ */
+@DmaBufPlatform(policy = ExportPolicy.EXPORT_SYMBOL)
+#else
+ * Boots the platform as it ships, plus this driver (target/${bsn}.jar), in
+ * the real Felix, and hot-plugs a device of the driver's id table. The test
+ * runs in its own bundle, licensed as the driver is. JUnit 5 with osgi-test;
+ * the dmabuf-platform engine of test-support runs it (see pom.xml).
+ */
+@DmaBufPlatform
+#end
+class ${driverClass}IT {
+    private static final String DEVICE = "${deviceKind}-it.gpu";
+
+    @InjectBundleContext
+    BundleContext context;
+
+    @InjectService
+    DmaBufDebug debug;
+
+    @InjectService
+    ModuleTable lsmod;
+
+    @Test
+    void it_binds_a_device_of_its_id_table_and_shows_the_frames_it_renders_through_a_dma_buf(Console console)
+            throws Exception {
+        Devices.plug(context, DEVICE, "${vendorId}", "${deviceId}", "render", "display");
+        try {
+            DisplayEngine display = Services.await(context, DisplayEngine.class, "(dmabuf.device.name=" + DEVICE + ")");
+            assertEquals("${bsn}", display.driver());
+
+            DisplayStats stats = display.run(10, TimeUnit.SECONDS.toNanos(10));
+            assertEquals(10, stats.good(), () -> "frames shown whole: " + stats);
+            assertEquals(0, stats.bad(), () -> "frames torn or wrong: " + stats);
+            // the buffers it exported, attached by its own display: what bufinfo shows, as the console shows it
+            String bufinfo = console.run("dmabuf:bufinfo");
+            assertTrue(bufinfo.contains("${bsn}"), bufinfo);
+        } finally {
+            Devices.unplug(context, DEVICE);
+        }
+        // unbound: its display is gone, and it holds nothing
+        assertTrue(context.getServiceReferences(DisplayEngine.class, "(dmabuf.device.name=" + DEVICE + ")").isEmpty());
+        Modules.assertHolds(Modules.module(context, "${bsn}"), 0, 0, 0);
+    }
+
+#if( $exportPolicy == "export-symbol" )
+    @Test
+    void it_runs_under_the_export_symbol_policy_and_the_platform_says_so() {
+        assertEquals(ExportPolicy.EXPORT_SYMBOL, lsmod.policy(), "the policy it is written for");
+        // listed, not refused, and tainting the platform with its letters (O: out of tree; P: proprietary)
+        assertTrue(lsmod.modules().stream()
+                .anyMatch(m -> m.name().equals("${bsn}") && !m.refused() && m.label().startsWith("${bsn}(")),
+                () -> "${bsn} runs, tainted: " + lsmod.modules());
+        assertTrue(lsmod.taint().get(0).startsWith("Tainted: "), () -> lsmod.taint().toString());
+    }
+#else
+    @Test
+    void i915_shows_the_frames_it_renders_under_the_default_policy() throws Exception {
+        assertEquals(ExportPolicy.GPL_ONLY, lsmod.policy(), "the default policy");
+        Devices.plug(context, DEVICE, "${vendorId}", "${deviceId}", "render", "display");
+        try {
+            // the PRIME source rule: i915 takes a render node of another device that it can reach
+            DisplayEngine intel = Services.await(context, DisplayEngine.class, "(dmabuf.device.name=0000:00:02.0)");
+            Services.await(context, RenderNode.class, "(dmabuf.device.name=" + DEVICE + ")");
+            DisplayStats stats = intel.run(10, TimeUnit.SECONDS.toNanos(10));
+            assertEquals(0, stats.bad(), () -> "frames torn or wrong: " + stats);
+            assertTrue(stats.good() > 0, () -> "frames shown whole: " + stats);
+            assertTrue(stats.renderer().contains("${bsn} " + DEVICE + " (PRIME)"), () -> "rendered by ${bsn}: " + stats);
+        } finally {
+            Devices.unplug(context, DEVICE);
+        }
+    }
+#end
+}
+#end

@@ -94,7 +94,8 @@ public final class PlatformEngine implements TestEngine {
                 selectors.add(s);
             }
         }
-        if (selectors.isEmpty()) {
+        if (selectors.isEmpty() || jupiter().isEmpty()) {
+            // no Jupiter, no @DmaBufPlatform class: test-support is on a Pax Exam (JUnit 4) class path
             return root;
         }
         LauncherDiscoveryRequestBuilder b = LauncherDiscoveryRequestBuilder.request().selectors(selectors)
@@ -141,12 +142,17 @@ public final class PlatformEngine implements TestEngine {
      *         thread's context class loader, which is the probe's when it runs)
      */
     private static Launcher launcher() {
-        TestEngine jupiter = ServiceLoader.load(TestEngine.class, PlatformEngine.class.getClassLoader()).stream()
-                .map(ServiceLoader.Provider::get).filter(e -> e.getId().equals(JUPITER)).findFirst()
-                .orElseThrow(() -> new IllegalStateException("JUnit Jupiter's test engine is not on the class path;"
-                        + " expected org.junit.jupiter:junit-jupiter-engine (or junit-jupiter) as a test dependency"));
+        TestEngine jupiter = jupiter().orElseThrow(() -> new IllegalStateException("JUnit Jupiter's test engine "
+                + "is not on the class path; expected org.junit.jupiter:junit-jupiter-engine (or junit-jupiter) as a "
+                + "test dependency"));
         return LauncherFactory.create(LauncherConfig.builder().enableTestEngineAutoRegistration(false)
                 .addTestEngines(jupiter).build());
+    }
+
+    private static Optional<TestEngine> jupiter() {
+        return ServiceLoader.load(TestEngine.class, PlatformEngine.class.getClassLoader()).stream()
+                .filter(p -> p.type().getName().equals("org.junit.jupiter.engine.JupiterTestEngine"))
+                .map(ServiceLoader.Provider::get).findFirst();
     }
 
     // [engine:dmabuf-platform]/[class:x]/... <-> [engine:junit-jupiter]/[class:x]/...
