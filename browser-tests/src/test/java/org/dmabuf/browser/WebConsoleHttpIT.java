@@ -169,13 +169,78 @@ class WebConsoleHttpIT {
         assertThat(display.body()).contains("no display engine on device 'no-such-device'; expected one of");
         HttpResponse<String> sub = platform.get(PAGE + "/nothing-here", true);
         assertThat(sub.statusCode()).isEqualTo(404);
-        assertThat(sub.body()).contains("expected state, graph.svg or display/<device>.png");
+        assertThat(sub.body()).contains("expected state, events, displays, graph.svg or display/<device>.png");
         HttpResponse<String> action = platform.post(PAGE + "/reboot", "token=" + token, true);
         assertThat(action.statusCode()).isEqualTo(404);
         assertThat(policyNow()).isEqualTo(before);
         String after = platform.get(PAGE + "/state", true).body().replaceAll("(?s).*<pre id=\"dmabuf-bufinfo\">", "");
         assertThat(after.lines().filter(l -> l.startsWith("Total ")).toList())
                 .isEqualTo(bufinfo.lines().filter(l -> l.startsWith("Total ")).toList());
+    }
+
+    @Test
+    void the_page_waits_on_the_platforms_events_instead_of_polling_its_state() throws Exception {
+        String page = platform.get(PAGE, true).body();
+        assertThat(page).contains("new EventSource(root+'/events')");
+        HttpResponse<java.util.stream.Stream<String>> stream = platform.http.send(java.net.http.HttpRequest
+                .newBuilder(platform.uri(PAGE + "/events")).header("Authorization", platform.basic()).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        assertThat(stream.headers().firstValue("Content-Type")).hasValueSatisfying(
+                v -> assertThat(v).startsWith("text/event-stream"));
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                stream.body().forEach(lines::add);
+            } catch (java.io.UncheckedIOException closed) {
+                // the test closed the stream
+            }
+        });
+        java.util.List<String> heard = new java.util.ArrayList<>();
+        try {
+            String token = token();
+            assertThat(platform.post(PAGE + "/policy", "policy=export-symbol&token=" + token, true).statusCode())
+                    .isEqualTo(303);
+            assertThat(awaitLine(lines, heard, "data: org/dmabuf/policy/CHANGED")).contains("to=export-symbol");
+            // nvidia starts under export-symbol: the page hears its bundle start, and its buffers exported
+            assertThat(awaitLine(lines, heard, "data: org/osgi/framework/BundleEvent/STARTED bundle.symbolicName=nvidia"))
+                    .isNotNull();
+            assertThat(platform.post(PAGE + "/policy", "policy=gpl-only&token=" + token, true).statusCode())
+                    .isEqualTo(303);
+            assertThat(awaitLine(lines, heard, "data: org/dmabuf/policy/CHANGED")).contains("to=gpl-only");
+        } finally {
+            if (!policyNow().equals("gpl-only")) {
+                platform.post(PAGE + "/policy", "policy=gpl-only&token=" + token(), true);
+            }
+            stream.body().close();
+            reader.join(java.time.Duration.ofSeconds(20));
+        }
+        assertThat(policyNow()).isEqualTo("gpl-only");
+    }
+
+    /**
+     * @param lines the stream's lines as they come
+     * @param heard every line taken from {@code lines} so far, in order: events may come in any order
+     * @return the first line heard that starts with {@code prefix}, waiting at most 20 s for it
+     */
+    private static String awaitLine(java.util.concurrent.BlockingQueue<String> lines, java.util.List<String> heard,
+            String prefix) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        for (long left; ; ) {
+            for (String l : heard) {
+                if (l.startsWith(prefix)) {
+                    heard.remove(l);
+                    return l;
+                }
+            }
+            if ((left = deadline - System.nanoTime()) <= 0) {
+                throw new AssertionError("no event line " + prefix + " within 20 s; the stream said " + heard);
+            }
+            String l = lines.poll(left, TimeUnit.NANOSECONDS);
+            if (l != null && !l.isEmpty()) {
+                heard.add(l);
+            }
+        }
     }
 
     @Test

@@ -35,6 +35,7 @@ import org.dmabuf.api.module.ModuleTable;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
@@ -45,7 +46,9 @@ import org.osgi.service.component.annotations.Reference;
  * frame, live. Sub-resources, all under the console's authentication:
  *
  * <pre>
- * GET  dmabuf/state        the page's live part (HTML), which the page reloads every second
+ * GET  dmabuf/state        the page's live part (HTML), which the page reloads when the platform changes
+ * GET  dmabuf/events       the platform's events as they happen (Server-Sent Events): uevents and bundle events
+ * GET  dmabuf/displays     the displays' part (HTML): a video, which the page reloads every second
  * GET  dmabuf/graph.svg    exporters, buffers and the devices attached to them
  * GET  dmabuf/display/&lt;device&gt;.png   a display's last frame shown whole
  * POST dmabuf/policy       policy=gpl-only|export-symbol, token=&lt;anti-forgery token&gt;
@@ -62,8 +65,14 @@ public class DmaBufWebConsolePlugin extends AbstractServlet {
     static final String LABEL = "dmabuf";
     private static final long SWITCH_TIMEOUT_S = 60;
 
+    /** How long one event stream stays open; the browser's EventSource opens the next one at once. */
+    private static final long STREAM_S = 300;
+    /** How often an idle stream says it is alive, so that proxies and the browser keep it. */
+    private static final long KEEPALIVE_S = 15;
+
     private final transient StateView state;
     private final transient ExportPolicyControl policy;
+    private final transient PageEvents events; // null without Event Admin
     private final byte[] tokenKey = new byte[32];
 
     @Activate
@@ -71,7 +80,16 @@ public class DmaBufWebConsolePlugin extends AbstractServlet {
             @Reference ExportPolicyControl policy, BundleContext context) {
         this.state = new StateView(debugfs, modules, context);
         this.policy = policy;
+        this.events = PageEvents.available() ? new PageEvents(context) : null;
         new SecureRandom().nextBytes(tokenKey);
+    }
+
+    /** The plugin stops: every open event stream ends, so no Web Console thread waits on it. */
+    @Deactivate
+    public void deactivate() {
+        if (events != null) {
+            events.closeAll();
+        }
     }
 
     // --- routing -------------------------------------------------------------------------------
@@ -96,6 +114,12 @@ public class DmaBufWebConsolePlugin extends AbstractServlet {
             resp.setStatus(HttpServletResponse.SC_OK);
             resp.setContentType("text/html;charset=UTF-8");
             Html.state(resp.getWriter(), state, req.getAttribute("felix.webconsole.pluginRoot"));
+        } else if (sub.equals("/events")) {
+            events(resp);
+        } else if (sub.equals("/displays")) {
+            resp.setStatus(HttpServletResponse.SC_OK);
+            resp.setContentType("text/html;charset=UTF-8");
+            Html.displays(resp.getWriter(), state, req.getAttribute("felix.webconsole.pluginRoot"));
         } else if (sub.equals("/graph.svg")) {
             resp.setStatus(HttpServletResponse.SC_OK);
             resp.setContentType("image/svg+xml;charset=UTF-8");
@@ -104,7 +128,51 @@ public class DmaBufWebConsolePlugin extends AbstractServlet {
             display(sub.substring("/display/".length(), sub.length() - ".png".length()), resp);
         } else {
             error(resp, HttpServletResponse.SC_NOT_FOUND, "no resource '" + sub + "' on the DMA-BUF page; expected"
-                    + " state, graph.svg or display/<device>.png");
+                    + " state, events, displays, graph.svg or display/<device>.png");
+        }
+    }
+
+    /**
+     * The page's event stream: one {@code uevent} per platform event, a
+     * comment every {@link #KEEPALIVE_S} s while idle, closed after
+     * {@link #STREAM_S} s (the browser reconnects) or when the plugin stops.
+     */
+    private void events(HttpServletResponse resp) throws IOException {
+        if (events == null) {
+            error(resp, HttpServletResponse.SC_NOT_FOUND, "no Event Admin in this platform: no event stream; the"
+                    + " page reloads its state every 2 s instead");
+            return;
+        }
+        java.util.concurrent.BlockingQueue<String> q = events.open();
+        if (q == null) {
+            error(resp, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "events: " + PageEvents.MAX_STREAMS
+                    + " DMA-BUF pages listen already; expected fewer open at once (this page polls instead)");
+            return;
+        }
+        try {
+            resp.setStatus(HttpServletResponse.SC_OK);
+            resp.setContentType("text/event-stream;charset=UTF-8");
+            java.io.PrintWriter w = resp.getWriter();
+            w.print("retry: 2000\n\n");
+            w.flush();
+            resp.flushBuffer();
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(STREAM_S);
+            while (System.nanoTime() < end) {
+                String line = q.poll(KEEPALIVE_S, java.util.concurrent.TimeUnit.SECONDS);
+                if (PageEvents.CLOSED.equals(line)) {
+                    break;
+                }
+                w.print(line == null ? ": alive\n\n" : "event: uevent\ndata: " + line + "\n\n");
+                w.flush();
+                resp.flushBuffer();
+                if (w.checkError()) {
+                    break; // the page went away
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            events.close(q);
         }
     }
 

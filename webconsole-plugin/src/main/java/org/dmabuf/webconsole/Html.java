@@ -56,35 +56,31 @@ final class Html {
         w.println("<div id=\"dmabuf-state\">");
         state(w, state, root);
         w.println("</div></div>");
-        // the live part reloads every second; the displays' images with it
-        // location.origin: never the page's URL, which may carry user:password@ that fetch() refuses
-        w.println("<script>(function(){var root=location.origin+'" + r + "';function tick(){fetch(root+'/state',{credentials:"
-                + "'same-origin',cache:'no-store'}).then(function(x){return x.ok?x.text():null}).then(function(h){"
-                + "if(h!==null){document.getElementById('dmabuf-state').innerHTML=h;}}).catch(function(){})"
-                + ".finally(function(){setTimeout(tick,1000);});}setTimeout(tick,1000);})();</script>");
+        // the live part waits on the platform's events (GET events, Server-Sent Events) and reloads when one comes,
+        // at most every 200 ms; the displays, a video, reload every second; without an event stream (no Event
+        // Admin, too many pages) the state reloads every 2 s. location.origin: never the page's URL, which may
+        // carry user:password@ that fetch() refuses
+        w.println("<script>(function(){var root=location.origin+'" + r + "';"
+                + "function load(path,id){return fetch(root+path,{credentials:'same-origin',cache:'no-store'})"
+                + ".then(function(x){return x.ok?x.text():null}).then(function(h){var e=document.getElementById(id);"
+                + "if(h!==null&&e){e.innerHTML=h;}}).catch(function(){});}"
+                + "var due=false;function changed(){if(due)return;due=true;setTimeout(function(){due=false;"
+                + "load('/state','dmabuf-state');},200);}"
+                + "function poll(){load('/state','dmabuf-state').finally(function(){setTimeout(poll,2000);});}"
+                + "function video(){(document.querySelector('#dmabuf-displays .display')?load('/displays',"
+                + "'dmabuf-displays'):Promise.resolve()).finally(function(){setTimeout(video,1000);});}"
+                + "setTimeout(video,1000);"
+                + "if(window.EventSource){var es=new EventSource(root+'/events');es.addEventListener('uevent',changed);"
+                + "es.onerror=function(){if(es.readyState===EventSource.CLOSED){poll();}};}else{poll();}"
+                + "})();</script>");
     }
 
     static void state(PrintWriter w, StateView state, Object root) {
-        String r = esc(String.valueOf(root));
-        long t = System.nanoTime();
         w.println("<h2>Taint</h2><p id=\"dmabuf-taint\">" + esc(String.join(" / ", state.taint()))
                 + "</p><p>Export policy now: <b id=\"dmabuf-policy-now\">" + esc(state.policy()) + "</b></p>");
 
         w.println("<h2>Displays</h2><div id=\"dmabuf-displays\">");
-        Map<String, DisplayEngine> displays = state.displays();
-        if (displays.isEmpty()) {
-            w.println("<p>no display engine</p>");
-        }
-        for (Map.Entry<String, DisplayEngine> e : displays.entrySet()) {
-            DisplayStats s = e.getValue().stats();
-            String dev = esc(e.getKey());
-            w.println("<div class=\"display\" data-device=\"" + dev + "\"><img class=\"dmabuf-display\" alt=\"" + dev
-                    + "\" src=\"" + r + "/display/" + dev + ".png?t=" + t + "\" width=\"320\"><br><b>"
-                    + esc(e.getValue().driver()) + " " + dev + "</b><br><span class=\"dmabuf-renderer\">showing "
-                    + esc(e.getValue().source()) + "</span><br><span class=\"dmabuf-stats\">" + s.shown() + " frames shown, "
-                    + s.good() + " good, " + s.bad() + " bad, " + s.skipped() + " skipped, "
-                    + String.format("%.1f", s.fps()) + " fps</span></div>");
-        }
+        displays(w, state, root);
         w.println("</div>");
 
         w.println("<h2>Who exports to whom</h2><div id=\"dmabuf-graph\">" + Graph.svg(state.graph()) + "</div>");
@@ -139,5 +135,25 @@ final class Html {
             }
         });
         w.println("</pre>");
+    }
+
+    /** The displays' part: each display's last frame, its source and its counters (GET displays). */
+    static void displays(PrintWriter w, StateView state, Object root) {
+        String r = esc(String.valueOf(root));
+        long t = System.nanoTime();
+        Map<String, DisplayEngine> displays = state.displays();
+        if (displays.isEmpty()) {
+            w.println("<p>no display engine</p>");
+        }
+        for (Map.Entry<String, DisplayEngine> e : displays.entrySet()) {
+            DisplayStats s = e.getValue().stats();
+            String dev = esc(e.getKey());
+            w.println("<div class=\"display\" data-device=\"" + dev + "\"><img class=\"dmabuf-display\" alt=\"" + dev
+                    + "\" src=\"" + r + "/display/" + dev + ".png?t=" + t + "\" width=\"320\"><br><b>"
+                    + esc(e.getValue().driver()) + " " + dev + "</b><br><span class=\"dmabuf-renderer\">showing "
+                    + esc(e.getValue().source()) + "</span><br><span class=\"dmabuf-stats\">" + s.shown() + " frames shown, "
+                    + s.good() + " good, " + s.bad() + " bad, " + s.skipped() + " skipped, "
+                    + String.format("%.1f", s.fps()) + " fps</span></div>");
+        }
     }
 }
