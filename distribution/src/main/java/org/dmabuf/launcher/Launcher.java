@@ -67,6 +67,8 @@ public final class Launcher {
         if (script != null) {
             // the shell must neither read stdin nor stop the framework: the launcher runs the script
             config.put("gosh.args", "--nointeractive");
+        } else if (System.console() != null && System.console().isTerminal()) {
+            interactiveShell(config, home); // commands piped in (printf 'lb\n' | bin/dmabuf) keep the plain shell
         }
         Map<String, Object> felixConfig = new java.util.HashMap<>(config);
         felixConfig.put("felix.log.logger", new FrameworkLog());
@@ -104,6 +106,39 @@ public final class Launcher {
             }
             deleteTree(storage);
         }
+    }
+
+    /**
+     * The interactive console is Gogo's JLine shell (tab completion of
+     * commands and their arguments, history, line editing) when the
+     * distribution has it: the shell bundle in {@code felix.auto.start.*} is
+     * swapped for {@code org.apache.felix.gogo.jline.jar}, and the system
+     * bundle exports JLine ({@code lib/jline.jar}, on this launcher's class
+     * path: JLine finds its terminal providers through the class path, which
+     * a bundle's class loader does not see). Scripts and commands piped into
+     * the console keep the plain shell: nobody types there, and JLine would
+     * warn that it has no terminal.
+     *
+     * @param config the framework configuration, changed in place
+     * @param home the distribution's home
+     * @throws IOException when JLine's manifest cannot be read
+     */
+    static void interactiveShell(Map<String, String> config, Path home) throws IOException {
+        Path jline = home.resolve("lib/jline.jar");
+        Path shell = home.resolve("bundle/org.apache.felix.gogo.jline.jar");
+        if (!Files.isRegularFile(jline) || !Files.isRegularFile(shell)) {
+            return; // the plain shell, as configured
+        }
+        String exports;
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(jline.toFile())) {
+            exports = jar.getManifest().getMainAttributes().getValue(Constants.EXPORT_PACKAGE);
+        }
+        if (exports == null) {
+            return;
+        }
+        config.replaceAll((k, v) -> k.startsWith("felix.auto.start.")
+                ? v.replace("/bundle/org.apache.felix.gogo.shell.jar", "/bundle/org.apache.felix.gogo.jline.jar") : v);
+        config.merge(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, exports, (a, b) -> a.isBlank() ? b : a + "," + b);
     }
 
     /**

@@ -280,6 +280,75 @@ public class LauncherIT {
         }
     }
 
+    /**
+     * The interactive console as a user at a terminal has it: Gogo's JLine
+     * shell, in a pseudo-terminal of 120 x 40 ({@code script}, util-linux):
+     * tab completes a command's name, the up arrow brings the last line back.
+     */
+    @Test
+    public void the_interactive_console_completes_commands_and_keeps_history() throws Exception {
+        Path bin = Platform.home().resolve("bin/dmabuf");
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        ProcessBuilder pb = new ProcessBuilder("script", "-qfec", "stty cols 120 rows 40; exec " + bin, "/dev/null")
+                .directory(tmp.getRoot()).redirectErrorStream(true);
+        pb.environment().put("DMABUF_OPTS", "-Ddmabuf.http.port=" + port);
+        pb.environment().put("TERM", "xterm-256color");
+        Process p = pb.start();
+        java.util.concurrent.BlockingQueue<Character> out = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (var in = new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)) {
+                for (int c; (c = in.read()) >= 0; ) {
+                    out.add((char) c);
+                }
+            } catch (IOException gone) {
+                // the process ended
+            }
+        });
+        StringBuilder seen = new StringBuilder();
+        try (var keys = p.getOutputStream()) {
+            awaitOutput(out, seen, "g! ");
+            // tab: "dmabuf:modu" completes to dmabuf:modules; enter runs it
+            keys.write("dmabuf:modu\t".getBytes(StandardCharsets.UTF_8));
+            keys.flush();
+            awaitOutput(out, seen, "dmabuf:modules");
+            keys.write("\r".getBytes(StandardCharsets.UTF_8));
+            keys.flush();
+            awaitOutput(out, seen, "org.dmabuf.webconsole");
+            // the up arrow (as a terminal in application cursor mode sends it) and enter: the same table again
+            keys.write("\u001bOA\r".getBytes(StandardCharsets.UTF_8));
+            keys.flush();
+            awaitOutput(out, seen, "org.dmabuf.webconsole");
+            // Ctrl-D, as at a shell: "gosh: stopping framework", and the platform exits
+            keys.write(4);
+            keys.flush();
+            awaitOutput(out, seen, "gosh: stopping framework");
+            assertTrue("the platform exits after the console ends", p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue());
+        } finally {
+            p.destroyForcibly();
+            reader.join(java.time.Duration.ofSeconds(10));
+        }
+    }
+
+    /** Reads the console's output until {@code text} has appeared once more, at most 60 s. */
+    private static void awaitOutput(java.util.concurrent.BlockingQueue<Character> out, StringBuilder seen, String text)
+            throws InterruptedException {
+        int from = seen.length();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (seen.indexOf(text, from) < 0) {
+            long left = deadline - System.nanoTime();
+            Character c = left > 0 ? out.poll(left, TimeUnit.NANOSECONDS) : null;
+            if (c == null) {
+                throw new AssertionError("the console did not print '" + text + "' within 60 s; it printed:\n"
+                        + seen.substring(from).replaceAll("\u001b\\[[0-9;?]*[A-Za-z]", ""));
+            }
+            seen.append(c.charValue());
+        }
+    }
+
     @Test
     public void a_missing_script_is_a_usage_error() throws Exception {
         Path bin = Platform.home().resolve("bin/dmabuf");
