@@ -11,7 +11,9 @@ import org.dmabuf.api.debugfs.ModuleInfo;
 import org.dmabuf.api.display.DisplayEngine;
 import org.dmabuf.api.display.DisplayStats;
 import org.dmabuf.testsupport.Console;
+import org.dmabuf.api.display.RenderNode;
 import org.dmabuf.testsupport.Devices;
+import org.dmabuf.testsupport.Services;
 import org.dmabuf.testsupport.jupiter.DmaBufPlatform;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,6 +23,8 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.test.common.annotation.InjectBundleContext;
 import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.common.annotation.Property;
+import org.osgi.test.common.annotation.config.WithFactoryConfiguration;
 
 /**
  * A driver's JUnit 5 test as the archetype writes it: the platform as it
@@ -86,6 +90,20 @@ class DriverUnderTestIT {
         assertThat(debug.modules().stream().filter(m -> m.name().equals("lima")).findFirst().orElseThrow())
                 .extracting(ModuleInfo::fds, ModuleInfo::references, ModuleInfo::attachments)
                 .containsExactly(0, 0, 0);
+    }
+
+    @Test
+    @WithFactoryConfiguration(factoryPid = Devices.FACTORY_PID, name = "jupiter", location = "?", properties = {
+            @Property(key = "name", value = "cm-jupiter.gpu"), @Property(key = "kind", value = "test"),
+            @Property(key = "vendor", value = "0x13b5"), @Property(key = "device", value = "0x0400"),
+            @Property(key = "model", value = "plugged by osgi-test's Configuration Admin extension"),
+            @Property(key = "engines", value = "render", type = Property.Type.Array),
+            @Property(key = "iommu", value = "true", scalar = Property.Scalar.Boolean),
+            @Property(key = "plugged", value = "true", scalar = Property.Scalar.Boolean)})
+    void a_device_configured_through_osgi_tests_configuration_extension_is_bound_by_the_driver() throws Exception {
+        RenderNode node = Services.await(context, RenderNode.class, "(dmabuf.device.name=cm-jupiter.gpu)");
+        assertThat(node).isNotNull();
+        assertThat(debug.modules()).anyMatch(m -> m.name().equals("lima"));
     }
 
     @ParameterizedTest
