@@ -89,6 +89,38 @@ public class LauncherIT {
     }
 
     @Test
+    public void sw_sync_timelines_are_driven_by_hand_at_the_console_and_listed_as_sync_info() throws Exception {
+        Run r = run("""
+                dmabuf:timeline create demo
+                dmabuf:timeline fence demo 3
+                dmabuf:timeline fence demo 5
+                dmabuf:fences
+                dmabuf:timeline inc demo 3
+                dmabuf:fences
+                dmabuf:timeline inc demo 2
+                dmabuf:timeline create demo
+                dmabuf:timeline bogus demo
+                dmabuf:timeline inc nothere 1
+                dmabuf:timeline close demo
+                dmabuf:fences
+                """);
+        assertEquals(r.out + r.err, 1, r.status);
+        assertTrue(r.out, r.out.contains("sw_sync timeline demo: context "));
+        assertTrue(r.out, r.out.contains("fence 3 on demo: pending (dmabuf:fences)"));
+        assertTrue(r.out, r.out.contains("objs:\n--------------\nsw_sync:demo  context "));
+        assertTrue(r.out, r.out.contains("  issued by console  value 0  2 pending\n  seq 3: active, 0 waiters\n"
+                + "  seq 5: active, 0 waiters\n"));
+        assertTrue(r.out, r.out.contains("  issued by console  value 3  1 pending\n  seq 5: active, 0 waiters\n"));
+        assertTrue(r.out, r.out.contains("demo: value 5"));
+        assertTrue(r.out, r.out.contains("closed sw_sync timeline demo"));
+        assertTrue("a closed timeline is not listed:\n" + r.out,
+                !r.out.substring(r.out.lastIndexOf("g! dmabuf:fences")).contains("sw_sync:demo"));
+        assertTrue(r.err, r.err.contains("timeline create: demo exists; expected a new name"));
+        assertTrue(r.err, r.err.contains("timeline: 'bogus' is not an action; expected create, inc, fence or close"));
+        assertTrue(r.err, r.err.contains("no sw_sync timeline 'nothere'; expected one of [demo]"));
+    }
+
+    @Test
     public void the_platform_runs_without_the_simulated_hardware_and_gets_its_board_back() throws Exception {
         // felix:start takes a bundle id (a name would be a URL to install): the distribution's install order fixes it
         String id = run("lb -s simgpu").out.lines().filter(l -> l.contains("|simgpu (")).map(l -> l.split("\\|")[0].trim())

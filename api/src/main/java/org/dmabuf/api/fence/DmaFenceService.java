@@ -130,4 +130,36 @@ public interface DmaFenceService extends FileDescriptors {
      * @return the new fd
      */
     int syncFileMerge(String name, int fd1, int fd2);
+
+    /**
+     * {@code SYNC_IOC_FILE_INFO}: what a sync file holds, as {@code sync_file_ioctl_fence_info} reports it.
+     *
+     * <p>Called by anyone holding the fd (an ioctl: open to every bundle), in
+     * any context; takes no lock but each fence's own.
+     *
+     * @param fd a sync file fd of the caller
+     * @return its name, its status, and each fence it holds (a merged or array fence unwrapped)
+     * @throws DmaBufException {@link Errno#EBADF} when the fd is not open,
+     *         {@link Errno#EINVAL} when it is not a sync file
+     * @since 1.2
+     */
+    SyncFileInfo syncFileInfo(int fd);
+
+    /**
+     * Opens {@code /sys/kernel/debug/sync/sw_sync}: a software timeline that
+     * a test (or the console: {@code dmabuf:timeline}) advances by hand, and
+     * fences on it, as the kernel's sync selftests drive them
+     * ({@code CONFIG_SW_SYNC}). Its fences are real fences: a driver waits on
+     * them, puts them in a reservation object, merges them.
+     *
+     * <p>An ioctl interface, open to every bundle. The timeline belongs to the
+     * caller: its fences are signalled with {@code -ENODEV} when the caller
+     * stops, and with {@code -ENOENT} when it is {@link SwSyncTimeline#close closed}.
+     *
+     * @param name the timeline's name (what {@code dmabuf:fences} and {@link SyncFileInfo} show), 1 to 32 characters
+     * @return the timeline, at value 0
+     * @throws DmaBufException {@link Errno#EINVAL} when the name is null, empty or longer than 32 characters
+     * @since 1.2
+     */
+    SwSyncTimeline swSyncTimelineCreate(String name);
 }

@@ -6,6 +6,7 @@ import org.apache.felix.service.command.Descriptor;
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.Heap;
 import org.dmabuf.framework.internal.core.DmaBufCore;
+import org.dmabuf.framework.internal.core.FenceView;
 import org.dmabuf.framework.internal.core.HeapBackend;
 import org.dmabuf.framework.internal.core.LoadedModule;
 
@@ -23,7 +24,11 @@ public class DmaBufCommands {
     private final LoadedModule console;
 
     /** The functions, for Gogo's {@code osgi.command.function}. */
-    public static final String[] FUNCTIONS = {"bufinfo", "heaps", "alloc", "close", "fds"};
+    public static final String[] FUNCTIONS = {"bufinfo", "heaps", "alloc", "close", "fds", "fences", "timeline"};
+
+    /** The console's sw_sync timelines, by name. */
+    private final java.util.Map<String, org.dmabuf.api.fence.SwSyncTimeline> timelines =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** @param core the core, whose console module this opens */
     public DmaBufCommands(DmaBufCore core) {
@@ -31,9 +36,79 @@ public class DmaBufCommands {
         this.console = core.openModule(CONSOLE, -1);
     }
 
-    /** Closes the console's module: its fds go. */
+    /** Closes the console's module: its fds go, its timelines' fences are signalled. */
     public void close() {
+        timelines.values().forEach(org.dmabuf.api.fence.SwSyncTimeline::close);
         console.close();
+    }
+
+    @Descriptor("every timeline with fences pending and its fences, as /sys/kernel/debug/sync/info")
+    public void fences() throws java.io.IOException {
+        java.io.PrintStream out = System.out;
+        core.syncInfo(out);
+        out.flush();
+    }
+
+    @Descriptor("sw_sync timelines the console drives by hand: create <name>, inc <name> [count], fence <name> <value>,"
+            + " close <name>")
+    public String timeline(@Descriptor("create, inc, fence or close") String action,
+            @Descriptor("the timeline's name, 1 to 32 characters") String name) {
+        return switch (action) {
+            case "create" -> {
+                if (timelines.containsKey(name)) {
+                    throw new IllegalArgumentException("timeline create: " + Bundles.shown(name) + " exists;"
+                            + " expected a new name (dmabuf:fences lists the timelines)");
+                }
+                org.dmabuf.api.fence.SwSyncTimeline t = new FenceView(console).swSyncTimelineCreate(name);
+                if (timelines.putIfAbsent(name, t) != null) {
+                    t.close();
+                    throw new IllegalArgumentException("timeline create: " + Bundles.shown(name) + " exists;"
+                            + " expected a new name (dmabuf:fences lists the timelines)");
+                }
+                yield "sw_sync timeline " + name + ": context " + t.context() + ", value 0";
+            }
+            case "inc" -> timeline(action, name, 1);
+            case "close" -> {
+                named(name, "close").close();
+                timelines.remove(name);
+                yield "closed sw_sync timeline " + name + " (what it never reached is signalled with -ENOENT)";
+            }
+            case "fence" -> throw new IllegalArgumentException("timeline fence " + Bundles.shown(name)
+                    + ": no value; expected dmabuf:timeline fence <name> <value>");
+            default -> throw new IllegalArgumentException("timeline: '" + Bundles.shown(action) + "' is not an"
+                    + " action; expected create, inc, fence or close");
+        };
+    }
+
+    @Descriptor("advance a timeline (inc <name> <count>) or make a fence on it (fence <name> <value>)")
+    public String timeline(@Descriptor("inc or fence") String action,
+            @Descriptor("the timeline's name") String name,
+            @Descriptor("how far to advance, or the value at which the fence signals") long n) {
+        org.dmabuf.api.fence.SwSyncTimeline t = named(name, action);
+        return switch (action) {
+            case "inc" -> {
+                t.inc(n);
+                yield name + ": value " + t.value();
+            }
+            case "fence" -> {
+                // the console keeps no fd: the fence stays on the timeline, pending, until the timeline reaches it
+                int fd = t.createFence(name + "-" + n, n);
+                console.close(fd);
+                yield "fence " + n + " on " + name + ": " + (n <= t.value() ? "signaled" : "pending (dmabuf:fences)");
+            }
+            default -> throw new IllegalArgumentException("timeline: '" + Bundles.shown(action) + "' takes no"
+                    + " number; expected inc <name> <count> or fence <name> <value>");
+        };
+    }
+
+    private org.dmabuf.api.fence.SwSyncTimeline named(String name, String action) {
+        org.dmabuf.api.fence.SwSyncTimeline t = timelines.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("timeline " + Bundles.shown(action) + ": no sw_sync timeline '"
+                    + Bundles.shown(name) + "'; expected one of " + new java.util.TreeSet<>(timelines.keySet())
+                    + " (dmabuf:timeline create <name>)");
+        }
+        return t;
     }
 
     @Descriptor("print every buffer as /sys/kernel/debug/dma_buf/bufinfo does")

@@ -566,6 +566,45 @@ public final class DmaBufCore implements DmaBufDebug {
         return s.toString();
     }
 
+    /**
+     * {@code /sys/kernel/debug/sync/info}: every fence context (timeline) a
+     * module issued that has fences pending, {@code sw_sync} timelines with
+     * their value, and each pending fence with its waiters.
+     *
+     * @param out where the lines go, as they are made
+     * @throws java.io.IOException what {@code out} throws
+     */
+    public void syncInfo(Appendable out) throws java.io.IOException {
+        out.append("objs:\n--------------\n");
+        int timelines = 0;
+        for (LoadedModule m : openModules()) {
+            for (org.dmabuf.framework.internal.fence.FenceContextImpl c : m.contexts()) {
+                List<org.dmabuf.framework.internal.fence.FenceImpl> pending = c.pendingFences();
+                long value = c.value();
+                if (pending.isEmpty() && value < 0) {
+                    continue; // a driver's timeline with nothing pending: nothing to see
+                }
+                timelines++;
+                out.append(c.driverName()).append(':').append(c.timelineName()).append("  context ")
+                        .append(Long.toString(c.context())).append("  issued by ").append(c.owner());
+                if (value >= 0) {
+                    out.append("  value ").append(Long.toString(value));
+                }
+                out.append("  ").append(Integer.toString(pending.size())).append(" pending\n");
+                pending.sort(java.util.Comparator.comparingLong(org.dmabuf.framework.internal.fence.FenceImpl::seqno));
+                for (org.dmabuf.framework.internal.fence.FenceImpl f : pending) {
+                    int w = f.waiters();
+                    out.append("  seq ").append(Long.toUnsignedString(f.seqno())).append(": ")
+                            .append(f.isSignaled() ? "signaled" : "active").append(", ").append(Integer.toString(w))
+                            .append(w == 1 ? " waiter\n" : " waiters\n");
+                }
+            }
+        }
+        if (timelines == 0) {
+            out.append("(no timeline with fences pending)\n");
+        }
+    }
+
     /** Streams bufinfo: each buffer's lines are written as they are made, then the totals and the sections. */
     @Override
     public void bufinfo(Appendable out) throws java.io.IOException {

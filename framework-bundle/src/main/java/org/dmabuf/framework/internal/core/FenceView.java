@@ -22,6 +22,8 @@ import org.dmabuf.framework.internal.fence.FenceContextImpl;
 import org.dmabuf.framework.internal.fence.Fences;
 import org.dmabuf.framework.internal.fence.ResvImpl;
 import org.dmabuf.framework.internal.fence.SyncFile;
+import org.dmabuf.api.fence.SwSyncTimeline;
+import org.dmabuf.api.fence.SyncFileInfo;
 
 /**
  * One bundle's {@link DmaFenceService}: the same module, hence the same fd
@@ -153,5 +155,37 @@ public final class FenceView extends FdTableView implements DmaFenceService {
             a.put();
             b.put();
         }
+    }
+
+    // SYNC_IOC_FILE_INFO: an ioctl, open to every bundle
+    @Override
+    public SyncFileInfo syncFileInfo(int fd) {
+        SyncFile sf = module.syncFile(fd, "SYNC_IOC_FILE_INFO");
+        List<SyncFileInfo.Fence> fences = new ArrayList<>();
+        try {
+            for (DmaFence f : Fences.unwrap(sf.fence())) {
+                fences.add(new SyncFileInfo.Fence(f.timelineName(), f.driverName(), f.getStatus(),
+                        f.isSignaled() ? f.timestamp() : 0));
+            }
+        } finally {
+            sf.fence().put();
+        }
+        int status = 1;
+        for (SyncFileInfo.Fence f : fences) {
+            if (f.status() < 0) {
+                status = f.status();
+                break;
+            }
+            if (f.status() == 0) {
+                status = 0;
+            }
+        }
+        return new SyncFileInfo(sf.name(), status, fences);
+    }
+
+    // /sys/kernel/debug/sync/sw_sync: an ioctl interface, open to every bundle
+    @Override
+    public SwSyncTimeline swSyncTimelineCreate(String name) {
+        return SwSync.open(module, name);
     }
 }

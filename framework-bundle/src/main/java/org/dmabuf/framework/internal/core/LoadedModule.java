@@ -363,13 +363,18 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
 
     /** @return the sync file at {@code fd}, its fence with a new reference */
     DmaFence syncFileFence(int fd, String func) {
+        return syncFile(fd, func).fence();
+    }
+
+    /** @return the sync file at {@code fd}, as a copy whose fence holds a new reference for the caller */
+    SyncFile syncFile(int fd, String func) {
         return fds.withFile(fd, func, f -> {
             if (!(f instanceof SyncFile sf)) {
                 throw new DmaBufException(Errno.EINVAL, func + ": fd " + fd + " is " + Files.describe(f)
-                        + ", not a sync file; expected an fd from sync_file_create, SYNC_IOC_MERGE or"
-                        + " DMA_BUF_IOCTL_EXPORT_SYNC_FILE");
+                        + ", not a sync file; expected an fd from sync_file_create, SYNC_IOC_MERGE,"
+                        + " SW_SYNC_IOC_CREATE_FENCE or DMA_BUF_IOCTL_EXPORT_SYNC_FILE");
             }
-            return sf.fence().get();
+            return new SyncFile(sf.fence().get(), sf.name(), sf.ino());
         });
     }
 
@@ -378,7 +383,16 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
     private final List<FenceContextImpl> contexts = new ArrayList<>(); // guarded by this
 
     FenceContextImpl newContext(String driver, String timeline) {
-        FenceContextImpl c = new FenceContextImpl(Fences.contextAlloc(1), driver, timeline, name, this::require);
+        return newContext(driver, timeline, true);
+    }
+
+    /**
+     * @param linked whether making a fence on it is the driver's {@code dma_fence_init} (a symbol the module
+     *        must have linked), or an ioctl's, open to every module ({@code sw_sync})
+     */
+    FenceContextImpl newContext(String driver, String timeline, boolean linked) {
+        FenceContextImpl c = new FenceContextImpl(Fences.contextAlloc(1), driver, timeline, name,
+                linked ? this::require : s -> { });
         synchronized (this) {
             if (closed) {
                 throw gone("dma_fence_context_alloc");
@@ -386,6 +400,11 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
             contexts.add(c);
         }
         return c;
+    }
+
+    /** @param c a context that is done (a closed {@code sw_sync} timeline): no longer listed */
+    synchronized void forgetContext(FenceContextImpl c) {
+        contexts.remove(c);
     }
 
     /** @return the fence contexts this module issued, now */

@@ -28,6 +28,7 @@ public final class FenceContextImpl implements FenceContext {
     private volatile boolean abandoned;
     private volatile long timeoutNanos;
     private volatile boolean signalOnTimeout;
+    private volatile java.util.function.LongSupplier value; // a sw_sync timeline's value, else null
 
     /**
      * @param context the context number
@@ -108,6 +109,17 @@ public final class FenceContextImpl implements FenceContext {
     /** @return whether a fence past the timeout is signalled with -ETIMEDOUT */
     public boolean signalOnTimeout() {
         return signalOnTimeout;
+    }
+
+    /** @param v the timeline's value, for a {@code sw_sync} timeline: what {@code dmabuf:fences} shows */
+    public void valueSource(java.util.function.LongSupplier v) {
+        value = v;
+    }
+
+    /** @return the timeline's value when it is a {@code sw_sync} timeline, else -1 */
+    public long value() {
+        java.util.function.LongSupplier v = value;
+        return v == null ? -1 : v.getAsLong();
     }
 
     /** @return the issuing module's name */
