@@ -62,14 +62,14 @@ public final class Launcher {
                 + config.getOrDefault("org.osgi.service.http.port", "8080") + "/system/console/dmabuf (user "
                 + console.user() + ", password " + (console.source().startsWith("set by") ? console.source()
                         : "in " + console.source()) + ")");
-        Path storage = Files.createTempDirectory("dmabuf-felix-");
-        config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         if (script != null) {
             // the shell must neither read stdin nor stop the framework: the launcher runs the script
             config.put("gosh.args", "--nointeractive");
         } else if (System.console() != null && System.console().isTerminal()) {
             interactiveShell(config, home); // commands piped in (printf 'lb\n' | bin/dmabuf) keep the plain shell
         }
+        Path storage = Files.createTempDirectory("dmabuf-felix-");
+        config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         Map<String, Object> felixConfig = new java.util.HashMap<>(config);
         felixConfig.put("felix.log.logger", new FrameworkLog());
         @SuppressWarnings({"unchecked", "rawtypes"})
@@ -121,9 +121,8 @@ public final class Launcher {
      *
      * @param config the framework configuration, changed in place
      * @param home the distribution's home
-     * @throws IOException when JLine's manifest cannot be read
      */
-    static void interactiveShell(Map<String, String> config, Path home) throws IOException {
+    static void interactiveShell(Map<String, String> config, Path home) {
         Path jline = home.resolve("lib/jline.jar");
         Path shell = home.resolve("bundle/org.apache.felix.gogo.jline.jar");
         if (!Files.isRegularFile(jline) || !Files.isRegularFile(shell)) {
@@ -131,9 +130,16 @@ public final class Launcher {
         }
         String exports;
         try (java.util.jar.JarFile jar = new java.util.jar.JarFile(jline.toFile())) {
-            exports = jar.getManifest().getMainAttributes().getValue(Constants.EXPORT_PACKAGE);
+            java.util.jar.Manifest m = jar.getManifest();
+            exports = m == null ? null : m.getMainAttributes().getValue(Constants.EXPORT_PACKAGE);
+        } catch (IOException e) {
+            System.err.println("dmabuf: cannot read " + jline + " (" + e.getMessage() + "); expected JLine's jar:"
+                    + " the console is Gogo's plain shell");
+            return;
         }
         if (exports == null) {
+            System.err.println("dmabuf: " + jline + " exports no package; expected JLine's bundle manifest: the"
+                    + " console is Gogo's plain shell");
             return;
         }
         config.replaceAll((k, v) -> k.startsWith("felix.auto.start.")

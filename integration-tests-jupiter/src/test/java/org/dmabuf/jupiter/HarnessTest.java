@@ -19,6 +19,7 @@ import java.nio.file.StandardCopyOption;
 import org.dmabuf.jupiter.fixtures.BlobCase;
 import org.dmabuf.jupiter.fixtures.LeakyCase;
 import org.dmabuf.jupiter.fixtures.LifetimeCase;
+import org.dmabuf.jupiter.fixtures.ShapesCase;
 import org.dmabuf.testsupport.TestBundles;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,44 @@ class HarnessTest {
         e.assertThatEvents().haveExactly(1, event(container(BlobCase.UnderGplOnly.class), finishedWithFailure(
                 message(m -> m.contains("blob (") && m.contains("is not active") && m.contains("Unknown symbol")))));
         assertThat(e.started().stream().filter(ev -> ev.getTestDescriptor().isTest()).count()).isZero();
+    }
+
+    @Test
+    void nested_and_parameterized_tests_run_each_in_a_platform_once_with_their_containers_started_and_finished_once() {
+        Events e = run(ShapesCase.Nesting.class);
+        assertThat(failures(e)).isEmpty();
+        // outer, untagged, inner, and the two invocations of parameterized
+        assertThat(e.started().stream().filter(ev -> ev.getTestDescriptor().isTest()).count()).isEqualTo(5);
+        assertThat(e.dynamicallyRegistered().count()).isEqualTo(2);
+        assertThat(e.skipped().count()).isZero();
+        assertThat(e.started().stream().filter(ev -> ev.getTestDescriptor().getDisplayName().equals("Inner")).count())
+                .as("the @Nested container starts once, though three of its tests had a platform each").isEqualTo(1);
+        assertThat(e.finished().stream().filter(ev -> ev.getTestDescriptor().isContainer()).count())
+                .isEqualTo(e.started().stream().filter(ev -> ev.getTestDescriptor().isContainer()).count());
+    }
+
+    @Test
+    void a_tag_filter_runs_only_the_tagged_tests_inside_the_platform() {
+        Events e = EngineTestKit.engine("dmabuf-platform").selectors(selectClass(ShapesCase.Nesting.class))
+                .filters(org.junit.platform.launcher.TagFilter.includeTags("fast")).execute().allEvents();
+        assertThat(failures(e)).isEmpty();
+        assertThat(e.started().stream().filter(ev -> ev.getTestDescriptor().isTest())
+                .map(ev -> ev.getTestDescriptor().getDisplayName()))
+                .containsExactlyInAnyOrder("outer()", "inner()");
+    }
+
+    @Test
+    void a_class_jupiter_skips_is_skipped_once_and_no_test_of_it_starts() {
+        Events e = run(ShapesCase.Skipped.class);
+        e.assertThatEvents().haveExactly(1, event(container(ShapesCase.Skipped.class), skippedWithReason("not today")));
+        assertThat(e.started().stream().filter(ev -> ev.getTestDescriptor().isTest()).count()).isZero();
+    }
+
+    @Test
+    void an_assumption_in_before_all_aborts_the_class() {
+        run(ShapesCase.Assumed.class).assertThatEvents().haveExactly(1, event(container(ShapesCase.Assumed.class),
+                org.junit.platform.testkit.engine.EventConditions.abortedWithReason(
+                        message(m -> m.contains("not this board")))));
     }
 
     @Test

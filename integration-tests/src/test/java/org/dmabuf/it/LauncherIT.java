@@ -324,6 +324,9 @@ public class LauncherIT {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
         }
+        assertTrue("this test needs script (util-linux) for a pseudo-terminal; expected it on the PATH",
+                java.util.Arrays.stream(System.getenv("PATH").split(":"))
+                        .anyMatch(d -> Files.isExecutable(Path.of(d, "script"))));
         ProcessBuilder pb = new ProcessBuilder("script", "-qfec", "stty cols 120 rows 40; exec " + bin, "/dev/null")
                 .directory(tmp.getRoot()).redirectErrorStream(true);
         pb.environment().put("DMABUF_OPTS", "-Ddmabuf.http.port=" + port);
@@ -360,6 +363,7 @@ public class LauncherIT {
             assertTrue("the platform exits after the console ends", p.waitFor(60, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue());
         } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly); // the platform's JVM under script
             p.destroyForcibly();
             reader.join(java.time.Duration.ofSeconds(10));
         }

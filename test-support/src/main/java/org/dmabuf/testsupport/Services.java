@@ -16,10 +16,15 @@ public final class Services {
     }
 
     /**
-     * Waits for a service, on the service registry's events (no polling).
+     * Waits for a service, on the service registry's events (no polling),
+     * and gets it through {@code context}: the caller holds it (its use
+     * count) until the bundle stops or calls
+     * {@code context.ungetService} on its reference. A per-bundle service
+     * (a DMA-BUF view) is therefore {@code context}'s own, and stays valid.
      *
      * @param <T> its type
-     * @param context a bundle context in the container, whose view of the registry is searched
+     * @param context a bundle context in the container, whose view of the registry is searched (only services
+     *        whose class {@code context}'s bundle shares)
      * @param type the service's interface
      * @param filter an LDAP filter on its properties, such as {@code (dmabuf.device.name=mali-0.gpu)}, or {@code ""}
      * @return the service, as {@code context} gets it
@@ -35,11 +40,15 @@ public final class Services {
             throw new IllegalArgumentException("not an LDAP filter: " + filter + " (" + e.getMessage() + ")", e);
         }
         ServiceTracker<T, T> t = new ServiceTracker<>(context, f, null);
-        t.open(true);
+        t.open();
         try {
-            T s = t.waitForService(TIMEOUT_MS);
-            if (s == null) {
+            if (t.waitForService(TIMEOUT_MS) == null) {
                 throw new AssertionError("no service " + f + " within " + TIMEOUT_MS + " ms");
+            }
+            // got again through the context, before the tracker lets its own use go: still valid when returned
+            T s = context.getService(t.getServiceReference());
+            if (s == null) {
+                throw new AssertionError("the service " + f + " went away as it was got");
             }
             return s;
         } finally {

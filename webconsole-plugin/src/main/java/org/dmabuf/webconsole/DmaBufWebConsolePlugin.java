@@ -145,8 +145,10 @@ public class DmaBufWebConsolePlugin extends AbstractServlet {
         }
         java.util.concurrent.BlockingQueue<String> q = events.open();
         if (q == null) {
-            error(resp, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "events: " + PageEvents.MAX_STREAMS
-                    + " DMA-BUF pages listen already; expected fewer open at once (this page polls instead)");
+            error(resp, HttpServletResponse.SC_SERVICE_UNAVAILABLE, events.closed()
+                    ? "events: the DMA-BUF page is stopping; expected it running (reload the page)"
+                    : "events: " + PageEvents.MAX_STREAMS + " DMA-BUF pages listen already; expected fewer open at "
+                            + "once (this page polls instead)");
             return;
         }
         try {
@@ -159,8 +161,8 @@ public class DmaBufWebConsolePlugin extends AbstractServlet {
             long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(STREAM_S);
             while (System.nanoTime() < end) {
                 String line = q.poll(KEEPALIVE_S, java.util.concurrent.TimeUnit.SECONDS);
-                if (PageEvents.CLOSED.equals(line)) {
-                    break;
+                if (PageEvents.CLOSED.equals(line) || events.closed()) {
+                    break; // the plugin stops (its marker may have been cleared by a page that fell behind)
                 }
                 w.print(line == null ? ": alive\n\n" : "event: uevent\ndata: " + line + "\n\n");
                 w.flush();

@@ -57,7 +57,7 @@ final class Html {
         state(w, state, root);
         w.println("</div></div>");
         // the live part waits on the platform's events (GET events, Server-Sent Events) and reloads when one comes,
-        // at most every 200 ms; the displays, a video, reload every second; without an event stream (no Event
+        // at most every 200 ms, and whenever the stream (re)opens, for what happened while it was closed; the displays, a video, reload every second; without an event stream (no Event
         // Admin, too many pages) the state reloads every 2 s. location.origin: never the page's URL, which may
         // carry user:password@ that fetch() refuses
         w.println("<script>(function(){var root=location.origin+'" + r + "';"
@@ -71,6 +71,7 @@ final class Html {
                 + "'dmabuf-displays'):Promise.resolve()).finally(function(){setTimeout(video,1000);});}"
                 + "setTimeout(video,1000);"
                 + "if(window.EventSource){var es=new EventSource(root+'/events');es.addEventListener('uevent',changed);"
+                + "es.onopen=changed;"
                 + "es.onerror=function(){if(es.readyState===EventSource.CLOSED){poll();}};}else{poll();}"
                 + "})();</script>");
     }

@@ -36,6 +36,7 @@ final class PageEvents {
     private final BundleContext context;
     private final Set<BlockingQueue<String>> streams = new CopyOnWriteArraySet<>();
     private ServiceRegistration<EventHandler> registration; // guarded by this
+    private volatile boolean closed;
 
     PageEvents(BundleContext context) {
         this.context = context;
@@ -53,10 +54,10 @@ final class PageEvents {
 
     /**
      * @return a new page's queue of event lines, or {@code null} when
-     *         {@link #MAX_STREAMS} pages listen already
+     *         {@link #MAX_STREAMS} pages listen already or the plugin stopped
      */
     synchronized BlockingQueue<String> open() {
-        if (streams.size() >= MAX_STREAMS) {
+        if (closed || streams.size() >= MAX_STREAMS) {
             return null;
         }
         BlockingQueue<String> q = new ArrayBlockingQueue<>(QUEUE);
@@ -82,8 +83,14 @@ final class PageEvents {
         }
     }
 
+    /** @return whether the plugin stopped: every stream ends, and no new one opens */
+    boolean closed() {
+        return closed;
+    }
+
     /** Ends every open stream: the plugin stops. */
     synchronized void closeAll() {
+        closed = true;
         for (BlockingQueue<String> q : streams) {
             q.clear();
             q.offer(CLOSED);

@@ -45,8 +45,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * <p><b>The container's lifetime.</b> One framework for the class
  * ({@link Lifetime#PER_CLASS}, as Pax Exam's default), shut down after its last
- * test, or one for every test ({@link Lifetime#PER_TEST}) when tests must not
- * see each other's devices, configurations or taint. Either way, each test
+ * test, or one for every test method ({@link Lifetime#PER_TEST}) when tests
+ * must not see each other's devices, configurations or taint (the invocations
+ * of one parameterized or repeated test, and one test factory's dynamic
+ * tests, share their method's platform). Either way, each test
  * must leave the probe holding what it held before (fds, references,
  * attachments): a test that leaks fails itself, naming what it left, rather
  * than the test after it ({@link #leakCheck}).
@@ -108,7 +110,11 @@ public @interface DmaBufPlatform {
     enum Lifetime {
         /** One framework for all tests of the class, shut down after the last one (Pax Exam's default). */
         PER_CLASS,
-        /** A fresh framework for each test: no state crosses from one test to the next. */
+        /**
+         * A fresh framework for each test method (in {@code @Nested} classes too): no state crosses from one
+         * to the next; the invocations of one parameterized or repeated test, or one factory's dynamic tests,
+         * share it.
+         */
         PER_TEST
     }
 }

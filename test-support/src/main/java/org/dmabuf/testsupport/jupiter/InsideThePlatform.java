@@ -79,8 +79,15 @@ public final class InsideThePlatform implements ExecutionCondition, ParameterRes
     }
 
     private static boolean leakCheck(ExtensionContext context) {
-        DmaBufPlatform p = context.getRequiredTestClass().getAnnotation(DmaBufPlatform.class);
-        return p == null || p.leakCheck();
+        // on the class, a composed annotation, a superclass, or an enclosing class (@Nested), as the engine finds it
+        for (Class<?> c = context.getRequiredTestClass(); c != null; c = c.getEnclosingClass()) {
+            java.util.Optional<DmaBufPlatform> p = org.junit.platform.commons.support.AnnotationSupport
+                    .findAnnotation(c, DmaBufPlatform.class);
+            if (p.isPresent()) {
+                return p.get().leakCheck();
+            }
+        }
+        return true;
     }
 
     private static Bundle probe(ExtensionContext context) {

@@ -111,9 +111,6 @@ final class Container implements AutoCloseable {
             }
         });
         Map<String, Object> props = new HashMap<>(Platform.frameworkProperties());
-        Path storage = Files.createTempDirectory("dmabuf-junit5-");
-        props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
-        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         props.put("dmabuf.policy", cfg.policy().label());
         props.put("felix.log.logger", new FrameworkLog()); // the gate's refusals are said once, by the gate
         String extra = (String) props.get(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA);
@@ -128,14 +125,20 @@ final class Container implements AutoCloseable {
             }
             props.put(p.substring(0, eq).trim(), p.substring(eq + 1).trim());
         }
-
+        for (String jar : cfg.without()) {
+            Platform.without(jar); // the same check and message as the Pax Exam option
+        }
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, Container.class.getClassLoader())
                 .findFirst().orElseThrow(() -> new IllegalStateException(
                         "no OSGi framework on the class path; expected org.apache.felix:org.apache.felix.framework"));
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        Framework fw = factory.newFramework((Map) props); // felix.log.logger is an object
-        boolean ok = false;
+        Path storage = Files.createTempDirectory("dmabuf-junit5-");
+        props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
+        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        Framework fw = null;
         try {
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Framework created = factory.newFramework((Map) props); // felix.log.logger is an object
+            fw = created;
             fw.init();
             BundleContext sys = fw.getBundleContext();
             Map<Long, Throwable> errors = new ConcurrentHashMap<>();
@@ -148,9 +151,6 @@ final class Container implements AutoCloseable {
 
             TreeMap<Integer, List<String>> dist = Platform.bundles();
             List<String> leftOut = Arrays.asList(cfg.without());
-            for (String jar : leftOut) {
-                Platform.without(jar); // the same check and message as the Pax Exam option
-            }
             List<Bundle> installed = new ArrayList<>();
             List<Bundle> distribution = new ArrayList<>();
             for (Map.Entry<Integer, List<String>> level : dist.entrySet()) {
@@ -206,26 +206,35 @@ final class Container implements AutoCloseable {
                 throw new IllegalStateException("the platform did not start for " + testClass.getName() + ": "
                         + String.join("; ", wrong));
             }
-            ok = true;
             return new Container(fw, probe, storage);
-        } finally {
-            if (!ok) {
-                stop(fw);
+        } catch (Throwable e) {
+            // what did not start is the error; a failure to stop what did is told beside it
+            try {
+                if (fw != null) {
+                    stop(fw);
+                }
                 deleteTree(storage);
+            } catch (RuntimeException stopping) {
+                e.addSuppressed(stopping);
             }
+            throw e;
         }
     }
 
     @Override
     public void close() {
-        stop(framework);
+        stop(framework); // a platform that did not stop keeps its storage: it may still be writing there
         deleteTree(storage);
     }
 
     private static void stop(Framework fw) {
         try {
             fw.stop();
-            fw.waitForStop(TimeUnit.SECONDS.toMillis(TIMEOUT_S));
+            FrameworkEvent e = fw.waitForStop(TimeUnit.SECONDS.toMillis(TIMEOUT_S));
+            if (e.getType() == FrameworkEvent.WAIT_TIMEDOUT) {
+                throw new IllegalStateException("the platform did not stop within " + TIMEOUT_S + " s; expected "
+                        + "every bundle to stop (a bundle's stop that does not return?)");
+            }
         } catch (BundleException | InterruptedException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -283,7 +292,12 @@ final class Container implements AutoCloseable {
 
     private static Path classesOf(Class<?> testClass) {
         try {
-            Path p = Path.of(testClass.getProtectionDomain().getCodeSource().getLocation().toURI());
+            var source = testClass.getProtectionDomain().getCodeSource();
+            if (source == null) {
+                throw new IllegalStateException(testClass.getName() + " has no code source; expected a class loaded "
+                        + "from a folder of compiled test classes (target/test-classes)");
+            }
+            Path p = Path.of(source.getLocation().toURI());
             if (!Files.isDirectory(p)) {
                 throw new IllegalStateException(testClass.getName() + " is loaded from " + p
                         + "; expected a folder of compiled test classes (target/test-classes)");

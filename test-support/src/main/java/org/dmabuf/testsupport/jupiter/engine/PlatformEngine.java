@@ -111,7 +111,8 @@ public final class PlatformEngine implements TestEngine {
                     continue;
                 }
                 DmaBufPlatform cfg = AnnotationSupport.findAnnotation(cls, DmaBufPlatform.class).orElseThrow();
-                ClassDescriptor cd = new ClassDescriptor(fromJupiter(root.getUniqueId(), c), c, cls, cfg);
+                ClassDescriptor cd = new ClassDescriptor(fromJupiter(root.getUniqueId(), c), c,
+                        plan.getChildren(c).size(), cls, cfg);
                 root.addChild(cd);
                 mirror(plan, c, cd, root.getUniqueId());
             }
@@ -121,18 +122,27 @@ public final class PlatformEngine implements TestEngine {
 
     private static void mirror(TestPlan plan, TestIdentifier from, TestDescriptor to, UniqueId engine) {
         for (TestIdentifier child : plan.getChildren(from)) {
-            Mirror m = new Mirror(fromJupiter(engine, child), child);
+            Mirror m = new Mirror(fromJupiter(engine, child), child, plan.getChildren(child).size());
             to.addChild(m);
             mirror(plan, child, m, engine);
         }
     }
 
     private static Map<String, String> parameters(EngineDiscoveryRequest request) {
+        return parameters(request.getConfigurationParameters());
+    }
+
+    /**
+     * @return the run's configuration parameters, for the inner launcher: the same display names, lifecycle
+     *         and conditions as the run's; never parallel execution (one class runs in one platform, and its
+     *         events are forwarded from one thread)
+     */
+    private static Map<String, String> parameters(org.junit.platform.engine.ConfigurationParameters p) {
         Map<String, String> out = new HashMap<>();
-        var p = request.getConfigurationParameters();
         for (String k : p.keySet()) {
             p.get(k).ifPresent(v -> out.put(k, v));
         }
+        out.put("junit.jupiter.execution.parallel.enabled", "false");
         return out;
     }
 
@@ -145,7 +155,12 @@ public final class PlatformEngine implements TestEngine {
         TestEngine jupiter = jupiter().orElseThrow(() -> new IllegalStateException("JUnit Jupiter's test engine "
                 + "is not on the class path; expected org.junit.jupiter:junit-jupiter-engine (or junit-jupiter) as a "
                 + "test dependency"));
+        // the outer launcher registered the run's listeners, filters and session listeners already
         return LauncherFactory.create(LauncherConfig.builder().enableTestEngineAutoRegistration(false)
+                .enableLauncherSessionListenerAutoRegistration(false)
+                .enableLauncherDiscoveryListenerAutoRegistration(false)
+                .enableTestExecutionListenerAutoRegistration(false)
+                .enablePostDiscoveryFilterAutoRegistration(false)
                 .addTestEngines(jupiter).build());
     }
 
@@ -179,12 +194,15 @@ public final class PlatformEngine implements TestEngine {
         private final Type type;
         private final Set<TestTag> tags;
         private final String legacyName;
+        /** How many children it was discovered with: a container with none runs dynamic tests, if any. */
+        final int staticChildren;
 
-        Mirror(UniqueId id, TestIdentifier t) {
+        Mirror(UniqueId id, TestIdentifier t, int staticChildren) {
             super(id, t.getDisplayName(), t.getSource().orElse(null));
             this.type = t.getType();
             this.tags = new HashSet<>(t.getTags());
             this.legacyName = t.getLegacyReportingName();
+            this.staticChildren = staticChildren;
         }
 
         @Override
@@ -204,7 +222,7 @@ public final class PlatformEngine implements TestEngine {
 
         @Override
         public boolean mayRegisterTests() {
-            return type != Type.TEST;
+            return type != Type.TEST && staticChildren == 0; // so that a container the filters emptied is pruned
         }
     }
 
@@ -213,8 +231,8 @@ public final class PlatformEngine implements TestEngine {
         final Class<?> testClass;
         final DmaBufPlatform cfg;
 
-        ClassDescriptor(UniqueId id, TestIdentifier t, Class<?> testClass, DmaBufPlatform cfg) {
-            super(id, t);
+        ClassDescriptor(UniqueId id, TestIdentifier t, int staticChildren, Class<?> testClass, DmaBufPlatform cfg) {
+            super(id, t, staticChildren);
             this.testClass = testClass;
             this.cfg = cfg;
         }
@@ -232,28 +250,46 @@ public final class PlatformEngine implements TestEngine {
         EngineExecutionListener listener = request.getEngineExecutionListener();
         TestDescriptor root = request.getRootTestDescriptor();
         listener.executionStarted(root);
+        Map<String, String> parameters = parameters(request.getConfigurationParameters());
         for (TestDescriptor child : new ArrayList<>(root.getChildren())) {
             if (child instanceof ClassDescriptor cd) {
-                runClass(cd, listener, root.getUniqueId());
+                runClass(cd, listener, root.getUniqueId(), parameters);
             }
         }
         listener.executionFinished(root, TestExecutionResult.successful());
     }
 
-    private void runClass(ClassDescriptor cd, EngineExecutionListener listener, UniqueId engine) {
-        List<TestDescriptor> children = new ArrayList<>(cd.getChildren());
-        if (children.isEmpty()) {
+    private void runClass(ClassDescriptor cd, EngineExecutionListener listener, UniqueId engine,
+            Map<String, String> parameters) {
+        // what is left of the tree after the run's filters (tags, method names): its leaves are what runs, a
+        // parameterized test or a test factory being one leaf with its invocations
+        List<TestDescriptor> leaves = new ArrayList<>();
+        leaves(cd, leaves);
+        if (leaves.isEmpty()) {
             return;
         }
-        ClassRun run = new ClassRun(cd, listener, engine);
+        ClassRun run = new ClassRun(cd, listener, engine, parameters);
         if (cd.cfg.lifetime() == DmaBufPlatform.Lifetime.PER_TEST) {
-            for (TestDescriptor t : children) {
+            for (TestDescriptor t : leaves) {
+                if (run.skipped) {
+                    break; // Jupiter skips the class (@Disabled): once is enough
+                }
                 run.inOwnPlatform(List.of(t));
             }
         } else {
-            run.inOwnPlatform(children);
+            run.inOwnPlatform(leaves);
         }
-        run.finish(children);
+        run.finish(leaves);
+    }
+
+    private static void leaves(TestDescriptor d, List<TestDescriptor> out) {
+        for (TestDescriptor c : d.getChildren()) {
+            if (!c.getChildren().isEmpty()) {
+                leaves(c, out);
+            } else if (!(c instanceof Mirror m) || m.staticChildren == 0) {
+                out.add(c); // a test, or a container of dynamic tests; not a container the filters emptied
+            }
+        }
     }
 
     /** One class's run: its platform(s), and Jupiter's events mapped onto the mirrored tree. */
@@ -263,14 +299,20 @@ public final class PlatformEngine implements TestEngine {
         private final UniqueId engine;
         private final Map<UniqueId, TestDescriptor> byId = new LinkedHashMap<>();
         private final Set<TestDescriptor> reported = new HashSet<>();
+        private final Map<String, String> parameters;
+        /** Containers of static tests ({@code @Nested} classes), in the order they started: finished at the end. */
+        private final Map<TestDescriptor, TestExecutionResult> containers = new LinkedHashMap<>();
         private boolean started;
         private boolean skipped;
+        private boolean aborted;
         private Throwable failure;
 
-        ClassRun(ClassDescriptor cd, EngineExecutionListener listener, UniqueId engine) {
+        ClassRun(ClassDescriptor cd, EngineExecutionListener listener, UniqueId engine,
+                Map<String, String> parameters) {
             this.cd = cd;
             this.listener = listener;
             this.engine = engine;
+            this.parameters = parameters;
             index(cd);
         }
 
@@ -297,7 +339,7 @@ public final class PlatformEngine implements TestEngine {
                 thread.setContextClassLoader(c.loader()); // Jupiter loads the selected classes with it
                 LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                         .selectors(tests.stream().map(t -> selectUniqueId(toJupiter(t.getUniqueId()))).toList())
-                        .filters(EngineFilter.includeEngines(JUPITER)).build();
+                        .filters(EngineFilter.includeEngines(JUPITER)).configurationParameters(parameters).build();
                 TestPlan plan = l.discover(request);
                 l.execute(plan, this);
             } catch (Throwable e) {
@@ -308,7 +350,9 @@ public final class PlatformEngine implements TestEngine {
                 try {
                     c.close();
                 } catch (Throwable e) {
-                    start();
+                    if (!skipped) {
+                        start();
+                    }
                     fail(e);
                 }
             }
@@ -329,25 +373,55 @@ public final class PlatformEngine implements TestEngine {
             }
         }
 
-        void finish(List<TestDescriptor> children) {
+        void finish(List<TestDescriptor> leaves) {
             if (skipped && !started) {
                 return;
             }
             start();
+            List<TestDescriptor> open = new ArrayList<>(containers.keySet());
+            java.util.Collections.reverse(open); // inner before outer
+            for (TestDescriptor d : open) {
+                listener.executionFinished(d, containers.get(d));
+            }
             if (failure == null) {
-                for (TestDescriptor t : children) {
-                    if (!reported.contains(t)) {
+                for (TestDescriptor t : leaves) {
+                    if (!reportedWithAncestors(t)) {
                         fail(new AssertionError(t.getDisplayName() + " was not found inside the platform: the "
                                 + "probe's copy of " + cd.testClass.getName() + " has no test " + t.getUniqueId()));
                     }
                 }
             }
-            listener.executionFinished(cd,
-                    failure == null ? TestExecutionResult.successful() : TestExecutionResult.failed(failure));
+            listener.executionFinished(cd, failure == null ? TestExecutionResult.successful()
+                    : aborted ? TestExecutionResult.aborted(failure) : TestExecutionResult.failed(failure));
+        }
+
+        /** @return whether Jupiter reported the test or a container of it (a skipped {@code @Nested} class) */
+        private boolean reportedWithAncestors(TestDescriptor t) {
+            for (TestDescriptor d = t; d != null && d != cd; d = d.getParent().orElse(null)) {
+                if (reported.contains(d)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private TestDescriptor ours(TestIdentifier t) {
             return byId.get(fromJupiter(engine, t));
+        }
+
+        /**
+         * @return the mirrored descriptor of a test Jupiter reports, or {@code null} after recording, as the
+         *         class's failure, that Jupiter ran something this engine did not discover (it would go unseen)
+         */
+        private TestDescriptor known(TestIdentifier t) {
+            TestDescriptor d = ours(t);
+            if (d == null) {
+                aborted = false;
+                fail(new AssertionError(t.getDisplayName() + " (" + t.getUniqueId() + ") ran inside the platform "
+                        + "but was not discovered from " + cd.testClass.getName() + "; expected the same tests in "
+                        + "the class path's copy and the probe's"));
+            }
+            return d;
         }
 
         private boolean isClass(TestIdentifier t) {
@@ -364,7 +438,7 @@ public final class PlatformEngine implements TestEngine {
             if (parent == null || ours(t) != null) {
                 return;
             }
-            Mirror m = new Mirror(fromJupiter(engine, t), t);
+            Mirror m = new Mirror(fromJupiter(engine, t), t, 0);
             parent.addChild(m);
             byId.put(m.getUniqueId(), m);
             listener.dynamicTestRegistered(m);
@@ -385,15 +459,14 @@ public final class PlatformEngine implements TestEngine {
                 return;
             }
             if (isClass(t)) {
-                if (!started) {
+                if (!started && !skipped) {
                     skipped = true;
                     listener.executionSkipped(cd, reason);
                 }
                 return;
             }
-            TestDescriptor d = ours(t);
-            if (d != null) {
-                reported.add(d);
+            TestDescriptor d = known(t);
+            if (d != null && reported.add(d)) { // once, though each PER_TEST platform skips it again
                 listener.executionSkipped(d, reason);
             }
         }
@@ -407,11 +480,21 @@ public final class PlatformEngine implements TestEngine {
                 start();
                 return;
             }
-            TestDescriptor d = ours(t);
+            TestDescriptor d = known(t);
             if (d != null) {
                 start();
+                if (intermediate(d)) {
+                    if (containers.putIfAbsent(d, TestExecutionResult.successful()) != null) {
+                        return; // started already, in an earlier platform (PER_TEST)
+                    }
+                }
                 listener.executionStarted(d);
             }
+        }
+
+        /** @return whether it is a container of static tests: started once, finished once, at the end */
+        private boolean intermediate(TestDescriptor d) {
+            return d instanceof Mirror m && d != cd && m.staticChildren > 0;
         }
 
         @Override
@@ -421,15 +504,33 @@ public final class PlatformEngine implements TestEngine {
                 return;
             }
             if (isClass(t)) {
+                if (result.getStatus() == TestExecutionResult.Status.ABORTED && failure == null) {
+                    aborted = true; // an assumption in @BeforeAll: the class is aborted, not failed
+                }
                 if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
                     result.getThrowable().ifPresent(this::fail);
                 }
                 return;
             }
-            TestDescriptor d = ours(t);
+            TestDescriptor d = known(t);
             if (d != null) {
                 reported.add(d);
+                if (intermediate(d)) {
+                    if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL
+                            && containers.get(d).getStatus() == TestExecutionResult.Status.SUCCESSFUL) {
+                        containers.put(d, result); // the first that did not succeed
+                    }
+                    return;
+                }
                 listener.executionFinished(d, result);
+            }
+        }
+
+        @Override
+        public void fileEntryPublished(TestIdentifier t, org.junit.platform.engine.reporting.FileEntry file) {
+            TestDescriptor d = isClass(t) ? cd : ours(t);
+            if (d != null) {
+                listener.fileEntryPublished(d, file);
             }
         }
 
