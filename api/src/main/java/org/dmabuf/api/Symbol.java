@@ -105,6 +105,9 @@ public enum Symbol {
     DMA_FENCE_UNWRAP_FIRST("dma_fence_unwrap_first", Export.EXPORT_SYMBOL_GPL, null, "DmaFenceService.unwrap"),
     /** {@link org.dmabuf.api.fence.DmaFenceService#merge}: GPL-only in Linux. */
     DMA_FENCE_UNWRAP_MERGE("__dma_fence_unwrap_merge", Export.EXPORT_SYMBOL_GPL, null, "DmaFenceService.merge"),
+    /** {@link org.dmabuf.api.fence.DmaFenceService#waitAnyTimeout}. */
+    DMA_FENCE_WAIT_ANY_TIMEOUT("dma_fence_wait_any_timeout", Export.EXPORT_SYMBOL, null,
+            "DmaFenceService.waitAnyTimeout"),
     /** {@link org.dmabuf.api.fence.DmaFenceService#syncFileCreate}. */
     SYNC_FILE_CREATE("sync_file_create", Export.EXPORT_SYMBOL, null, "DmaFenceService.syncFileCreate"),
     /** {@link org.dmabuf.api.fence.DmaFenceService#syncFileGetFence}. */
@@ -132,7 +135,9 @@ public enum Symbol {
     /** {@link org.dmabuf.api.fence.DmaResv#testSignaled}: GPL-only. */
     DMA_RESV_TEST_SIGNALED("dma_resv_test_signaled", Export.EXPORT_SYMBOL_GPL, null, "DmaResv.testSignaled"),
     /** {@link org.dmabuf.api.fence.DmaResv#waitTimeout}: GPL-only. */
-    DMA_RESV_WAIT_TIMEOUT("dma_resv_wait_timeout", Export.EXPORT_SYMBOL_GPL, null, "DmaResv.waitTimeout");
+    DMA_RESV_WAIT_TIMEOUT("dma_resv_wait_timeout", Export.EXPORT_SYMBOL_GPL, null, "DmaResv.waitTimeout"),
+    /** {@link org.dmabuf.api.fence.DmaResv#setDeadline}: GPL-only. */
+    DMA_RESV_SET_DEADLINE("dma_resv_set_deadline", Export.EXPORT_SYMBOL_GPL, null, "DmaResv.setDeadline");
 
     /** The namespace of the DMA-BUF core: {@code EXPORT_SYMBOL_NS_GPL(sym, "DMA_BUF")}. */
     public static final String DMA_BUF = "DMA_BUF";

@@ -238,6 +238,8 @@ public final class ScanoutEngine implements DisplayEngine {
     }
 
     private java.util.concurrent.ScheduledExecutorService vblank;
+    /** The panel's frame time while it scans out on its own ({@link #refresh}); 0 otherwise. */
+    private volatile long periodNanos;
 
     /**
      * Scans out continuously, as a panel does: one frame every 1/hz seconds,
@@ -255,6 +257,7 @@ public final class ScanoutEngine implements DisplayEngine {
             return t;
         });
         long period = (long) (1e9 / hz);
+        periodNanos = period;
         vblank.scheduleAtFixedRate(this::tick, period, period, TimeUnit.NANOSECONDS);
         LOG.info("{} {}: scanning out at {} Hz", driver, device.name(), hz);
     }
@@ -311,6 +314,17 @@ public final class ScanoutEngine implements DisplayEngine {
             cursor = (cursor + 1) % BUFFERS;
             Imported b = buffers.get(i);
             DmaFence job = inflight[i];
+            // dma_fence_set_deadline, as the kernel's atomic helpers do for the next vblank: this frame is
+            // needed now, the next buffer's render by the vblank after
+            long now = System.nanoTime();
+            if (job != null && !job.isSignaled()) {
+                job.setDeadline(now);
+            }
+            DmaFence next = inflight[cursor];
+            long period = periodNanos;
+            if (next != null && period > 0 && !next.isSignaled()) {
+                next.setDeadline(now + period);
+            }
             if (job != null && !job.isSignaled()
                     && job.waitTimeout(Math.max(0, deadline - System.nanoTime()), false) == 0) {
                 totalSkipped++; // a missed frame: the render is late; its buffer stays with it, shown once done

@@ -63,6 +63,11 @@ public class DisplayRobustnessIT extends PlatformTest {
             assertTrue("the demo's limit holds (3 s): it took " + tookMs + " ms", tookMs < 3_000 + 1_000);
             assertEquals("nothing shown, nothing bad: " + s, 0, s.shown());
             assertTrue("missed frames are skipped: " + s, s.skipped() > 0);
+            // the display told the hung GPU when it needed its frames (dma_fence_set_deadline): dmabuf:fences shows it
+            String fences = new org.dmabuf.testsupport.Console(context).run("dmabuf:fences");
+            assertTrue(fences, java.util.regex.Pattern.compile("test\\.stuck:hung .*\\n(  seq \\d+: active, \\d+ "
+                    + "waiters?(, deadline (in \\d+ ms|\\d+ ms ago))?\\n)*  seq \\d+: active, \\d+ waiters?, deadline ")
+                    .matcher(fences).find());
         } finally {
             stuck.uninstall(); // its fences are signalled -ENODEV; the display lets its swapchain go
             Devices.unplug(context, HUNG);

@@ -86,7 +86,7 @@ public class DmaBufWebConsolePlugin extends AbstractServlet {
 
     /** The plugin stops: every open event stream ends, so no Web Console thread waits on it. */
     @Deactivate
-    public void deactivate() {
+    void deactivate() {
         if (events != null) {
             events.closeAll();
         }

@@ -127,6 +127,33 @@ public interface DmaFence {
     int await(boolean interruptible);
 
     /**
+     * {@code dma_fence_set_deadline}: a hint to whoever signals the fence
+     * that a waiter needs it by {@code deadlineNanos} (on the
+     * {@link System#nanoTime} clock), as a display engine says when its next
+     * vblank is. The earliest deadline set is kept ({@link #deadline}); a
+     * composite fence (an array, a chain) passes it on to its parts; a
+     * signalled fence ignores it.
+     *
+     * <p>Called by any waiter, from any thread, without locks; never blocks
+     * and never calls the issuer back.
+     *
+     * @param deadlineNanos when the fence is needed, on the {@link System#nanoTime} clock
+     * @since 1.2
+     */
+    void setDeadline(long deadlineNanos);
+
+    /**
+     * The issuer's side of {@link #setDeadline}: when the fence is needed,
+     * so a renderer can see that its frame is awaited by the next vblank
+     * (the kernel's drivers boost their clocks on it).
+     *
+     * @return the earliest deadline a waiter set, on the {@link System#nanoTime} clock, or
+     *         {@link Long#MAX_VALUE} when none was
+     * @since 1.2
+     */
+    long deadline();
+
+    /**
      * {@code dma_fence_is_later}: same context, later sequence number.
      *
      * @param other a fence of the same context

@@ -162,4 +162,35 @@ public interface DmaFenceService extends FileDescriptors {
      * @since 1.2
      */
     SwSyncTimeline swSyncTimelineCreate(String name);
+
+    /**
+     * {@code dma_fence_wait_any_timeout}: waits until one of the fences
+     * signals, or the time runs out.
+     *
+     * <p>Called from a thread that may block, holding no reservation lock
+     * (as any fence wait); the waiting thread parks, the fences' signallers
+     * wake it.
+     *
+     * @param fences the fences, at least one, none null
+     * @param interruptible whether an interrupt ends the wait
+     * @param timeoutNanos how long at most; 0 only looks
+     * @return the first signalled fence's index (the lowest, when several are) and the time left (at least 1), or
+     *         index -1 and 0 when the time ran out
+     * @throws DmaBufException {@link Errno#EINVAL} for no fences, a null one or a negative timeout,
+     *         {@link Errno#EINTR} when interrupted
+     * @since 1.2
+     */
+    WaitAny waitAnyTimeout(java.util.List<DmaFence> fences, boolean interruptible, long timeoutNanos);
+
+    /**
+     * {@code SYNC_IOC_SET_DEADLINE}: {@link DmaFence#setDeadline} on what a
+     * sync file holds. An ioctl, open to every bundle.
+     *
+     * @param fd a sync file fd of the caller
+     * @param deadlineNanos when it is needed, on the {@link System#nanoTime} clock
+     * @throws DmaBufException {@link Errno#EBADF} when the fd is not open,
+     *         {@link Errno#EINVAL} when it is not a sync file
+     * @since 1.2
+     */
+    void syncFileSetDeadline(int fd, long deadlineNanos);
 }

@@ -110,4 +110,17 @@ public interface DmaResv {
      * @throws DmaBufException {@link Errno#EINTR} when interrupted
      */
     long waitTimeout(DmaResvUsage usage, boolean interruptible, long timeoutNanos);
+
+    /**
+     * {@code dma_resv_set_deadline}: {@link DmaFence#setDeadline} on every
+     * fence of {@code usage} and below. GPL-only, as in Linux.
+     *
+     * <p>Called without the lock or with it, from any thread; never blocks.
+     *
+     * @param usage the highest usage whose fences get the deadline
+     * @param deadlineNanos when they are needed, on the {@link System#nanoTime} clock
+     * @throws DmaBufException {@link Errno#EINVAL} when {@code usage} is null
+     * @since 1.2
+     */
+    void setDeadline(DmaResvUsage usage, long deadlineNanos);
 }

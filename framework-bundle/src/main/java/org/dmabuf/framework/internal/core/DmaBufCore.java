@@ -592,11 +592,18 @@ public final class DmaBufCore implements DmaBufDebug {
                 }
                 out.append("  ").append(Integer.toString(pending.size())).append(" pending\n");
                 pending.sort(java.util.Comparator.comparingLong(org.dmabuf.framework.internal.fence.FenceImpl::seqno));
+                long now = System.nanoTime();
                 for (org.dmabuf.framework.internal.fence.FenceImpl f : pending) {
                     int w = f.waiters();
                     out.append("  seq ").append(Long.toUnsignedString(f.seqno())).append(": ")
                             .append(f.isSignaled() ? "signaled" : "active").append(", ").append(Integer.toString(w))
-                            .append(w == 1 ? " waiter\n" : " waiters\n");
+                            .append(w == 1 ? " waiter" : " waiters");
+                    long deadline = f.deadline();
+                    if (deadline != Long.MAX_VALUE) { // dma_fence_set_deadline: when a waiter needs it
+                        long ms = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - now);
+                        out.append(", deadline ").append(ms >= 0 ? "in " + ms + " ms" : -ms + " ms ago");
+                    }
+                    out.append('\n');
                 }
             }
         }

@@ -24,6 +24,7 @@ import org.dmabuf.framework.internal.fence.ResvImpl;
 import org.dmabuf.framework.internal.fence.SyncFile;
 import org.dmabuf.api.fence.SwSyncTimeline;
 import org.dmabuf.api.fence.SyncFileInfo;
+import org.dmabuf.api.fence.WaitAny;
 
 /**
  * One bundle's {@link DmaFenceService}: the same module, hence the same fd
@@ -187,5 +188,29 @@ public final class FenceView extends FdTableView implements DmaFenceService {
     @Override
     public SwSyncTimeline swSyncTimelineCreate(String name) {
         return SwSync.open(module, name);
+    }
+
+    @Override
+    public WaitAny waitAnyTimeout(List<DmaFence> fences, boolean interruptible, long timeoutNanos) {
+        module.require(Symbol.DMA_FENCE_WAIT_ANY_TIMEOUT);
+        if (fences != null) {
+            for (DmaFence f : fences) {
+                if (f != null) {
+                    Fences.ours(f, "dma_fence_wait_any_timeout");
+                }
+            }
+        }
+        return Fences.waitAny(fences, interruptible, timeoutNanos);
+    }
+
+    // SYNC_IOC_SET_DEADLINE: an ioctl, open to every bundle
+    @Override
+    public void syncFileSetDeadline(int fd, long deadlineNanos) {
+        DmaFence f = module.syncFileFence(fd, "SYNC_IOC_SET_DEADLINE");
+        try {
+            f.setDeadline(deadlineNanos);
+        } finally {
+            f.put();
+        }
     }
 }

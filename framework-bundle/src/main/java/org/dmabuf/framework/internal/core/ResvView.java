@@ -127,6 +127,12 @@ final class ResvView implements DmaResv {
     }
 
     @Override
+    public void setDeadline(DmaResvUsage usage, long deadlineNanos) {
+        owner.require(Symbol.DMA_RESV_SET_DEADLINE);
+        resv.setDeadline(usage(usage, "dma_resv_set_deadline"), deadlineNanos);
+    }
+
+    @Override
     public long waitTimeout(DmaResvUsage usage, boolean interruptible, long timeoutNanos) {
         owner.require(Symbol.DMA_RESV_WAIT_TIMEOUT);
         return resv.waitTimeout(usage(usage, "dma_resv_wait_timeout"), interruptible, timeoutNanos);

@@ -41,6 +41,7 @@ public class FenceImpl implements DmaFence {
     private volatile boolean signaled;
     private volatile int error;
     private volatile long timestamp = Long.MIN_VALUE;
+    private volatile long deadline = Long.MAX_VALUE;
     private volatile boolean callbacksRun;
     private Object callbacks; // null, one Callback, or a List of them; guarded by this
     @SuppressWarnings("unused") // through REFS
@@ -350,6 +351,30 @@ public class FenceImpl implements DmaFence {
                 me.interrupt();
             }
         }
+    }
+
+    @Override
+    public void setDeadline(long deadlineNanos) {
+        if (isSignaled()) {
+            return;
+        }
+        synchronized (this) {
+            if (deadlineNanos - deadline >= 0) { // on the nanoTime clock, which may wrap: compare differences
+                return;
+            }
+            deadline = deadlineNanos;
+        }
+        // ops->set_deadline of an array or a chain: its parts
+        for (DmaFence part : Fences.unwrap(this)) {
+            if (part != this) {
+                part.setDeadline(deadlineNanos);
+            }
+        }
+    }
+
+    @Override
+    public long deadline() {
+        return deadline;
     }
 
     @Override

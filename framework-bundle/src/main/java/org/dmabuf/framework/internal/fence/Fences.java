@@ -109,4 +109,80 @@ public final class Fences {
         kept.forEach(DmaFence::get);
         return new ArrayImpl(kept, contextAlloc(1), 1, false);
     }
+
+    /**
+     * {@code dma_fence_wait_any_timeout}: parks the caller until one of the
+     * fences signals, the time runs out, or (when interruptible) an interrupt.
+     */
+    public static org.dmabuf.api.fence.WaitAny waitAny(List<DmaFence> fences, boolean interruptible,
+            long timeoutNanos) {
+        if (fences == null || fences.isEmpty()) {
+            throw new DmaBufException(Errno.EINVAL, "dma_fence_wait_any_timeout: no fences; expected at least one");
+        }
+        if (timeoutNanos < 0) {
+            throw new DmaBufException(Errno.EINVAL, "dma_fence_wait_any_timeout: timeout " + timeoutNanos
+                    + "; expected 0 or more nanoseconds");
+        }
+        for (int i = 0; i < fences.size(); i++) {
+            if (fences.get(i) == null) {
+                throw new DmaBufException(Errno.EINVAL, "dma_fence_wait_any_timeout: fence " + i
+                        + " is null; expected a fence at each index");
+            }
+        }
+        int first = firstSignaled(fences);
+        if (first >= 0) {
+            return new org.dmabuf.api.fence.WaitAny(Math.max(timeoutNanos, 1), first);
+        }
+        if (timeoutNanos == 0) {
+            return new org.dmabuf.api.fence.WaitAny(0, -1);
+        }
+        long deadline = System.nanoTime() + Math.min(timeoutNanos, Long.MAX_VALUE / 4);
+        Thread me = Thread.currentThread();
+        DmaFence.Callback wake = f -> java.util.concurrent.locks.LockSupport.unpark(me);
+        List<DmaFence> registered = new ArrayList<>(fences.size());
+        boolean interrupted = false;
+        try {
+            for (DmaFence f : fences) {
+                if (!f.addCallback(wake)) {
+                    break; // signalled already: found below
+                }
+                registered.add(f);
+            }
+            while (true) {
+                first = firstSignaled(fences);
+                if (first >= 0) {
+                    return new org.dmabuf.api.fence.WaitAny(Math.max(1, deadline - System.nanoTime()), first);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return new org.dmabuf.api.fence.WaitAny(0, -1);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(fences, left);
+                if (Thread.interrupted()) {
+                    if (interruptible) {
+                        me.interrupt();
+                        throw new DmaBufException(Errno.EINTR, "dma_fence_wait_any_timeout: interrupted while"
+                                + " waiting for " + fences.size() + " fences");
+                    }
+                    interrupted = true;
+                }
+            }
+        } finally {
+            for (DmaFence f : registered) {
+                f.removeCallback(wake);
+            }
+            if (interrupted) {
+                me.interrupt();
+            }
+        }
+    }
+
+    private static int firstSignaled(List<DmaFence> fences) {
+        for (int i = 0; i < fences.size(); i++) {
+            if (fences.get(i).isSignaled()) {
+                return i;
+            }
+        }
+        return -1;
+    }
 }

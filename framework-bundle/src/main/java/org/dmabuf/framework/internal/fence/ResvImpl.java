@@ -599,6 +599,15 @@ public final class ResvImpl {
         return true;
     }
 
+    /** {@code dma_resv_set_deadline}: the deadline on every fence of {@code usage} and below. */
+    public void setDeadline(DmaResvUsage usage, long deadlineNanos) {
+        for (Entry e : fences) {
+            if (e.usage.ordinal() <= usage.ordinal()) {
+                e.fence.setDeadline(deadlineNanos);
+            }
+        }
+    }
+
     /** {@code dma_resv_wait_timeout}: 0 when the time ran out, the time left (at least 1) otherwise. */
     public long waitTimeout(DmaResvUsage usage, boolean interruptible, long timeoutNanos) {
         if (timeoutNanos < 0) {
