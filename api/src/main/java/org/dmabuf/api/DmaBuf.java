@@ -205,6 +205,33 @@ public interface DmaBuf {
      */
     int exportSyncFile(int flags);
 
+    /** {@link #poll} event: the buffer can be read, every writer is done ({@code EPOLLIN}). */
+    int POLLIN = 0x001;
+    /** {@link #poll} event: the buffer can be written, everybody is done ({@code EPOLLOUT}). */
+    int POLLOUT = 0x004;
+
+    /**
+     * {@code dma_buf_poll}: readiness without blocking, as {@code poll()} on
+     * a dma-buf fd. {@link #POLLIN} is ready when every fence of usage
+     * {@code WRITE} has signalled (the writers are done); {@link #POLLOUT}
+     * when every fence has (readers too). The fences are those in the
+     * reservation object now; fences added later are not waited for, as the
+     * kernel's poll takes its snapshot when called.
+     *
+     * <p>Called by any holder of the reference, from any thread, without the
+     * reservation lock; never blocks. The stage completes on the thread that
+     * signals the last fence (or at once, on the caller's), so a dependent
+     * stage that blocks must be one of the {@code ...Async} kind. A fence
+     * signalled with an error still makes the buffer ready, as in Linux:
+     * the error is the fence's to report.
+     *
+     * @param events {@link #POLLIN}, {@link #POLLOUT} or both
+     * @return a stage completed with {@code events} when they are ready
+     * @throws DmaBufException {@link Errno#EINVAL} for other events, {@link Errno#EBADF} after {@link #put}
+     * @since 1.2
+     */
+    java.util.concurrent.CompletionStage<Integer> poll(int events);
+
     /**
      * {@code DMA_BUF_IOCTL_IMPORT_SYNC_FILE}: adds a sync file's fences to the
      * buffer's reservation object, as WRITE fences with {@link #SYNC_WRITE},

@@ -12,6 +12,7 @@ import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.DmaDirection;
 import org.dmabuf.api.Errno;
+import org.dmabuf.api.fence.DmaFence;
 import org.dmabuf.api.Fcntl;
 import org.dmabuf.api.ImporterOps;
 import org.dmabuf.api.Symbol;
@@ -266,6 +267,32 @@ final class DmaBufRef extends Tracked implements DmaBuf {
     public int exportSyncFile(int flags) {
         checkHeld("DMA_BUF_IOCTL_EXPORT_SYNC_FILE");
         return FenceView.createSyncFile(owner, buf.syncFence(flags), "dma-buf-" + buf.ino);
+    }
+
+    // poll(): a file operation, no symbol
+    @Override
+    public java.util.concurrent.CompletionStage<Integer> poll(int events) {
+        checkHeld("dma_buf_poll");
+        if (events == 0 || (events & ~(DmaBuf.POLLIN | DmaBuf.POLLOUT)) != 0) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_poll: events " + events + "; expected POLLIN ("
+                    + DmaBuf.POLLIN + "), POLLOUT (" + DmaBuf.POLLOUT + ") or both");
+        }
+        // the fences a reader (POLLIN) or a writer (POLLOUT) waits for, merged: what EXPORT_SYNC_FILE would hold
+        DmaFence f = buf.syncFence((events & DmaBuf.POLLOUT) != 0 ? DmaBuf.SYNC_WRITE : DmaBuf.SYNC_READ);
+        java.util.concurrent.CompletableFuture<Integer> ready = new java.util.concurrent.CompletableFuture<>();
+        Integer result = events;
+        if (!f.addCallback(x -> {
+            ready.complete(result);
+            if (x != org.dmabuf.framework.internal.fence.Fences.STUB) {
+                x.put();
+            }
+        })) {
+            ready.complete(result); // signalled already
+            if (f != org.dmabuf.framework.internal.fence.Fences.STUB) {
+                f.put();
+            }
+        }
+        return ready;
     }
 
     // DMA_BUF_IOCTL_IMPORT_SYNC_FILE: an ioctl, no symbol

@@ -2,12 +2,14 @@
 package org.dmabuf.framework.internal.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.dmabuf.framework.internal.core.HandleTest.assertErrno;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.dmabuf.api.DmaBuf;
+import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.DmaDirection;
 import org.dmabuf.api.Errno;
 import org.dmabuf.api.fence.DmaFence;
@@ -43,6 +45,53 @@ class ImplicitSyncTest {
     /** Runs {@code action} on another thread and says whether it is still blocked after a fence-free wait. */
     static CompletableFuture<Void> async(Runnable action) {
         return CompletableFuture.runAsync(action);
+    }
+
+    @Nested
+    @DisplayName("poll(): readiness without blocking, as dma_buf_poll")
+    class Poll {
+        @Test
+        void pollin_is_ready_when_the_writers_are_done_and_pollout_when_everybody_is() throws Exception {
+            DmaBuf buf = buffer();
+            DmaFence write = render.next();
+            DmaFence read = render.next();
+            addFence(buf, write, DmaResvUsage.WRITE);
+            addFence(buf, read, DmaResvUsage.READ);
+            CompletableFuture<Integer> in = buf.poll(DmaBuf.POLLIN).toCompletableFuture();
+            CompletableFuture<Integer> out = buf.poll(DmaBuf.POLLOUT).toCompletableFuture();
+            CompletableFuture<Integer> both = buf.poll(DmaBuf.POLLIN | DmaBuf.POLLOUT).toCompletableFuture();
+            assertThat(in).isNotDone();
+            write.signal();
+            assertThat(in).as("the writer is done: readable").isCompletedWithValue(DmaBuf.POLLIN);
+            assertThat(out).as("a reader is still at work").isNotDone();
+            assertThat(both).isNotDone();
+            read.signal();
+            assertThat(out).isCompletedWithValue(DmaBuf.POLLOUT);
+            assertThat(both).isCompletedWithValue(DmaBuf.POLLIN | DmaBuf.POLLOUT);
+            assertThat(write.waitTimeout(0, false)).isPositive();
+        }
+
+        @Test
+        void a_buffer_without_fences_is_ready_at_once_and_an_error_still_makes_it_ready() {
+            DmaBuf buf = buffer();
+            assertThat(buf.poll(DmaBuf.POLLOUT).toCompletableFuture()).isCompletedWithValue(DmaBuf.POLLOUT);
+            DmaFence failed = render.next();
+            addFence(buf, failed, DmaResvUsage.WRITE);
+            CompletableFuture<Integer> in = buf.poll(DmaBuf.POLLIN).toCompletableFuture();
+            failed.setError(Errno.EIO.code());
+            failed.signal();
+            assertThat(in).isCompletedWithValue(DmaBuf.POLLIN);
+        }
+
+        @Test
+        void bad_events_and_a_dropped_reference_are_refused() {
+            DmaBuf buf = buffer();
+            assertThatThrownBy(() -> buf.poll(0)).hasMessageContaining("expected POLLIN (1), POLLOUT (4) or both");
+            assertThatThrownBy(() -> buf.poll(2)).hasMessageContaining("dma_buf_poll: events 2");
+            buf.put();
+            assertThatThrownBy(() -> buf.poll(DmaBuf.POLLIN)).isInstanceOf(DmaBufException.class)
+                    .satisfies(e -> assertThat(((DmaBufException) e).errno()).isEqualTo(Errno.EBADF));
+        }
     }
 
     @Nested
