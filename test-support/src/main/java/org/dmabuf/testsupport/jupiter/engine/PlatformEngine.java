@@ -181,7 +181,11 @@ public final class PlatformEngine implements TestEngine {
     }
 
     private static UniqueId fromJupiter(UniqueId engine, TestIdentifier t) {
-        List<UniqueId.Segment> segs = t.getUniqueIdObject().getSegments();
+        return fromJupiter(engine, t.getUniqueIdObject());
+    }
+
+    private static UniqueId fromJupiter(UniqueId engine, UniqueId jupiter) {
+        List<UniqueId.Segment> segs = jupiter.getSegments();
         UniqueId id = engine;
         for (UniqueId.Segment s : segs.subList(1, segs.size())) {
             id = id.append(s);
@@ -434,7 +438,7 @@ public final class PlatformEngine implements TestEngine {
 
         @Override
         public void dynamicTestRegistered(TestIdentifier t) {
-            TestDescriptor parent = t.getParentIdObject().map(p -> byId.get(fromJupiterId(p))).orElse(null);
+            TestDescriptor parent = t.getParentIdObject().map(p -> byId.get(fromJupiter(engine, p))).orElse(null);
             if (parent == null || ours(t) != null) {
                 return;
             }
@@ -442,15 +446,6 @@ public final class PlatformEngine implements TestEngine {
             parent.addChild(m);
             byId.put(m.getUniqueId(), m);
             listener.dynamicTestRegistered(m);
-        }
-
-        private UniqueId fromJupiterId(UniqueId jupiter) {
-            List<UniqueId.Segment> segs = jupiter.getSegments();
-            UniqueId id = engine;
-            for (UniqueId.Segment s : segs.subList(1, segs.size())) {
-                id = id.append(s);
-            }
-            return id;
         }
 
         @Override
