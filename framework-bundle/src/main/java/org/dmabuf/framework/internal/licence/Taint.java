@@ -21,6 +21,12 @@ public final class Taint {
     public enum Flag {
         /** A proprietary module was loaded. */
         PROPRIETARY_MODULE('P', 0, "proprietary module was loaded"),
+        /**
+         * A module reaches past the API by deep reflection ({@code setAccessible}, {@code privateLookupIn},
+         * {@code sun.misc.Unsafe}): as a force-loaded module skips the kernel's checks, it can skip the
+         * platform's.
+         */
+        FORCED_MODULE('F', 1, "module was force loaded"),
         /** An externally-built ("out-of-tree") module was loaded. */
         OOT_MODULE('O', 12, "externally-built (\"out-of-tree\") module was loaded");
 

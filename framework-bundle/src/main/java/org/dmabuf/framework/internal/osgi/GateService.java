@@ -251,6 +251,11 @@ public final class GateService {
         }
         out.add("  policy:  " + v.policy().label());
         out.add("  taint:   " + keeper.gate().taint().moduleLabel(m.bsn()));
+        List<String> deep = keeper.deepReflectionOf(b.getBundleId());
+        if (!deep.isEmpty()) {
+            out.add("  deep reflection (taint F, as a force-loaded module): " + String.join("; ", deep)
+                    + "; it can reach past every check of the platform");
+        }
         if (!m.module()) {
             keeper.lastRefusal(b.getBundleId()).forEach(l -> out.add("  refused: " + l)); // a fragment's, say
             return out;

@@ -277,11 +277,13 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
                 ModuleFacts m = facts.of(b);
                 if (m.module()) {
                     loading(m);
+                    deepReflection(b, m);
                 }
             }
             case BundleEvent.RESOLVED -> linked(b);
             case BundleEvent.UNRESOLVED, BundleEvent.UNINSTALLED -> {
                 said.remove(b.getBundleId());
+                reflective.remove(b.getBundleId());
                 if (proprietaryResolved.remove(b.getBundleId())) {
                     armingChanged.run();
                 }
@@ -289,11 +291,93 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
             }
             case BundleEvent.UPDATED -> {
                 said.remove(b.getBundleId()); // a new load: its refusal is said again
+                reflective.remove(b.getBundleId());
                 facts.forget(b);
             }
             default -> {
             }
         }
+    }
+
+    // --- deep reflection: what no in-process check stops, made visible ------------------------------
+
+    /** What each loaded module's classes use to reach past the API, by bundle id; an empty list: nothing. */
+    private final Map<Long, List<String>> reflective = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The calls that open what the API closes, as a class file names them, and how a message names them. */
+    private static final String[][] DEEP = {
+        {"setAccessible", "AccessibleObject.setAccessible"},
+        {"privateLookupIn", "MethodHandles.privateLookupIn"},
+        {"sun/misc/Unsafe", "sun.misc.Unsafe"}};
+    /** Bounds of the scan, so that a huge bundle cannot stall its start: entries, and bytes read. */
+    static final int SCAN_MAX_CLASSES = 20_000;
+    static final long SCAN_MAX_BYTES = 64L << 20;
+
+    /**
+     * A module whose classes call {@code setAccessible}, {@code privateLookupIn} or use
+     * {@code sun.misc.Unsafe} can reach past every check of the platform (no Java 25 program can stop it
+     * in-process): it is tainted F, as the kernel taints a force-loaded module, once per load, and
+     * {@code dmabuf:why} names what was found where.
+     */
+    private void deepReflection(Bundle b, ModuleFacts m) {
+        if (reflective.containsKey(b.getBundleId())) {
+            return;
+        }
+        List<String> found = scan(b);
+        reflective.put(b.getBundleId(), found);
+        if (!found.isEmpty()) {
+            gate.taint().add(m.bsn(), Taint.Flag.FORCED_MODULE);
+            LOG.warn("{}: module uses deep reflection ({}) - tainting kernel", m.bsn(), String.join(", ", found));
+        }
+    }
+
+    /** @return what the bundle's classes use to reach past the API, each with the class that does ("... in a/B.class") */
+    static List<String> scan(Bundle b) {
+        List<String> found = new ArrayList<>();
+        java.util.Enumeration<java.net.URL> e = b.findEntries("/", "*.class", true);
+        int classes = 0;
+        long bytes = 0;
+        while (e != null && e.hasMoreElements() && found.size() < 3) {
+            if (classes >= SCAN_MAX_CLASSES || bytes >= SCAN_MAX_BYTES) {
+                found.add("not scanned past " + classes + " classes (" + (bytes >> 20) + " MB): what follows is"
+                        + " unknown");
+                break;
+            }
+            java.net.URL u = e.nextElement();
+            byte[] data;
+            try (java.io.InputStream in = u.openStream()) {
+                data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, SCAN_MAX_BYTES - bytes));
+            } catch (java.io.IOException unreadable) {
+                continue;
+            }
+            classes++;
+            bytes += data.length;
+            for (String[] d : DEEP) {
+                if (contains(data, d[0].getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+                    String path = u.getPath();
+                    found.add(d[1] + " in " + (path.startsWith("/") ? path.substring(1) : path));
+                }
+            }
+        }
+        return found;
+    }
+
+    private static boolean contains(byte[] data, byte[] marker) {
+        outer:
+        for (int i = 0; i + marker.length <= data.length; i++) {
+            for (int j = 0; j < marker.length; j++) {
+                if (data[i + j] != marker[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** @return what a loaded module's classes use to reach past the API; empty when nothing, or not started yet */
+    public List<String> deepReflectionOf(long bundleId) {
+        return reflective.getOrDefault(bundleId, List.of());
     }
 
     // load_module: the licence and the in-tree flag taint at load, refused or not
