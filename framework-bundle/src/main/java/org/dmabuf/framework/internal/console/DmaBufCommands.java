@@ -24,7 +24,10 @@ public class DmaBufCommands {
     private final LoadedModule console;
 
     /** The functions, for Gogo's {@code osgi.command.function}. */
-    public static final String[] FUNCTIONS = {"bufinfo", "heaps", "alloc", "close", "fds", "fences", "timeline"};
+    public static final String[] FUNCTIONS = {"bufinfo", "heaps", "alloc", "close", "fds", "fences", "timeline", "trace"};
+
+    /** The dma_buf and dma_fence tracepoints' recording, while tracing is on. */
+    private jdk.jfr.Recording recording; // guarded by this
 
     /** The console's sw_sync timelines, by name. */
     private final java.util.Map<String, org.dmabuf.api.fence.SwSyncTimeline> timelines =
@@ -36,8 +39,14 @@ public class DmaBufCommands {
         this.console = core.openModule(CONSOLE, -1);
     }
 
-    /** Closes the console's module: its fds go, its timelines' fences are signalled. */
+    /** Closes the console's module: its fds go, its timelines' fences are signalled, tracing stops. */
     public void close() {
+        synchronized (this) {
+            if (recording != null) {
+                recording.close();
+                recording = null;
+            }
+        }
         timelines.values().forEach(org.dmabuf.api.fence.SwSyncTimeline::close);
         console.close();
     }
@@ -99,6 +108,144 @@ public class DmaBufCommands {
             default -> throw new IllegalArgumentException("timeline: '" + Bundles.shown(action) + "' takes no"
                     + " number; expected inc <name> <count> or fence <name> <value>");
         };
+    }
+
+    @Descriptor("the dma_buf and dma_fence tracepoints as JFR events: on, off, dump [name.jfr], tail [count]")
+    public String trace(@Descriptor("on, off, dump or tail") String action) throws java.io.IOException {
+        return trace(action, null);
+    }
+
+    @Descriptor("the dma_buf and dma_fence tracepoints as JFR events: dump <name.jfr> or tail <count>")
+    public synchronized String trace(@Descriptor("dump or tail") String action,
+            @Descriptor("the file name (dump), or how many of the latest events (tail)") String arg)
+            throws java.io.IOException {
+        switch (action) {
+            case "on" -> {
+                if (recording != null) {
+                    return "trace: on already (dmabuf:trace dump, tail or off)";
+                }
+                if (org.dmabuf.framework.internal.trace.Trace.broken()) {
+                    throw new IllegalStateException("trace: the JFR events cannot link in this framework; expected"
+                            + " org.osgi.framework.bootdelegation to include jdk.jfr.internal.event");
+                }
+                jdk.jfr.Recording r = new jdk.jfr.Recording();
+                r.setName("dmabuf");
+                r.setToDisk(true); // in JFR's repository, its last 64 MB: tracing for hours keeps the latest of it
+                r.setMaxSize(64L << 20);
+                for (Class<? extends jdk.jfr.Event> e : org.dmabuf.framework.internal.trace.Trace.EVENTS) {
+                    r.enable(e).withoutStackTrace();
+                }
+                r.start();
+                recording = r;
+                return "trace: on (" + org.dmabuf.framework.internal.trace.Trace.EVENTS.size()
+                        + " tracepoints: dma_buf_export ... dma_fence_destroy)";
+            }
+            case "off" -> {
+                if (recording != null) {
+                    recording.close();
+                    recording = null;
+                }
+                return "trace: off";
+            }
+            case "dump" -> {
+                java.nio.file.Path file = traceDir().resolve(arg == null
+                        ? "dmabuf-" + java.time.LocalDateTime.now().format(
+                                java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".jfr"
+                        : traceName(arg));
+                java.nio.file.Files.createDirectories(file.getParent());
+                on("dump").dump(file);
+                return "trace: wrote " + file + " (JDK Mission Control opens it; or jfr print --categories DMA-BUF)";
+            }
+            case "tail" -> {
+                int n;
+                try {
+                    n = arg == null ? 20 : Integer.parseInt(arg);
+                } catch (NumberFormatException e) {
+                    n = -1;
+                }
+                if (n < 1 || n > 10_000) {
+                    throw new IllegalArgumentException("trace tail: '" + Bundles.shown(arg) + "' is not a count;"
+                            + " expected 1 to 10000");
+                }
+                return tail(on("tail"), n);
+            }
+            default -> throw new IllegalArgumentException("trace: '" + Bundles.shown(action) + "' is not an action;"
+                    + " expected on, off, dump [name.jfr] or tail [count]");
+        }
+    }
+
+    private jdk.jfr.Recording on(String action) {
+        if (recording == null) {
+            throw new IllegalArgumentException("trace " + action + ": tracing is off; expected dmabuf:trace on first");
+        }
+        return recording;
+    }
+
+    /** @return where dumps go: trace/ in the platform's folder, or the system's temporary folder */
+    private static java.nio.file.Path traceDir() {
+        String home = System.getProperty("dmabuf.home");
+        return home != null ? java.nio.file.Path.of(home, "trace")
+                : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "dmabuf-trace");
+    }
+
+    private static String traceName(String name) {
+        if (!name.matches("[A-Za-z0-9._-]{1,64}\\.jfr") || name.startsWith(".")) {
+            throw new IllegalArgumentException("trace dump: '" + Bundles.shown(name) + "' is not a file name for"
+                    + " trace/; expected letters, digits, . _ - ending in .jfr, at most 68 characters");
+        }
+        return name;
+    }
+
+    /** The latest {@code n} events, one line each, oldest first, as {@code jfr print} would show their fields. */
+    private static String tail(jdk.jfr.Recording r, int n) throws java.io.IOException {
+        java.nio.file.Path tmp = java.nio.file.Files.createTempFile("dmabuf-trace-", ".jfr");
+        try {
+            r.dump(tmp);
+            // the n latest by start time (the file is in chunk order, not time order across threads)
+            java.util.PriorityQueue<jdk.jfr.consumer.RecordedEvent> latest = new java.util.PriorityQueue<>(
+                    java.util.Comparator.comparing(jdk.jfr.consumer.RecordedEvent::getStartTime));
+            try (jdk.jfr.consumer.RecordingFile f = new jdk.jfr.consumer.RecordingFile(tmp)) {
+                while (f.hasMoreEvents()) {
+                    jdk.jfr.consumer.RecordedEvent e = f.readEvent();
+                    if (!e.getEventType().getName().startsWith("org.dmabuf.")) {
+                        continue;
+                    }
+                    latest.add(e);
+                    if (latest.size() > n) {
+                        latest.poll();
+                    }
+                }
+            }
+            java.util.List<jdk.jfr.consumer.RecordedEvent> last = new java.util.ArrayList<>(latest);
+            last.sort(java.util.Comparator.comparing(jdk.jfr.consumer.RecordedEvent::getStartTime));
+            if (last.isEmpty()) {
+                return "trace: nothing recorded yet";
+            }
+            StringBuilder out = new StringBuilder();
+            java.time.format.DateTimeFormatter t = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
+                    .withZone(java.time.ZoneId.systemDefault());
+            for (jdk.jfr.consumer.RecordedEvent e : last) {
+                out.append(t.format(e.getStartTime())).append(' ').append(e.getEventType().getLabel());
+                for (jdk.jfr.ValueDescriptor v : e.getFields()) {
+                    String k = v.getName();
+                    if (k.equals("startTime") || k.equals("duration") || k.equals("eventThread")
+                            || k.equals("stackTrace")) {
+                        continue;
+                    }
+                    Object value = e.getValue(k);
+                    if (value != null) {
+                        out.append(' ').append(k).append('=').append(value);
+                    }
+                }
+                if (!e.getDuration().isZero()) {
+                    out.append(" took=").append(e.getDuration().toNanos()).append("ns");
+                }
+                out.append('\n');
+            }
+            return out.toString();
+        } finally {
+            java.nio.file.Files.deleteIfExists(tmp);
+        }
     }
 
     private org.dmabuf.api.fence.SwSyncTimeline named(String name, String action) {

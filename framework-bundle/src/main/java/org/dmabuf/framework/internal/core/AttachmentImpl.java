@@ -62,7 +62,11 @@ final class AttachmentImpl extends Tracked implements Attachment {
             throw new DmaBufException(Errno.EINVAL, "dma_buf_map_attachment: direction is null; expected"
                     + " TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL");
         }
-        return buf.map(this, direction);
+        jdk.jfr.Event traced = org.dmabuf.framework.internal.trace.Trace.mapBegin();
+        Mapping m = buf.map(this, direction);
+        org.dmabuf.framework.internal.trace.Trace.mapped(traced, owner.name(), buf.ino, buf.expName, buf.name(), buf.size, device.name(),
+                direction.name());
+        return m;
     }
 
     @Override
@@ -74,6 +78,7 @@ final class AttachmentImpl extends Tracked implements Attachment {
                     + "; expected a mapping made by mapAttachment on this attachment");
         }
         buf.unmap(this, m);
+        org.dmabuf.framework.internal.trace.Trace.unmap(owner.name(), buf.ino, buf.expName, buf.name(), buf.size, device.name());
     }
 
     @Override

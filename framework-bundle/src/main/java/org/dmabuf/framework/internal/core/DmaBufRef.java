@@ -116,6 +116,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
             buf.put();
             throw owner.gone("get_dma_buf");
         }
+        org.dmabuf.framework.internal.trace.Trace.get(owner.name(), buf.ino, buf.expName, buf.name(), buf.size, -1);
         return ref;
     }
 
@@ -127,6 +128,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
                     + " was already put or moved into an fd; expected one put per reference");
         }
         owner.untrack(this);
+        org.dmabuf.framework.internal.trace.Trace.put(owner.name(), buf.ino, buf.expName, buf.name(), buf.size); // before: put may release it
         buf.put();
     }
 
@@ -149,6 +151,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
             buf.put();
             throw owner.gone("dma_buf_fd");
         }
+        org.dmabuf.framework.internal.trace.Trace.fd(owner.name(), buf.ino, buf.expName, buf.name(), buf.size, fd);
         return fd;
     }
 
@@ -176,6 +179,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
             buf.detach(a, "attach while the importer stops");
             throw owner.gone(func);
         }
+        org.dmabuf.framework.internal.trace.Trace.attach(owner.name(), buf.ino, buf.expName, buf.name(), buf.size, device.name(), importerOps != null);
         return a;
     }
 
@@ -194,6 +198,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
         }
         if (buf.detach(a, "dma_buf_detach")) {
             owner.untrack(a); // the handle's bookkeeping: its owner's list
+            org.dmabuf.framework.internal.trace.Trace.detach(owner.name(), buf.ino, buf.expName, buf.name(), buf.size, a.device().name());
         } else {
             LoadedModule.LOG.warn("dma_buf_detach: {}: {} is already detached; nothing done", owner.name(), a);
         }
@@ -306,7 +311,9 @@ final class DmaBufRef extends Tracked implements DmaBuf {
     public MemorySegment mmap(long offset, long length) {
         owner.require(Symbol.DMA_BUF_MMAP);
         checkHeld("dma_buf_mmap");
-        return buf.mmap(offset, length);
+        MemorySegment m = buf.mmap(offset, length);
+        org.dmabuf.framework.internal.trace.Trace.mmap(owner.name(), buf.ino, buf.expName, buf.name(), buf.size, offset, length);
+        return m;
     }
 
     @Override

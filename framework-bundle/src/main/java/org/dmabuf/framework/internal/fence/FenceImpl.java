@@ -41,7 +41,7 @@ public class FenceImpl implements DmaFence {
     private volatile boolean signaled;
     private volatile int error;
     private volatile long timestamp = Long.MIN_VALUE;
-    private volatile long deadline = Long.MAX_VALUE;
+    private volatile long deadlineHint = Long.MAX_VALUE; // dma_fence_set_deadline
     private volatile boolean callbacksRun;
     private Object callbacks; // null, one Callback, or a List of them; guarded by this
     @SuppressWarnings("unused") // through REFS
@@ -57,6 +57,7 @@ public class FenceImpl implements DmaFence {
         this.driver = driver;
         this.timeline = timeline;
         this.issuer = issuer;
+        org.dmabuf.framework.internal.trace.Trace.fenceInit(context, seqno, driver, timeline);
     }
 
     @Override
@@ -126,6 +127,7 @@ public class FenceImpl implements DmaFence {
         if (issuer != null) {
             issuer.signalled(this);
         }
+        org.dmabuf.framework.internal.trace.Trace.fenceSignaled(context, seqno, driver, timeline, error);
         if (run instanceof Callback cb) {
             invoke(cb);
         } else if (run != null) {
@@ -303,7 +305,9 @@ public class FenceImpl implements DmaFence {
             return 0;
         }
         long deadline = System.nanoTime() + Math.min(timeoutNanos, Long.MAX_VALUE / 4);
+        jdk.jfr.Event traced = org.dmabuf.framework.internal.trace.Trace.waitBegin();
         park(interruptible, deadline);
+        org.dmabuf.framework.internal.trace.Trace.fenceWaited(traced, context, seqno, driver, timeline, signaled);
         if (!signaled) {
             return 0;
         }
@@ -313,7 +317,9 @@ public class FenceImpl implements DmaFence {
     @Override
     public int await(boolean interruptible) {
         if (!isSignaled()) {
+            jdk.jfr.Event traced = org.dmabuf.framework.internal.trace.Trace.waitBegin();
             park(interruptible, Long.MIN_VALUE);
+            org.dmabuf.framework.internal.trace.Trace.fenceWaited(traced, context, seqno, driver, timeline, signaled);
         }
         return getStatus();
     }
@@ -359,10 +365,10 @@ public class FenceImpl implements DmaFence {
             return;
         }
         synchronized (this) {
-            if (deadlineNanos - deadline >= 0) { // on the nanoTime clock, which may wrap: compare differences
+            if (deadlineHint != Long.MAX_VALUE && deadlineNanos - deadlineHint >= 0) { // nanoTime may wrap: differences
                 return;
             }
-            deadline = deadlineNanos;
+            deadlineHint = deadlineNanos;
         }
         // ops->set_deadline of an array or a chain: its parts
         for (DmaFence part : Fences.unwrap(this)) {
@@ -374,7 +380,7 @@ public class FenceImpl implements DmaFence {
 
     @Override
     public long deadline() {
-        return deadline;
+        return deadlineHint;
     }
 
     @Override
@@ -406,6 +412,7 @@ public class FenceImpl implements DmaFence {
 
     // dma_fence_release: a fence dropped unsignalled with waiters would leave them hanging
     private void release() {
+        org.dmabuf.framework.internal.trace.Trace.fenceDestroy(context, seqno, driver, timeline);
         if (!signaled && hasCallbacks()) {
             LOG.warn("Fence {}:{}:{}:{} released with pending signals!", driver, timeline,
                     Long.toHexString(context), Long.toHexString(seqno));

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.trace;
+
+import java.util.List;
+
+import jdk.jfr.Category;
+import jdk.jfr.DataAmount;
+import jdk.jfr.Description;
+import jdk.jfr.Enabled;
+import jdk.jfr.Event;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+
+/**
+ * The kernel's tracepoints ({@code include/trace/events/dma_buf.h},
+ * {@code dma_fence.h}) as JDK Flight Recorder events: disabled by default
+ * (a default {@code JFR.start} does not record them; {@code dmabuf:trace on}
+ * does), and close to free while disabled: each site allocates an event
+ * that escape analysis removes and asks {@code shouldCommit()}, false
+ * unless a recording enabled it. Every buffer event names the module, the
+ * buffer's ino, exp_name and name; fence events the context, seqno, driver
+ * and timeline. A recording opens in JDK Mission Control (category DMA-BUF).
+ */
+public final class Trace {
+    private Trace() {
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("dma-buf");
+    /** Set when the JVM cannot run the events here (an OSGi framework without the boot delegation below). */
+    private static volatile boolean broken;
+
+    /**
+     * A tracepoint never fails its caller: when the recorder's instrumented
+     * events cannot link from this bundle (their writer,
+     * {@code jdk.jfr.internal.event}, must come by boot delegation:
+     * {@code org.osgi.framework.bootdelegation=jdk.jfr.internal.event}, as
+     * the distribution sets it), tracing turns itself off and says why, once.
+     */
+    private static void broke(LinkageError e) {
+        if (!broken) {
+            broken = true;
+            LOG.error("dma-buf: tracing off: the JFR events cannot link ({}); expected "
+                    + "org.osgi.framework.bootdelegation to include jdk.jfr.internal.event", e.toString());
+        }
+    }
+
+    /** @return whether tracing broke (and is off for good): what {@code dmabuf:trace on} reports */
+    public static boolean broken() {
+        return broken;
+    }
+
+    /** Every event class, for a recording to enable them all. */
+    public static final List<Class<? extends Event>> EVENTS = List.of(Export.class, Fd.class, Get.class, Put.class,
+            Mmap.class, Attach.class, Detach.class, Map.class, Unmap.class, FenceInit.class, FenceSignaled.class,
+            FenceWait.class, FenceDestroy.class);
+
+    /** What every buffer event carries. */
+    @Category({"DMA-BUF", "Buffers"})
+    @Enabled(false)
+    @StackTrace(false)
+    abstract static class BufferEvent extends Event {
+        @Label("Module")
+        @Description("the bundle whose view made the call")
+        String module;
+        @Label("ino")
+        long ino;
+        @Label("exp_name")
+        String expName;
+        @Label("Name")
+        String bufName;
+        @Label("Size")
+        @DataAmount
+        long size;
+    }
+
+    @Name("org.dmabuf.dma_buf_export")
+    @Label("dma_buf_export")
+    static final class Export extends BufferEvent {
+    }
+
+    @Name("org.dmabuf.dma_buf_fd")
+    @Label("dma_buf_fd")
+    static final class Fd extends BufferEvent {
+        @Label("fd")
+        int fd;
+    }
+
+    @Name("org.dmabuf.dma_buf_get")
+    @Label("dma_buf_get")
+    static final class Get extends BufferEvent {
+        @Label("fd")
+        @Description("-1 for get_dma_buf on a reference")
+        int fd;
+    }
+
+    @Name("org.dmabuf.dma_buf_put")
+    @Label("dma_buf_put")
+    static final class Put extends BufferEvent {
+    }
+
+    @Name("org.dmabuf.dma_buf_mmap")
+    @Label("dma_buf_mmap")
+    static final class Mmap extends BufferEvent {
+        @Label("Offset")
+        long offset;
+        @Label("Length")
+        @DataAmount
+        long length;
+    }
+
+    @Name("org.dmabuf.dma_buf_attach")
+    @Label("dma_buf_attach")
+    static final class Attach extends BufferEvent {
+        @Label("Device")
+        String device;
+        @Label("Dynamic")
+        boolean dynamic;
+    }
+
+    @Name("org.dmabuf.dma_buf_detach")
+    @Label("dma_buf_detach")
+    static final class Detach extends BufferEvent {
+        @Label("Device")
+        String device;
+    }
+
+    /** A duration: the exporter's map_dma_buf, and the waits for kernel fences before it. */
+    @Name("org.dmabuf.dma_buf_map_attachment")
+    @Label("dma_buf_map_attachment")
+    static final class Map extends BufferEvent {
+        @Label("Device")
+        String device;
+        @Label("Direction")
+        String direction;
+    }
+
+    @Name("org.dmabuf.dma_buf_unmap_attachment")
+    @Label("dma_buf_unmap_attachment")
+    static final class Unmap extends BufferEvent {
+        @Label("Device")
+        String device;
+    }
+
+    /** What every fence event carries. */
+    @Category({"DMA-BUF", "Fences"})
+    @Enabled(false)
+    @StackTrace(false)
+    abstract static class FenceEvent extends Event {
+        @Label("Context")
+        long context;
+        @Label("Seqno")
+        long seqno;
+        @Label("Driver")
+        String driver;
+        @Label("Timeline")
+        String timeline;
+    }
+
+    @Name("org.dmabuf.dma_fence_init")
+    @Label("dma_fence_init")
+    static final class FenceInit extends FenceEvent {
+    }
+
+    @Name("org.dmabuf.dma_fence_signaled")
+    @Label("dma_fence_signaled")
+    static final class FenceSignaled extends FenceEvent {
+        @Label("Error")
+        int error;
+    }
+
+    /** A duration: {@code dma_fence_wait_start} to {@code dma_fence_wait_end}. */
+    @Name("org.dmabuf.dma_fence_wait")
+    @Label("dma_fence_wait")
+    static final class FenceWait extends FenceEvent {
+        @Label("Signaled")
+        boolean signaled;
+    }
+
+    @Name("org.dmabuf.dma_fence_destroy")
+    @Label("dma_fence_destroy")
+    static final class FenceDestroy extends FenceEvent {
+    }
+
+    // --- the sites ---------------------------------------------------------------------------------
+
+    private static void fill(BufferEvent e, String module, long ino, String expName, String name, long size) {
+        e.module = module;
+        e.ino = ino;
+        e.expName = expName;
+        e.bufName = name;
+        e.size = size;
+    }
+
+    /** dma_buf_export */
+    public static void export(String module, long ino, String expName, String name, long size) {
+        if (broken) {
+            return;
+        }
+        try {
+            Export e = new Export();
+            if (e.shouldCommit()) {
+                fill(e, module, ino, expName, name, size);
+                e.commit();
+            }
+        } catch (LinkageError e) {
+            broke(e);
+        }
+    }
+
+    /** dma_buf_fd */
+    public static void fd(String module, long ino, String expName, String name, long size, int fd) {
+        if (broken) {
+            return;
+        }
+        try {
+            Fd e = new Fd();
+            if (e.shouldCommit()) {
+                fill(e, module, ino, expName, name, size);
+                e.fd = fd;
+                e.commit();
+            }
+        } catch (LinkageError e) {
+            broke(e);
+        }
+    }
+
+    /** dma_buf_get, get_dma_buf ({@code fd} -1) */
+    public static void get(String module, long ino, String expName, String name, long size, int fd) {
+        if (broken) {
+            return;
+        }
+        try {
+            Get e = new Get();
+            if (e.shouldCommit()) {
+                fill(e, module, ino, expName, name, size);
+                e.fd = fd;
+                e.commit();
+            }
+        } catch (LinkageError e) {
+            broke(e);
+        }
+    }
+
+    /** dma_buf_put */
+    public static void put(String module, long ino, String expName, String name, long size) {
+        if (broken) {
+            return;
+        }
+        try {
+            Put e = new Put();
+            if (e.shouldCommit()) {
+                fill(e, module, ino, expName, name, size);
+                e.commit();
+            }
+        } catch (LinkageError e) {
+            broke(e);
+        }
+    }
+
+    /** dma_buf_mmap */
+    public static void mmap(String module, long ino, String expName, String name, long size, long offset,
+            long length) {
+        if (broken) {
+            return;
+        }
+        try {
+            Mmap e = new Mmap();
+            if (e.shouldCommit()) {
+                fill(e, module, ino, expName, name, size);
+                e.offset = offset;
+                e.length = length;
+                e.commit();
+            }
+        } catch (LinkageError e) {
+            broke(e);
+        }
+    }
+
+    /** dma_buf_attach, dma_buf_dynamic_attach */
+    public static void attach(String module, long ino, String expName, String name, long size, String device,
+            boolean dynamic) {
+        if (broken) {
+            return;
+        }
+        try {
+            Attach e = new Attach();
+            if (e.shouldCommit()) {
+                fill(e, module, ino, expName, name, size);
+                e.device = device;
+                e.dynamic = dynamic;
+                e.commit();
+            }
+        } catch (LinkageError e) {
+            broke(e);
+        }
+    }
+
+    /** dma_buf_detach */
+    public static void detach(String module, long ino, String expName, String name, long size, String device) {
+        if (broken) {
+            return;
+        }
+        try {
+            Detach e = new Detach();
+            if (e.shouldCommit()) {
+                fill(e, module, ino, expName, name, size);
+                e.device = device;
+                e.commit();
+            }
+        } catch (LinkageError e) {
+            broke(e);
+        }
+    }
+
+    /** @return a started dma_buf_map_attachment event for {@link #mapped}, or {@code null} when disabled */
+    public static Event mapBegin() {
+        if (broken) {
+            return null;
+        }
+        try {
+            Map e = new Map();
+            if (!e.isEnabled()) {
+                return null;
+            }
+            e.begin();
+            return e;
+        } catch (LinkageError e) {
+            broke(e);
+            return null;
+        }
+    }
+
+    /** dma_buf_map_attachment, since {@link #mapBegin} */
+    public static void mapped(Event started, String module, long ino, String expName, String name, long size,
+            String device, String direction) {
+        if (broken) {
+            return;
+        }
+        try {
+            if (started instanceof Map e) {
+                e.end();
+                if (e.shouldCommit()) {
+                    fill(e, module, ino, expName, name, size);
+                    e.device = device;
+                    e.direction = direction;
+                    e.commit();
+                }
+            }
+        } catch (LinkageError e) {
+            broke(e);
+        }
+    }
+
+    /** dma_buf_unmap_attachment */
+    public static void unmap(String module, long ino, String expName, String name, long size, String device) {
+        if (broken) {
+            return;
+        }
+        try {
+            Unmap e = new Unmap();
+            if (e.shouldCommit()) {
+                fill(e, module, ino, expName, name, size);
+                e.device = device;
+                e.commit();
+            }
+        } catch (LinkageError e) {
+            broke(e);
+        }
+    }
+
+    private static void fill(FenceEvent e, long context, long seqno, String driver, String timeline) {
+        e.context = context;
+        e.seqno = seqno;
+        e.driver = driver;
+        e.timeline = timeline;
+    }
+
+    /** dma_fence_init */
+    public static void fenceInit(long context, long seqno, String driver, String timeline) {
+        if (broken) {
+            return;
+        }
+        try {
+            FenceInit e = new FenceInit();
+            if (e.shouldCommit()) {
+                fill(e, context, seqno, driver, timeline);
+                e.commit();
+            }
+        } catch (LinkageError e) {
+            broke(e);
+        }
+    }
+
+    /** dma_fence_signaled */
+    public static void fenceSignaled(long context, long seqno, String driver, String timeline, int error) {
+        if (broken) {
+            return;
+        }
+        try {
+            FenceSignaled e = new FenceSignaled();
+            if (e.shouldCommit()) {
+                fill(e, context, seqno, driver, timeline);
+                e.error = error;
+                e.commit();
+            }
+        } catch (LinkageError e) {
+            broke(e);
+        }
+    }
+
+    /** @return a started dma_fence_wait event (dma_fence_wait_start) for {@link #fenceWaited}, or {@code null} */
+    public static Event waitBegin() {
+        if (broken) {
+            return null;
+        }
+        try {
+            FenceWait e = new FenceWait();
+            if (!e.isEnabled()) {
+                return null;
+            }
+            e.begin();
+            return e;
+        } catch (LinkageError e) {
+            broke(e);
+            return null;
+        }
+    }
+
+    /** dma_fence_wait_end, since {@link #waitBegin} */
+    public static void fenceWaited(Event started, long context, long seqno, String driver, String timeline,
+            boolean signaled) {
+        if (broken) {
+            return;
+        }
+        try {
+            if (started instanceof FenceWait e) {
+                e.end();
+                if (e.shouldCommit()) {
+                    fill(e, context, seqno, driver, timeline);
+                    e.signaled = signaled;
+                    e.commit();
+                }
+            }
+        } catch (LinkageError e) {
+            broke(e);
+        }
+    }
+
+    /** dma_fence_destroy */
+    public static void fenceDestroy(long context, long seqno, String driver, String timeline) {
+        if (broken) {
+            return;
+        }
+        try {
+            FenceDestroy e = new FenceDestroy();
+            if (e.shouldCommit()) {
+                fill(e, context, seqno, driver, timeline);
+                e.commit();
+            }
+        } catch (LinkageError e) {
+            broke(e);
+        }
+    }
+}
