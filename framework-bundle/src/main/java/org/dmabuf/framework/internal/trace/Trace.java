@@ -31,6 +31,54 @@ public final class Trace {
     private static volatile boolean broken;
 
     /**
+     * Whether a running recording enables any of these events: the one test
+     * at every tracepoint while tracing is off (one read, no allocation, no
+     * call into the recorder), kept by a recorder listener as recordings
+     * start and stop, {@code dmabuf:trace}'s or anybody's ({@code jcmd
+     * JFR.start settings=...} naming {@code org.dmabuf.*}).
+     */
+    private static volatile boolean on;
+
+    static {
+        try {
+            jdk.jfr.FlightRecorder.addListener(new jdk.jfr.FlightRecorderListener() {
+                @Override
+                public void recordingStateChanged(jdk.jfr.Recording recording) {
+                    refresh();
+                }
+            });
+        } catch (RuntimeException | LinkageError e) {
+            broke(e instanceof LinkageError l ? l : new LinkageError(e.toString()));
+        }
+    }
+
+    /** Looks at the running recordings again: whether one enables an event of ours. */
+    static void refresh() {
+        boolean any = false;
+        if (!broken && jdk.jfr.FlightRecorder.isInitialized()) {
+            java.util.Set<String> ours = new java.util.HashSet<>();
+            for (Class<? extends Event> c : EVENTS) {
+                jdk.jfr.EventType t = jdk.jfr.EventType.getEventType(c);
+                ours.add(Long.toString(t.getId())); // Recording.enable(Class) keys its settings by the type's id
+                ours.add(t.getName()); // a settings file, by name
+            }
+            for (jdk.jfr.Recording r : jdk.jfr.FlightRecorder.getFlightRecorder().getRecordings()) {
+                if (r.getState() != jdk.jfr.RecordingState.RUNNING) {
+                    continue;
+                }
+                for (java.util.Map.Entry<String, String> e : r.getSettings().entrySet()) {
+                    int hash = e.getKey().indexOf('#');
+                    if (hash > 0 && e.getKey().endsWith("#enabled") && "true".equals(e.getValue())
+                            && ours.contains(e.getKey().substring(0, hash))) {
+                        any = true;
+                    }
+                }
+            }
+        }
+        on = any;
+    }
+
+    /**
      * A tracepoint never fails its caller: when the recorder's instrumented
      * events cannot link from this bundle (their writer,
      * {@code jdk.jfr.internal.event}, must come by boot delegation:
@@ -38,6 +86,7 @@ public final class Trace {
      * the distribution sets it), tracing turns itself off and says why, once.
      */
     private static void broke(LinkageError e) {
+        on = false;
         if (!broken) {
             broken = true;
             LOG.error("dma-buf: tracing off: the JFR events cannot link ({}); expected "
@@ -194,7 +243,7 @@ public final class Trace {
 
     /** dma_buf_export */
     public static void export(String module, long ino, String expName, String name, long size) {
-        if (broken) {
+        if (!on) {
             return;
         }
         try {
@@ -210,7 +259,7 @@ public final class Trace {
 
     /** dma_buf_fd */
     public static void fd(String module, long ino, String expName, String name, long size, int fd) {
-        if (broken) {
+        if (!on) {
             return;
         }
         try {
@@ -227,7 +276,7 @@ public final class Trace {
 
     /** dma_buf_get, get_dma_buf ({@code fd} -1) */
     public static void get(String module, long ino, String expName, String name, long size, int fd) {
-        if (broken) {
+        if (!on) {
             return;
         }
         try {
@@ -244,7 +293,7 @@ public final class Trace {
 
     /** dma_buf_put */
     public static void put(String module, long ino, String expName, String name, long size) {
-        if (broken) {
+        if (!on) {
             return;
         }
         try {
@@ -261,7 +310,7 @@ public final class Trace {
     /** dma_buf_mmap */
     public static void mmap(String module, long ino, String expName, String name, long size, long offset,
             long length) {
-        if (broken) {
+        if (!on) {
             return;
         }
         try {
@@ -280,7 +329,7 @@ public final class Trace {
     /** dma_buf_attach, dma_buf_dynamic_attach */
     public static void attach(String module, long ino, String expName, String name, long size, String device,
             boolean dynamic) {
-        if (broken) {
+        if (!on) {
             return;
         }
         try {
@@ -298,7 +347,7 @@ public final class Trace {
 
     /** dma_buf_detach */
     public static void detach(String module, long ino, String expName, String name, long size, String device) {
-        if (broken) {
+        if (!on) {
             return;
         }
         try {
@@ -315,7 +364,7 @@ public final class Trace {
 
     /** @return a started dma_buf_map_attachment event for {@link #mapped}, or {@code null} when disabled */
     public static Event mapBegin() {
-        if (broken) {
+        if (!on) {
             return null;
         }
         try {
@@ -334,7 +383,7 @@ public final class Trace {
     /** dma_buf_map_attachment, since {@link #mapBegin} */
     public static void mapped(Event started, String module, long ino, String expName, String name, long size,
             String device, String direction) {
-        if (broken) {
+        if (!on) {
             return;
         }
         try {
@@ -354,7 +403,7 @@ public final class Trace {
 
     /** dma_buf_unmap_attachment */
     public static void unmap(String module, long ino, String expName, String name, long size, String device) {
-        if (broken) {
+        if (!on) {
             return;
         }
         try {
@@ -378,7 +427,7 @@ public final class Trace {
 
     /** dma_fence_init */
     public static void fenceInit(long context, long seqno, String driver, String timeline) {
-        if (broken) {
+        if (!on) {
             return;
         }
         try {
@@ -394,7 +443,7 @@ public final class Trace {
 
     /** dma_fence_signaled */
     public static void fenceSignaled(long context, long seqno, String driver, String timeline, int error) {
-        if (broken) {
+        if (!on) {
             return;
         }
         try {
@@ -411,7 +460,7 @@ public final class Trace {
 
     /** @return a started dma_fence_wait event (dma_fence_wait_start) for {@link #fenceWaited}, or {@code null} */
     public static Event waitBegin() {
-        if (broken) {
+        if (!on) {
             return null;
         }
         try {
@@ -430,7 +479,7 @@ public final class Trace {
     /** dma_fence_wait_end, since {@link #waitBegin} */
     public static void fenceWaited(Event started, long context, long seqno, String driver, String timeline,
             boolean signaled) {
-        if (broken) {
+        if (!on) {
             return;
         }
         try {
@@ -449,7 +498,7 @@ public final class Trace {
 
     /** dma_fence_destroy */
     public static void fenceDestroy(long context, long seqno, String driver, String timeline) {
-        if (broken) {
+        if (!on) {
             return;
         }
         try {
