@@ -203,8 +203,10 @@ public final class Platform {
      * Console's credentials included), without its start levels, its storage
      * and its bundle lists, and with what a test needs instead: no console on
      * the test's standard input, a deploy folder of the container's own
-     * (empty: what one test drops there never reaches another), and displays
-     * that scan out only when a test drives a frame. Both harnesses boot with
+     * (empty: what one test drops there never reaches another), displays
+     * that scan out only when a test drives a frame, and debug mode (each
+     * handle records the code that took it: {@code dmabuf:holders}, and the
+     * warnings about what a module still held at its stop, name it). Both harnesses boot with
      * these: {@link #options} (Pax Exam) and the JUnit 5 engine
      * ({@link org.dmabuf.testsupport.jupiter.DmaBufPlatform}).
      *
@@ -231,6 +233,8 @@ public final class Platform {
         out.put("felix.fileinstall.dir", freshDeployDir());
         // displays do not scan out on their own: tests drive frames, so counts are theirs (override to test vblank)
         out.put("dmabuf.display.refresh", "0");
+        // debug mode: every handle records the code that took it, so a leak names its origin (dmabuf:holders)
+        out.put("dmabuf.debug", "true");
         return out;
     }
 

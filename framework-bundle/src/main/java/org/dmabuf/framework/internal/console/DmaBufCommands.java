@@ -2,6 +2,8 @@
 package org.dmabuf.framework.internal.console;
 
 
+import java.util.List;
+
 import org.apache.felix.service.command.Descriptor;
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.Heap;
@@ -24,7 +26,7 @@ public class DmaBufCommands {
     private final LoadedModule console;
 
     /** The functions, for Gogo's {@code osgi.command.function}. */
-    public static final String[] FUNCTIONS = {"bufinfo", "heaps", "alloc", "close", "fds", "fences", "timeline", "trace"};
+    public static final String[] FUNCTIONS = {"bufinfo", "heaps", "alloc", "close", "fds", "fences", "timeline", "trace", "holders"};
 
     /** The dma_buf and dma_fence tracepoints' recording, while tracing is on. */
     private jdk.jfr.Recording recording; // guarded by this
@@ -49,6 +51,19 @@ public class DmaBufCommands {
         }
         timelines.values().forEach(org.dmabuf.api.fence.SwSyncTimeline::close);
         console.close();
+    }
+
+    @Descriptor("who holds a buffer (fds, references, attachments, vmaps, transfers), and from where in debug mode")
+    public String holders(@Descriptor("the buffer's ino, as dmabuf:bufinfo shows it") long ino) {
+        if (ino < 1) {
+            throw new IllegalArgumentException("holders: ino " + ino + "; expected an ino of dmabuf:bufinfo (1 or more)");
+        }
+        List<String> lines = core.holders(ino);
+        if (lines.isEmpty()) {
+            return "ino " + ino + ": nobody holds it (no such buffer, or released)";
+        }
+        return String.join("\n", lines) + (core.debug() ? "" : "\n(where each was taken is recorded in debug"
+                + " mode: configuration org.dmabuf.framework debug=true, or the framework property dmabuf.debug)");
     }
 
     @Descriptor("every timeline with fences pending and its fences, as /sys/kernel/debug/sync/info")

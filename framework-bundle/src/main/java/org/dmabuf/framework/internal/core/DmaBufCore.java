@@ -153,6 +153,34 @@ public final class DmaBufCore implements DmaBufDebug {
     /** The default bound on a module's stop. */
     public static final long DEFAULT_STOP_TIMEOUT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
     private volatile long stopTimeoutNanos = DEFAULT_STOP_TIMEOUT_NANOS;
+    private volatile boolean debug;
+
+    /**
+     * Debug mode ({@code ref_tracker}): every reference, fd, attachment,
+     * vmap and transfer records where it was taken, for {@code dmabuf:holders}
+     * and the warnings at a module's stop. A stack walk each: off by default.
+     */
+    public void debug(boolean on) {
+        debug = on;
+    }
+
+    /** @return whether debug mode is on */
+    public boolean debug() {
+        return debug;
+    }
+
+    /**
+     * {@code dmabuf:holders}: who holds the buffer {@code ino}, and from where in debug mode.
+     *
+     * @return one line per holding, by module; empty when nobody does (or there is no such buffer)
+     */
+    public List<String> holders(long ino) {
+        List<String> out = new ArrayList<>();
+        for (LoadedModule m : openModules()) {
+            out.addAll(m.holding(ino));
+        }
+        return out;
+    }
 
     /** @param nanos how long a module's stop may wait on its drivers before what it holds is revoked */
     public void stopTimeout(long nanos) {

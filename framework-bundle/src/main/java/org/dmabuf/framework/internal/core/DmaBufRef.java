@@ -151,6 +151,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
             buf.put();
             throw owner.gone("dma_buf_fd");
         }
+        owner.fdInstalled(fd);
         org.dmabuf.framework.internal.trace.Trace.fd(owner.name(), buf.ino, buf.expName, buf.name(), buf.size, fd);
         return fd;
     }

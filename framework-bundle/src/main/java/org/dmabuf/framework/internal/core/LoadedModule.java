@@ -133,12 +133,87 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
     }
 
     /** @return false when the module is closed: the caller must undo what it did */
-    synchronized boolean track(Tracked t) {
-        if (closed) {
-            return false;
+    boolean track(Tracked t) {
+        String origin = core.debug() ? Origins.here() : null; // outside the lock: a stack walk
+        synchronized (this) {
+            if (closed) {
+                return false;
+            }
+            t.origin = origin;
+            listOf(t).add(t);
+            return true;
         }
-        listOf(t).add(t);
-        return true;
+    }
+
+    // --- where fds were installed, in debug mode (ref_tracker) --------------------------------
+
+    private java.util.Map<Integer, String> fdOrigins; // guarded by this; null until debug mode records one
+
+    /** Records where {@code fd} was installed, in debug mode. */
+    void fdInstalled(int fd) {
+        if (core.debug()) {
+            String origin = Origins.here();
+            synchronized (this) {
+                if (fdOrigins == null) {
+                    fdOrigins = new java.util.HashMap<>();
+                }
+                fdOrigins.put(fd, origin);
+            }
+        }
+    }
+
+    private synchronized String fdOrigin(int fd) {
+        return fdOrigins == null ? null : fdOrigins.get(fd);
+    }
+
+    private synchronized void fdClosed(int fd) {
+        if (fdOrigins != null) {
+            fdOrigins.remove(fd);
+        }
+    }
+
+    /** @return " (taken at ...)" for a message, or "" when no origin was recorded */
+    static String takenAt(String origin) {
+        return origin == null ? "" : " (taken at " + origin + ")";
+    }
+
+    /**
+     * {@code dmabuf:holders}: what this module holds of the buffer {@code ino}, one line each, with where
+     * it was taken in debug mode.
+     */
+    List<String> holding(long ino) {
+        List<String> out = new ArrayList<>();
+        for (int fd : fds.fds()) {
+            Object f;
+            try {
+                f = fds.withFile(fd, "holders", x -> x);
+            } catch (DmaBufException closedMeanwhile) {
+                continue;
+            }
+            if (f instanceof DmaBufObject b && b.ino == ino) {
+                out.add(name + ": fd " + fd + takenAt(fdOrigin(fd)));
+            }
+        }
+        List<Tracked> held;
+        synchronized (this) {
+            held = new ArrayList<>(refs.snapshot());
+            held.addAll(attachments.snapshot());
+            held.addAll(vmaps.snapshot());
+            held.addAll(transfers.snapshot());
+        }
+        for (Tracked t : held) {
+            String what = switch (t) {
+                case DmaBufRef r when r.buf.ino == ino && r.isHeld() -> "a reference";
+                case AttachmentImpl a when a.buf.ino == ino -> "an attachment of " + a.device().name();
+                case VmapRecord v when v.buf.ino == ino -> "a vmap";
+                case TransferImpl x when x.inode() == ino -> "a transfer not yet received";
+                default -> null;
+            };
+            if (what != null) {
+                out.add(name + ": " + what + takenAt(t.origin));
+            }
+        }
+        return out;
     }
 
     synchronized void untrack(Tracked t) {
@@ -236,12 +311,16 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
             Files.release(file);
             throw gone("dup");
         }
+        fdInstalled(nfd);
         return nfd;
     }
 
     @Override
     public void close(int fd) {
         Files.release(fds.remove(fd, "close"));
+        if (core.debug()) {
+            fdClosed(fd);
+        }
     }
 
     @Override
@@ -276,6 +355,7 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
                     + (t.state() == TransferImpl.RECEIVED ? "received" : "cancelled")
                     + "; expected a transfer still in flight");
         }
+        fdInstalled(fd);
         return fd;
     }
 
@@ -348,6 +428,7 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
             Files.release(file);
             throw gone(func);
         }
+        fdInstalled(fd);
         return fd;
     }
 
@@ -512,14 +593,15 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
         for (Tracked t : as) {
             AttachmentImpl a = (AttachmentImpl) t;
             if (logged++ < LOG_EACH) {
-                LOG.warn("{}: still attached {} to ino {} at stop; detaching", name, a.device().name(), a.buf.ino);
+                LOG.warn("{}: still attached {} to ino {} at stop; detaching{}", name, a.device().name(), a.buf.ino,
+                        takenAt(a.origin));
             }
             a.buf.detach(a, name + " stopping", null);
         }
         for (Tracked t : vs) {
             DmaBufObject b = ((VmapRecord) t).buf;
             if (logged++ < LOG_EACH) {
-                LOG.warn("{}: still vmapped ino {} at stop; vunmapping", name, b.ino);
+                LOG.warn("{}: still vmapped ino {} at stop; vunmapping{}", name, b.ino, takenAt(t.origin));
             }
             b.vunmap(b.vmapSegment(), name + " stopping", null);
         }
@@ -527,7 +609,8 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
             DmaBufRef r = (DmaBufRef) t;
             if (r.drop()) {
                 if (logged++ < LOG_EACH) {
-                    LOG.warn("{}: still held a reference to ino {} at stop; putting it", name, r.buf.ino);
+                    LOG.warn("{}: still held a reference to ino {} at stop; putting it{}", name, r.buf.ino,
+                            takenAt(r.origin));
                 }
                 r.buf.put();
             }
@@ -537,7 +620,7 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
             if (e.file() instanceof DmaBufObject b) {
                 dmabufFds++;
                 if (logged++ < LOG_EACH) {
-                    LOG.info("{}: closing fd {} (ino {}) at stop", name, e.fd(), b.ino);
+                    LOG.info("{}: closing fd {} (ino {}) at stop{}", name, e.fd(), b.ino, takenAt(fdOrigin(e.fd())));
                 }
             }
             Files.release(e.file());

@@ -14,6 +14,8 @@ abstract class Tracked {
     Tracked prev;
     Tracked next;
     boolean linked;
+    /** Where it was taken ({@link Origins}), in debug mode; else {@code null}. Guarded by the module's lock. */
+    String origin;
 
     /** An intrusive doubly linked list of {@link Tracked}; not thread-safe. */
     static final class List0 {

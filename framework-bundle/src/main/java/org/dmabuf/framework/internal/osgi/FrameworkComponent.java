@@ -86,6 +86,13 @@ public class FrameworkComponent {
                 + " thread's stack, as the hung-task detector would; 0 for no report")
         long callback_timeout_s() default 5;
 
+        /** @return "true" when every handle records where it was taken, "false" when not, empty: the framework property */
+        @AttributeDefinition(name = "Debug: record where handles are taken", description = "Every reference, fd,"
+                + " attachment, vmap and transfer records the code that took it (a stack walk each, as the kernel's"
+                + " ref_tracker): dmabuf:holders and the warnings at a module's stop name it. Takes effect at once,"
+                + " for what is taken from then on. Empty: the framework property dmabuf.debug decides (off without it).")
+        String debug() default "";
+
         /** @return per-module heap limits, bsn=bytes */
         @AttributeDefinition(name = "Heap memory max per module", description = "bsn=bytes (4096, 64K, 256M,"
                 + " 2G): the most heap memory that module may hold, as the dmem cgroup's max; an allocation"
@@ -150,6 +157,7 @@ public class FrameworkComponent {
         gate.onArmingChanged(arm);
         arm.run();
         stopTimeout(config, properties);
+        debug(config, properties);
         startWatchdog(config);
         LOG.info("dma-buf: core up, heaps {}", core.heapList().stream().map(h -> h.name()).toList());
     }
@@ -233,6 +241,16 @@ public class FrameworkComponent {
         }, 1, 1, TimeUnit.SECONDS);
     }
 
+    /** The framework property that turns debug mode on when the configuration does not say. */
+    static final String DEBUG_PROPERTY = "dmabuf.debug";
+
+    // the configuration's debug if it says (bnd writes the annotation's defaults as component properties, so an
+    // empty default stands for "not said"), else the framework property's, else off
+    private void debug(Config config, java.util.Map<String, Object> properties) {
+        String v = config.debug().isBlank() ? context.getProperty(DEBUG_PROPERTY) : config.debug();
+        core.debug(v != null && Boolean.parseBoolean(v.trim()));
+    }
+
     // the configuration's stop_timeout_ms if it has one, else the framework property's, else the default
     private void stopTimeout(Config config, java.util.Map<String, Object> properties) {
         long ms = config.stop_timeout_ms();
@@ -252,6 +270,7 @@ public class FrameworkComponent {
     void modified(Config config, java.util.Map<String, Object> properties) {
         core.heapMax(heapMax(config.heap_max()));
         stopTimeout(config, properties);
+        debug(config, properties);
         startWatchdog(config);
         LOG.info("dma-buf: {} changed; heap limits per module apply now, heap sizes when the framework bundle"
                 + " restarts", PID);
