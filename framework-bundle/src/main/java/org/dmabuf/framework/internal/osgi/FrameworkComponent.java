@@ -303,6 +303,7 @@ public class FrameworkComponent {
     @Deactivate
     void deactivate() {
         startWatchdog(null);
+        org.dmabuf.framework.internal.trace.Trace.close();
         gate.onArmingChanged(() -> { });
         gate.onPolicyApplied(() -> { });
         // in reverse: the commands first, then the views (every bundle's view is closed, so their buffers go)

@@ -39,16 +39,32 @@ public final class Trace {
      */
     private static volatile boolean on;
 
+    /** Told of every recording's start and stop; held by the recorder until {@link #close}. */
+    private static final jdk.jfr.FlightRecorderListener LISTENER = new jdk.jfr.FlightRecorderListener() {
+        @Override
+        public void recordingStateChanged(jdk.jfr.Recording recording) {
+            refresh();
+        }
+    };
+
     static {
         try {
-            jdk.jfr.FlightRecorder.addListener(new jdk.jfr.FlightRecorderListener() {
-                @Override
-                public void recordingStateChanged(jdk.jfr.Recording recording) {
-                    refresh();
-                }
-            });
+            jdk.jfr.FlightRecorder.addListener(LISTENER);
         } catch (RuntimeException | LinkageError e) {
             broke(e instanceof LinkageError l ? l : new LinkageError(e.toString()));
+        }
+    }
+
+    /**
+     * The framework bundle stops: the recorder lets go of the listener (and with it of this bundle's class
+     * loader, which a refresh or an update would otherwise leave behind); the tracepoints stay off.
+     */
+    public static void close() {
+        on = false;
+        try {
+            jdk.jfr.FlightRecorder.removeListener(LISTENER);
+        } catch (RuntimeException | LinkageError e) {
+            // never registered
         }
     }
 
