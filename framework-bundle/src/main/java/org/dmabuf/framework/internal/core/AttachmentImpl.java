@@ -64,7 +64,7 @@ final class AttachmentImpl extends Tracked implements Attachment {
         }
         jdk.jfr.Event traced = org.dmabuf.framework.internal.trace.Trace.mapBegin();
         Mapping m = buf.map(this, direction);
-        org.dmabuf.framework.internal.trace.Trace.mapped(traced, owner.name(), buf.ino, buf.expName, buf.name(), buf.size, device.name(),
+        org.dmabuf.framework.internal.trace.Trace.mapped(traced, owner.name(), buf, device.name(),
                 direction.name());
         return m;
     }
@@ -78,7 +78,7 @@ final class AttachmentImpl extends Tracked implements Attachment {
                     + "; expected a mapping made by mapAttachment on this attachment");
         }
         buf.unmap(this, m);
-        org.dmabuf.framework.internal.trace.Trace.unmap(owner.name(), buf.ino, buf.expName, buf.name(), buf.size, device.name());
+        org.dmabuf.framework.internal.trace.Trace.unmap(owner.name(), buf, device.name());
     }
 
     @Override

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * map, unmap, pin, unpin, vmap, vunmap and move-notify run under it, attach
  * and detach take it only to change the list of attachments.
  */
-final class DmaBufObject {
+final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Buffer {
     private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
     private static final VarHandle REFS;
     private static final VarHandle CB_THREAD;
@@ -91,7 +91,23 @@ final class DmaBufObject {
         this.expName = expName;
     }
 
-    String name() {
+    @Override
+    public long ino() {
+        return ino;
+    }
+
+    @Override
+    public String expName() {
+        return expName;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public String name() {
         return name;
     }
 

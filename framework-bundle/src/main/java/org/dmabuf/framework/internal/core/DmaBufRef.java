@@ -116,7 +116,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
             buf.put();
             throw owner.gone("get_dma_buf");
         }
-        org.dmabuf.framework.internal.trace.Trace.get(owner.name(), buf.ino, buf.expName, buf.name(), buf.size, -1);
+        org.dmabuf.framework.internal.trace.Trace.get(owner.name(), buf, -1);
         return ref;
     }
 
@@ -128,7 +128,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
                     + " was already put or moved into an fd; expected one put per reference");
         }
         owner.untrack(this);
-        org.dmabuf.framework.internal.trace.Trace.put(owner.name(), buf.ino, buf.expName, buf.name(), buf.size); // before: put may release it
+        org.dmabuf.framework.internal.trace.Trace.put(owner.name(), buf); // before: put may release it
         buf.put();
     }
 
@@ -152,7 +152,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
             throw owner.gone("dma_buf_fd");
         }
         owner.fdInstalled(fd);
-        org.dmabuf.framework.internal.trace.Trace.fd(owner.name(), buf.ino, buf.expName, buf.name(), buf.size, fd);
+        org.dmabuf.framework.internal.trace.Trace.fd(owner.name(), buf, fd);
         return fd;
     }
 
@@ -180,7 +180,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
             buf.detach(a, "attach while the importer stops");
             throw owner.gone(func);
         }
-        org.dmabuf.framework.internal.trace.Trace.attach(owner.name(), buf.ino, buf.expName, buf.name(), buf.size, device.name(), importerOps != null);
+        org.dmabuf.framework.internal.trace.Trace.attach(owner.name(), buf, device.name(), importerOps != null);
         return a;
     }
 
@@ -199,7 +199,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
         }
         if (buf.detach(a, "dma_buf_detach")) {
             owner.untrack(a); // the handle's bookkeeping: its owner's list
-            org.dmabuf.framework.internal.trace.Trace.detach(owner.name(), buf.ino, buf.expName, buf.name(), buf.size, a.device().name());
+            org.dmabuf.framework.internal.trace.Trace.detach(owner.name(), buf, a.device().name());
         } else {
             LoadedModule.LOG.warn("dma_buf_detach: {}: {} is already detached; nothing done", owner.name(), a);
         }
@@ -313,7 +313,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
         owner.require(Symbol.DMA_BUF_MMAP);
         checkHeld("dma_buf_mmap");
         MemorySegment m = buf.mmap(offset, length);
-        org.dmabuf.framework.internal.trace.Trace.mmap(owner.name(), buf.ino, buf.expName, buf.name(), buf.size, offset, length);
+        org.dmabuf.framework.internal.trace.Trace.mmap(owner.name(), buf, offset, length);
         return m;
     }
 

@@ -270,7 +270,7 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
             throw new DmaBufException(Errno.ENOENT, "dma_buf_export: module " + name
                     + " is unloading; expected an exporter that is running");
         }
-        org.dmabuf.framework.internal.trace.Trace.export(name, buf.ino, buf.expName, buf.name(), buf.size);
+        org.dmabuf.framework.internal.trace.Trace.export(name, buf);
         return ref;
     }
 
@@ -290,7 +290,7 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
             buf.put();
             throw gone("dma_buf_get");
         }
-        org.dmabuf.framework.internal.trace.Trace.get(name, buf.ino, buf.expName, buf.name(), buf.size, fd);
+        org.dmabuf.framework.internal.trace.Trace.get(name, buf, fd);
         return ref;
     }
 

@@ -120,6 +120,21 @@ public final class Trace {
             Mmap.class, Attach.class, Detach.class, Map.class, Unmap.class, FenceInit.class, FenceSignaled.class,
             FenceWait.class, FenceDestroy.class);
 
+    /** A buffer, as a buffer event names it: implemented by the core's buffer object. */
+    public interface Buffer {
+        /** @return its inode number */
+        long ino();
+
+        /** @return its exporter's name */
+        String expName();
+
+        /** @return its name, or {@code null} */
+        String name();
+
+        /** @return its size in bytes */
+        long size();
+    }
+
     /** What every buffer event carries. */
     @Category({"DMA-BUF", "Buffers"})
     @Enabled(false)
@@ -249,23 +264,23 @@ public final class Trace {
 
     // --- the sites ---------------------------------------------------------------------------------
 
-    private static void fill(BufferEvent e, String module, long ino, String expName, String name, long size) {
+    private static void fill(BufferEvent e, String module, Buffer b) {
         e.module = module;
-        e.ino = ino;
-        e.expName = expName;
-        e.bufName = name;
-        e.size = size;
+        e.ino = b.ino();
+        e.expName = b.expName();
+        e.bufName = b.name();
+        e.size = b.size();
     }
 
     /** dma_buf_export */
-    public static void export(String module, long ino, String expName, String name, long size) {
+    public static void export(String module, Buffer b) {
         if (!on) {
             return;
         }
         try {
             Export e = new Export();
             if (e.shouldCommit()) {
-                fill(e, module, ino, expName, name, size);
+                fill(e, module, b);
                 e.commit();
             }
         } catch (LinkageError e) {
@@ -274,14 +289,14 @@ public final class Trace {
     }
 
     /** dma_buf_fd */
-    public static void fd(String module, long ino, String expName, String name, long size, int fd) {
+    public static void fd(String module, Buffer b, int fd) {
         if (!on) {
             return;
         }
         try {
             Fd e = new Fd();
             if (e.shouldCommit()) {
-                fill(e, module, ino, expName, name, size);
+                fill(e, module, b);
                 e.fd = fd;
                 e.commit();
             }
@@ -291,14 +306,14 @@ public final class Trace {
     }
 
     /** dma_buf_get, get_dma_buf ({@code fd} -1) */
-    public static void get(String module, long ino, String expName, String name, long size, int fd) {
+    public static void get(String module, Buffer b, int fd) {
         if (!on) {
             return;
         }
         try {
             Get e = new Get();
             if (e.shouldCommit()) {
-                fill(e, module, ino, expName, name, size);
+                fill(e, module, b);
                 e.fd = fd;
                 e.commit();
             }
@@ -308,14 +323,14 @@ public final class Trace {
     }
 
     /** dma_buf_put */
-    public static void put(String module, long ino, String expName, String name, long size) {
+    public static void put(String module, Buffer b) {
         if (!on) {
             return;
         }
         try {
             Put e = new Put();
             if (e.shouldCommit()) {
-                fill(e, module, ino, expName, name, size);
+                fill(e, module, b);
                 e.commit();
             }
         } catch (LinkageError e) {
@@ -324,7 +339,7 @@ public final class Trace {
     }
 
     /** dma_buf_mmap */
-    public static void mmap(String module, long ino, String expName, String name, long size, long offset,
+    public static void mmap(String module, Buffer b, long offset,
             long length) {
         if (!on) {
             return;
@@ -332,7 +347,7 @@ public final class Trace {
         try {
             Mmap e = new Mmap();
             if (e.shouldCommit()) {
-                fill(e, module, ino, expName, name, size);
+                fill(e, module, b);
                 e.offset = offset;
                 e.length = length;
                 e.commit();
@@ -343,7 +358,7 @@ public final class Trace {
     }
 
     /** dma_buf_attach, dma_buf_dynamic_attach */
-    public static void attach(String module, long ino, String expName, String name, long size, String device,
+    public static void attach(String module, Buffer b, String device,
             boolean dynamic) {
         if (!on) {
             return;
@@ -351,7 +366,7 @@ public final class Trace {
         try {
             Attach e = new Attach();
             if (e.shouldCommit()) {
-                fill(e, module, ino, expName, name, size);
+                fill(e, module, b);
                 e.device = device;
                 e.dynamic = dynamic;
                 e.commit();
@@ -362,14 +377,14 @@ public final class Trace {
     }
 
     /** dma_buf_detach */
-    public static void detach(String module, long ino, String expName, String name, long size, String device) {
+    public static void detach(String module, Buffer b, String device) {
         if (!on) {
             return;
         }
         try {
             Detach e = new Detach();
             if (e.shouldCommit()) {
-                fill(e, module, ino, expName, name, size);
+                fill(e, module, b);
                 e.device = device;
                 e.commit();
             }
@@ -397,7 +412,7 @@ public final class Trace {
     }
 
     /** dma_buf_map_attachment, since {@link #mapBegin} */
-    public static void mapped(Event started, String module, long ino, String expName, String name, long size,
+    public static void mapped(Event started, String module, Buffer b,
             String device, String direction) {
         if (!on) {
             return;
@@ -406,7 +421,7 @@ public final class Trace {
             if (started instanceof Map e) {
                 e.end();
                 if (e.shouldCommit()) {
-                    fill(e, module, ino, expName, name, size);
+                    fill(e, module, b);
                     e.device = device;
                     e.direction = direction;
                     e.commit();
@@ -418,14 +433,14 @@ public final class Trace {
     }
 
     /** dma_buf_unmap_attachment */
-    public static void unmap(String module, long ino, String expName, String name, long size, String device) {
+    public static void unmap(String module, Buffer b, String device) {
         if (!on) {
             return;
         }
         try {
             Unmap e = new Unmap();
             if (e.shouldCommit()) {
-                fill(e, module, ino, expName, name, size);
+                fill(e, module, b);
                 e.device = device;
                 e.commit();
             }
