@@ -527,6 +527,7 @@ public final class ScanoutEngine implements DisplayEngine {
             if (vblank != null) {
                 vblank.shutdownNow();
                 vblank = null;
+                periodNanos = 0;
             }
         }
         try {

@@ -31,6 +31,20 @@ public class DmaBufCommands {
     /** The dma_buf and dma_fence tracepoints' recording, while tracing is on. */
     private jdk.jfr.Recording recording; // guarded by this
 
+    /** The fences the console made on its timelines, by timeline, each with a reference, until reached or closed. */
+    private final java.util.Map<String, List<org.dmabuf.api.fence.DmaFence>> consoleFences =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void dropFences(String timeline) {
+        List<org.dmabuf.api.fence.DmaFence> kept = consoleFences.remove(timeline);
+        if (kept != null) {
+            kept.forEach(org.dmabuf.api.fence.DmaFence::put);
+        }
+    }
+
+    /** The longest sync file name ({@code char name[32]}): a fence's name is cut to it, as strscpy does. */
+    private static final int SYNC_NAME_MAX = 32;
+
     /** The console's sw_sync timelines, by name. */
     private final java.util.Map<String, org.dmabuf.api.fence.SwSyncTimeline> timelines =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -43,6 +57,7 @@ public class DmaBufCommands {
 
     /** Closes the console's module: its fds go, its timelines' fences are signalled, tracing stops. */
     public void close() {
+        new java.util.ArrayList<>(consoleFences.keySet()).forEach(this::dropFences);
         synchronized (this) {
             if (recording != null) {
                 recording.close();
@@ -75,7 +90,7 @@ public class DmaBufCommands {
 
     @Descriptor("sw_sync timelines the console drives by hand: create <name>, inc <name> [count], fence <name> <value>,"
             + " close <name>")
-    public String timeline(@Descriptor("create, inc, fence or close") String action,
+    public synchronized String timeline(@Descriptor("create, inc, fence or close") String action,
             @Descriptor("the timeline's name, 1 to 32 characters") String name) {
         return switch (action) {
             case "create" -> {
@@ -95,6 +110,7 @@ public class DmaBufCommands {
             case "close" -> {
                 named(name, "close").close();
                 timelines.remove(name);
+                dropFences(name);
                 yield "closed sw_sync timeline " + name + " (what it never reached is signalled with -ENOENT)";
             }
             case "fence" -> throw new IllegalArgumentException("timeline fence " + Bundles.shown(name)
@@ -105,20 +121,34 @@ public class DmaBufCommands {
     }
 
     @Descriptor("advance a timeline (inc <name> <count>) or make a fence on it (fence <name> <value>)")
-    public String timeline(@Descriptor("inc or fence") String action,
+    public synchronized String timeline(@Descriptor("inc or fence") String action,
             @Descriptor("the timeline's name") String name,
             @Descriptor("how far to advance, or the value at which the fence signals") long n) {
         org.dmabuf.api.fence.SwSyncTimeline t = named(name, action);
         return switch (action) {
             case "inc" -> {
                 t.inc(n);
+                List<org.dmabuf.api.fence.DmaFence> kept = consoleFences.get(name);
+                if (kept != null) {
+                    kept.removeIf(f -> {
+                        if (f.isSignaled()) {
+                            f.put();
+                            return true;
+                        }
+                        return false;
+                    });
+                }
                 yield name + ": value " + t.value();
             }
             case "fence" -> {
-                // the console keeps no fd: the fence stays on the timeline, pending, until the timeline reaches it
-                int fd = t.createFence(name + "-" + n, n);
+                // the console keeps the fence, not an fd: it stays on the timeline until reached or closed
+                String fenceName = name + "-" + n;
+                int fd = t.createFence(fenceName.length() > SYNC_NAME_MAX ? fenceName.substring(0, SYNC_NAME_MAX)
+                        : fenceName, n);
+                org.dmabuf.api.fence.DmaFence f = new FenceView(console).syncFileGetFence(fd);
                 console.close(fd);
-                yield "fence " + n + " on " + name + ": " + (n <= t.value() ? "signaled" : "pending (dmabuf:fences)");
+                consoleFences.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(f);
+                yield "fence " + n + " on " + name + ": " + (f.isSignaled() ? "signaled" : "pending (dmabuf:fences)");
             }
             default -> throw new IllegalArgumentException("timeline: '" + Bundles.shown(action) + "' takes no"
                     + " number; expected inc <name> <count> or fence <name> <value>");

@@ -283,21 +283,36 @@ final class DmaBufRef extends Tracked implements DmaBuf {
             throw new DmaBufException(Errno.EINVAL, "dma_buf_poll: events " + events + "; expected POLLIN ("
                     + DmaBuf.POLLIN + "), POLLOUT (" + DmaBuf.POLLOUT + ") or both");
         }
-        // the fences a reader (POLLIN) or a writer (POLLOUT) waits for, merged: what EXPORT_SYNC_FILE would hold
-        DmaFence f = buf.syncFence((events & DmaBuf.POLLOUT) != 0 ? DmaBuf.SYNC_WRITE : DmaBuf.SYNC_READ);
+        // what a reader (POLLIN) and a writer (POLLOUT) wait for, merged as EXPORT_SYNC_FILE would hold them; as
+        // poll(), the stage completes as soon as one asked-for event is ready, with every one that is ready then
         java.util.concurrent.CompletableFuture<Integer> ready = new java.util.concurrent.CompletableFuture<>();
-        Integer result = events;
-        if (!f.addCallback(x -> {
-            ready.complete(result);
-            if (x != org.dmabuf.framework.internal.fence.Fences.STUB) {
-                x.put();
+        DmaFence writers = (events & DmaBuf.POLLIN) != 0 ? buf.syncFence(DmaBuf.SYNC_READ) : null;
+        DmaFence everybody = (events & DmaBuf.POLLOUT) != 0 ? buf.syncFence(DmaBuf.SYNC_WRITE) : null;
+        java.util.function.IntSupplier readyNow = () -> (writers != null && writers.isSignaled() ? DmaBuf.POLLIN : 0)
+                | (everybody != null && everybody.isSignaled() ? DmaBuf.POLLOUT | (events & DmaBuf.POLLIN) : 0);
+        java.util.List<Runnable> undo = new java.util.ArrayList<>(2);
+        for (DmaFence f : new DmaFence[] {writers, everybody}) {
+            if (f == null) {
+                continue;
             }
-        })) {
-            ready.complete(result); // signalled already
-            if (f != org.dmabuf.framework.internal.fence.Fences.STUB) {
-                f.put();
+            DmaFence.Callback cb = x -> ready.complete(readyNow.getAsInt());
+            if (f.addCallback(cb)) {
+                undo.add(() -> f.removeCallback(cb));
             }
         }
+        int now = readyNow.getAsInt();
+        if (now != 0) {
+            ready.complete(now);
+        }
+        // done or given up (cancelled): no callback stays behind, each merged fence is put once
+        ready.whenComplete((r, e) -> {
+            undo.forEach(Runnable::run);
+            for (DmaFence f : new DmaFence[] {writers, everybody}) {
+                if (f != null && f != org.dmabuf.framework.internal.fence.Fences.STUB) {
+                    f.put();
+                }
+            }
+        });
         return ready;
     }
 

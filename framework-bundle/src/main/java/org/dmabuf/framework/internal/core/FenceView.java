@@ -163,23 +163,15 @@ public final class FenceView extends FdTableView implements DmaFenceService {
     public SyncFileInfo syncFileInfo(int fd) {
         SyncFile sf = module.syncFile(fd, "SYNC_IOC_FILE_INFO");
         List<SyncFileInfo.Fence> fences = new ArrayList<>();
+        int status;
         try {
+            status = sf.fence().getStatus(); // the sync file's own fence: 0 until all signalled, as the kernel
             for (DmaFence f : Fences.unwrap(sf.fence())) {
                 fences.add(new SyncFileInfo.Fence(f.timelineName(), f.driverName(), f.getStatus(),
                         f.isSignaled() ? f.timestamp() : 0));
             }
         } finally {
             sf.fence().put();
-        }
-        int status = 1;
-        for (SyncFileInfo.Fence f : fences) {
-            if (f.status() < 0) {
-                status = f.status();
-                break;
-            }
-            if (f.status() == 0) {
-                status = 0;
-            }
         }
         return new SyncFileInfo(sf.name(), status, fences);
     }

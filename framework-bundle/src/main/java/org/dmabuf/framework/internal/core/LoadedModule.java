@@ -147,7 +147,9 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
 
     // --- where fds were installed, in debug mode (ref_tracker) --------------------------------
 
-    private java.util.Map<Integer, String> fdOrigins; // guarded by this; null until debug mode records one
+    // guarded by this; null until debug mode records one, and then never null again (so a close may look first
+    // without the lock: the handoff's close pays nothing while debug mode never ran)
+    private volatile java.util.Map<Integer, String> fdOrigins;
 
     /** Records where {@code fd} was installed, in debug mode. */
     void fdInstalled(int fd) {
@@ -166,9 +168,11 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
         return fdOrigins == null ? null : fdOrigins.get(fd);
     }
 
-    private synchronized void fdClosed(int fd) {
+    private void fdClosed(int fd) {
         if (fdOrigins != null) {
-            fdOrigins.remove(fd);
+            synchronized (this) {
+                fdOrigins.remove(fd);
+            }
         }
     }
 
@@ -317,10 +321,8 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
 
     @Override
     public void close(int fd) {
+        fdClosed(fd); // while the number is still taken, so a new fd of that number keeps its own origin
         Files.release(fds.remove(fd, "close"));
-        if (core.debug()) {
-            fdClosed(fd);
-        }
     }
 
     @Override

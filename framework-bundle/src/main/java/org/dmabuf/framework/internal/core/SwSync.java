@@ -39,6 +39,7 @@ final class SwSync implements SwSyncTimeline {
     static SwSync open(LoadedModule owner, String name) {
         checkName("sw_sync timeline", name);
         SwSync t = new SwSync(owner, owner.newContext("sw_sync", name, false), name);
+        t.context.unlinkOnRelease(); // timeline_fence_release: a fence nobody holds leaves the timeline
         t.context.valueSource(() -> {
             synchronized (t) {
                 return t.closed ? -1 : t.value;
@@ -84,17 +85,15 @@ final class SwSync implements SwSyncTimeline {
                     + "; expected 0 to " + VALUE_MAX + " (__u32)");
         }
         FenceImpl f;
-        boolean reached;
         synchronized (this) {
             if (closed) {
                 throw new DmaBufException(Errno.EBADF, "SW_SYNC_IOC_CREATE_FENCE: the sw_sync timeline " + name
                         + " is closed; expected an open timeline");
             }
             f = (FenceImpl) context.create(at);
-            reached = at <= value;
-        }
-        if (reached) {
-            f.signal(); // made at or below the value: signalled already, as sync_pt_create finds it
+            if (at <= value) {
+                f.signal(); // reached already, as sync_pt_create finds it: under the lock, before anyone can wait
+            }
         }
         try {
             return FenceView.createSyncFile(owner, f, fenceName); // the sync file takes the fence's reference
@@ -134,13 +133,21 @@ final class SwSync implements SwSyncTimeline {
 
     @Override
     public void close() {
+        long reached;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
+            reached = value;
         }
+        // what the timeline reached is signalled, even if an inc racing with this close has not got to it yet;
         // sw_sync_debugfs_release: what was never reached is signalled with -ENOENT
+        for (FenceImpl f : context.pendingFences()) {
+            if (f.seqno() <= reached) {
+                f.signal();
+            }
+        }
         context.abandon(Errno.ENOENT.code());
         owner.forgetContext(context);
     }

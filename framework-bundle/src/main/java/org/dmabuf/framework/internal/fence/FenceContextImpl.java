@@ -111,6 +111,18 @@ public final class FenceContextImpl implements FenceContext {
         return signalOnTimeout;
     }
 
+    private volatile boolean unlinkOnRelease;
+
+    /** A {@code sw_sync} timeline: a pending fence whose last reference goes leaves the pending list. */
+    public void unlinkOnRelease() {
+        unlinkOnRelease = true;
+    }
+
+    /** @return whether a released pending fence leaves the pending list */
+    boolean unlinksOnRelease() {
+        return unlinkOnRelease;
+    }
+
     /** @param v the timeline's value, for a {@code sw_sync} timeline: what {@code dmabuf:fences} shows */
     public void valueSource(java.util.function.LongSupplier v) {
         value = v;

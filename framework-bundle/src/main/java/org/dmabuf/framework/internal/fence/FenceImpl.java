@@ -413,6 +413,9 @@ public class FenceImpl implements DmaFence {
     // dma_fence_release: a fence dropped unsignalled with waiters would leave them hanging
     private void release() {
         org.dmabuf.framework.internal.trace.Trace.fenceDestroy(context, seqno, driver, timeline);
+        if (issuer != null && !signaled && issuer.unlinksOnRelease()) {
+            issuer.signalled(this); // off the pending list: nobody can wait on it any more
+        }
         if (!signaled && hasCallbacks()) {
             LOG.warn("Fence {}:{}:{}:{} released with pending signals!", driver, timeline,
                     Long.toHexString(context), Long.toHexString(seqno));

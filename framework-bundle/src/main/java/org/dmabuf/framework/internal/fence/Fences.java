@@ -138,15 +138,18 @@ public final class Fences {
         }
         long deadline = System.nanoTime() + Math.min(timeoutNanos, Long.MAX_VALUE / 4);
         Thread me = Thread.currentThread();
-        DmaFence.Callback wake = f -> java.util.concurrent.locks.LockSupport.unpark(me);
+        // a callback of its own for each index: the same fence may be listed twice, as the kernel allows
+        List<DmaFence.Callback> wakes = new ArrayList<>(fences.size());
         List<DmaFence> registered = new ArrayList<>(fences.size());
         boolean interrupted = false;
         try {
             for (DmaFence f : fences) {
+                DmaFence.Callback wake = x -> java.util.concurrent.locks.LockSupport.unpark(me);
                 if (!f.addCallback(wake)) {
                     break; // signalled already: found below
                 }
                 registered.add(f);
+                wakes.add(wake);
             }
             while (true) {
                 first = firstSignaled(fences);
@@ -168,8 +171,8 @@ public final class Fences {
                 }
             }
         } finally {
-            for (DmaFence f : registered) {
-                f.removeCallback(wake);
+            for (int i = 0; i < registered.size(); i++) {
+                registered.get(i).removeCallback(wakes.get(i));
             }
             if (interrupted) {
                 me.interrupt();

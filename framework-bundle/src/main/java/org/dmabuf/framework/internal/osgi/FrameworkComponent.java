@@ -158,6 +158,7 @@ public class FrameworkComponent {
         arm.run();
         stopTimeout(config, properties);
         debug(config, properties);
+        org.dmabuf.framework.internal.trace.Trace.open();
         startWatchdog(config);
         LOG.info("dma-buf: core up, heaps {}", core.heapList().stream().map(h -> h.name()).toList());
     }

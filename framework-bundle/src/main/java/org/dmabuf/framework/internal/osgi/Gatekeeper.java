@@ -304,11 +304,16 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
     /** What each loaded module's classes use to reach past the API, by bundle id; an empty list: nothing. */
     private final Map<Long, List<String>> reflective = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** The calls that open what the API closes, as a class file names them, and how a message names them. */
+    /**
+     * The calls that open what the API closes, as a class file's constant pool names them: how a message names
+     * the call, the method's name, and the classes one of which must be named too (the method's owner; a class
+     * of its own with a method of that name alone is not reported).
+     */
     private static final String[][] DEEP = {
-        {"setAccessible", "AccessibleObject.setAccessible"},
-        {"privateLookupIn", "MethodHandles.privateLookupIn"},
-        {"sun/misc/Unsafe", "sun.misc.Unsafe"}};
+        {"AccessibleObject.setAccessible", "setAccessible", "java/lang/reflect/AccessibleObject",
+                "java/lang/reflect/Field", "java/lang/reflect/Method", "java/lang/reflect/Constructor"},
+        {"MethodHandles.privateLookupIn", "privateLookupIn", "java/lang/invoke/MethodHandles"},
+        {"sun.misc.Unsafe", "sun/misc/Unsafe", "sun/misc/Unsafe"}};
     /** Bounds of the scan, so that a huge bundle cannot stall its start: entries, and bytes read. */
     static final int SCAN_MAX_CLASSES = 20_000;
     static final long SCAN_MAX_BYTES = 64L << 20;
@@ -353,13 +358,23 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
             classes++;
             bytes += data.length;
             for (String[] d : DEEP) {
-                if (contains(data, d[0].getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
-                    String path = u.getPath();
-                    found.add(d[1] + " in " + (path.startsWith("/") ? path.substring(1) : path));
+                if (!contains(data, ascii(d[1]))) {
+                    continue;
+                }
+                for (int i = 2; i < d.length; i++) {
+                    if (contains(data, ascii(d[i]))) {
+                        String path = u.getPath();
+                        found.add(d[0] + " in " + (path.startsWith("/") ? path.substring(1) : path));
+                        break;
+                    }
                 }
             }
         }
         return found;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     private static boolean contains(byte[] data, byte[] marker) {

@@ -47,9 +47,14 @@ public final class Trace {
         }
     };
 
-    static {
+    /**
+     * The framework bundle starts: the recorder tells us of recordings from now on, and a recording already
+     * running (started with the JVM, or by {@code jcmd}) is looked at now. Undone by {@link #close}.
+     */
+    public static void open() {
         try {
             jdk.jfr.FlightRecorder.addListener(LISTENER);
+            refresh();
         } catch (RuntimeException | LinkageError e) {
             broke(e instanceof LinkageError l ? l : new LinkageError(e.toString()));
         }

@@ -61,13 +61,16 @@ class ImplicitSyncTest {
             CompletableFuture<Integer> out = buf.poll(DmaBuf.POLLOUT).toCompletableFuture();
             CompletableFuture<Integer> both = buf.poll(DmaBuf.POLLIN | DmaBuf.POLLOUT).toCompletableFuture();
             assertThat(in).isNotDone();
+            assertThat(both).isNotDone();
             write.signal();
             assertThat(in).as("the writer is done: readable").isCompletedWithValue(DmaBuf.POLLIN);
             assertThat(out).as("a reader is still at work").isNotDone();
-            assertThat(both).isNotDone();
+            assertThat(both).as("poll() returns at the first ready event, with those ready")
+                    .isCompletedWithValue(DmaBuf.POLLIN);
             read.signal();
             assertThat(out).isCompletedWithValue(DmaBuf.POLLOUT);
-            assertThat(both).isCompletedWithValue(DmaBuf.POLLIN | DmaBuf.POLLOUT);
+            assertThat(buf.poll(DmaBuf.POLLIN | DmaBuf.POLLOUT).toCompletableFuture())
+                    .isCompletedWithValue(DmaBuf.POLLIN | DmaBuf.POLLOUT);
             assertThat(write.waitTimeout(0, false)).isPositive();
         }
 
@@ -81,6 +84,19 @@ class ImplicitSyncTest {
             failed.setError(Errno.EIO.code());
             failed.signal();
             assertThat(in).isCompletedWithValue(DmaBuf.POLLIN);
+        }
+
+        @Test
+        void a_poll_given_up_leaves_no_callback_behind() {
+            DmaBuf buf = buffer();
+            DmaFence write = render.next();
+            addFence(buf, write, DmaResvUsage.WRITE);
+            CompletableFuture<Integer> in = buf.poll(DmaBuf.POLLIN).toCompletableFuture();
+            org.dmabuf.framework.internal.fence.FenceImpl impl = (org.dmabuf.framework.internal.fence.FenceImpl) write;
+            assertThat(impl.waiters()).isEqualTo(1);
+            in.cancel(false);
+            assertThat(impl.waiters()).as("the cancelled poll's callback is gone").isZero();
+            write.signal();
         }
 
         @Test
