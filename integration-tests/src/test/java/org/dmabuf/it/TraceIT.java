@@ -68,33 +68,27 @@ public class TraceIT extends PlatformTest {
         }
     }
 
+    /** Asserts that the console refuses {@code command} with a message that contains {@code expected}. */
+    private static void refused(Console console, String command, String expected) {
+        try {
+            console.run(command);
+            fail(command + " was taken");
+        } catch (Exception e) {
+            assertTrue(command + ": " + e.getMessage(), e.getMessage().contains(expected));
+        }
+    }
+
     @Test
     public void trace_refuses_bad_input_and_does_nothing_while_off() throws Exception {
         Console console = new Console(context);
-        for (String[] bad : new String[][] {
-                {"dmabuf:trace dump x.jfr", "tracing is off; expected dmabuf:trace on first"},
-                {"dmabuf:trace sideways", "is not an action; expected on, off, dump [name.jfr] or tail [count]"}}) {
-            try {
-                console.run(bad[0]);
-                fail(bad[0] + " was taken");
-            } catch (Exception e) {
-                assertTrue(bad[0] + ": " + e.getMessage(), e.getMessage().contains(bad[1]));
-            }
-        }
+        refused(console, "dmabuf:trace dump x.jfr", "tracing is off; expected dmabuf:trace on first");
+        refused(console, "dmabuf:trace sideways", "is not an action; expected on, off, dump [name.jfr] or tail [count]");
         console.run("dmabuf:trace on");
         try {
-            for (String[] bad : new String[][] {
-                    {"dmabuf:trace dump ../../etc/passwd.jfr", "is not a file name for trace/"},
-                    {"dmabuf:trace dump notes.txt", "ending in .jfr"},
-                    {"dmabuf:trace tail 0", "expected 1 to 10000"},
-                    {"dmabuf:trace tail many", "is not a count"}}) {
-                try {
-                    console.run(bad[0]);
-                    fail(bad[0] + " was taken");
-                } catch (Exception e) {
-                    assertTrue(bad[0] + ": " + e.getMessage(), e.getMessage().contains(bad[1]));
-                }
-            }
+            refused(console, "dmabuf:trace dump ../../etc/passwd.jfr", "is not a file name for trace/");
+            refused(console, "dmabuf:trace dump notes.txt", "ending in .jfr");
+            refused(console, "dmabuf:trace tail 0", "expected 1 to 10000");
+            refused(console, "dmabuf:trace tail many", "is not a count");
             assertFalse(Files.exists(Path.of("target/dmabuf/etc/passwd.jfr")));
         } finally {
             console.run("dmabuf:trace off");
