@@ -141,6 +141,10 @@ final class FdTable {
      * @throws DmaBufException EBADF when nothing is open there
      */
     synchronized Object lookup(int fd, String func) {
+        if (closed) { // a call racing its bundle's stop: the stop is what to say, not the fd
+            throw new DmaBufException(Errno.EBADF, func + ": " + owner + " has stopped: its fd table is closed;"
+                    + " expected a call from a bundle that is running");
+        }
         Object f = fd >= 0 && fd < files.length ? files[fd] : null;
         if (f == null || f == RESERVED) {
             throw new DmaBufException(Errno.EBADF, func + ": fd " + fd

@@ -66,7 +66,7 @@ class ModuleCloseTest {
         int fd = f.importer.heap("system").allocate(4096);
         DmaBuf b = f.importer.get(fd);
         f.importer.close();
-        assertErrno(() -> f.importer.get(fd), Errno.EBADF, "not open");
+        assertErrno(() -> f.importer.get(fd), Errno.EBADF, "importer has stopped: its fd table is closed");
         assertErrno(() -> f.importer.heap("system").allocate(4096), Errno.EBADF, "closed");
         assertErrno(() -> f.importer.export(x.info(4096)), Errno.ENOENT, "unloading");
         assertErrno(() -> b.attach(f.igpu), Errno.EBADF, "already put");
