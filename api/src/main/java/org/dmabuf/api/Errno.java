@@ -33,7 +33,9 @@ public enum Errno {
     /** Value too large for defined data type. */
     EOVERFLOW(75, "Value too large for defined data type"),
     /** Connection timed out: a bounded wait ran out. */
-    ETIMEDOUT(110, "Connection timed out");
+    ETIMEDOUT(110, "Connection timed out"),
+    /** Operation already in progress: a lock this context or thread holds already ({@code ww_mutex_lock}). */
+    EALREADY(114, "Operation already in progress");
 
     private final int value;
     private final String text;

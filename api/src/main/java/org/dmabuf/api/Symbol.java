@@ -108,6 +108,12 @@ public enum Symbol {
     /** {@link org.dmabuf.api.fence.DmaFenceService#waitAnyTimeout}. */
     DMA_FENCE_WAIT_ANY_TIMEOUT("dma_fence_wait_any_timeout", Export.EXPORT_SYMBOL, null,
             "DmaFenceService.waitAnyTimeout"),
+    /** {@link org.dmabuf.api.fence.DmaFenceService#beginSignalling}. */
+    DMA_FENCE_BEGIN_SIGNALLING("dma_fence_begin_signalling", Export.EXPORT_SYMBOL, null,
+            "DmaFenceService.beginSignalling"),
+    /** {@link org.dmabuf.api.fence.DmaFenceService#endSignalling}. */
+    DMA_FENCE_END_SIGNALLING("dma_fence_end_signalling", Export.EXPORT_SYMBOL, null,
+            "DmaFenceService.endSignalling"),
     /** {@link org.dmabuf.api.fence.DmaFenceService#syncFileCreate}. */
     SYNC_FILE_CREATE("sync_file_create", Export.EXPORT_SYMBOL, null, "DmaFenceService.syncFileCreate"),
     /** {@link org.dmabuf.api.fence.DmaFenceService#syncFileGetFence}. */
@@ -117,7 +123,7 @@ public enum Symbol {
     /** {@link org.dmabuf.api.fence.DmaFenceService#resvInit}. */
     DMA_RESV_INIT("dma_resv_init", Export.EXPORT_SYMBOL, null, "DmaFenceService.resvInit"),
     /** {@link org.dmabuf.api.fence.DmaResv#lock} and {@code tryLock}: {@code dma_resv_lock} is an inline over it. */
-    WW_MUTEX_LOCK("ww_mutex_lock", Export.EXPORT_SYMBOL, null, "DmaResv.lock, DmaResv.tryLock"),
+    WW_MUTEX_LOCK("ww_mutex_lock", Export.EXPORT_SYMBOL, null, "DmaResv.lock, DmaResv.tryLock, DmaResv.lockSlow"),
     /** {@link org.dmabuf.api.fence.DmaResv#unlock}. */
     WW_MUTEX_UNLOCK("ww_mutex_unlock", Export.EXPORT_SYMBOL, null, "DmaResv.unlock"),
     /** {@link org.dmabuf.api.fence.DmaResv#reserveFences}. */

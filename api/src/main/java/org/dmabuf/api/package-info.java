@@ -41,7 +41,7 @@
  * importers keep using it until they let go.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.dmabuf.api;
 
 import org.osgi.annotation.bundle.Export;

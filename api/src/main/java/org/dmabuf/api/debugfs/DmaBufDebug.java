@@ -49,4 +49,18 @@ public interface DmaBufDebug {
 
     /** @return the heaps, in the order they were added, with what each holds */
     List<HeapInfo> heaps();
+
+    /**
+     * What lockdep found in debug mode: each report as it was logged, as the
+     * kernel's lockdep prints it ({@code WARNING: possible circular locking
+     * dependency detected}, {@code BUG: sleeping function called from
+     * invalid context}...), with the stacks and a last line naming the
+     * bundles whose code is on them. Each place is reported once.
+     *
+     * @return the reports kept (the first 64), oldest first; empty outside debug mode
+     * @since 1.3
+     */
+    default List<String> lockdep() {
+        return List.of();
+    }
 }

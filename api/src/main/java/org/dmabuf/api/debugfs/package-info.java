@@ -5,7 +5,7 @@
  * status pages and tests; drivers do not need it.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.dmabuf.api.debugfs;
 
 import org.osgi.annotation.bundle.Export;

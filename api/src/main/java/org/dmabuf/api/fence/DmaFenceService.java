@@ -193,4 +193,36 @@ public interface DmaFenceService extends FileDescriptors {
      * @since 1.2
      */
     void syncFileSetDeadline(int fd, long deadlineNanos);
+
+    /**
+     * {@code ww_acquire_init(ctx, &reservation_ww_class)}: a context for
+     * taking several reservation locks ({@link DmaResv#lock(WwAcquireCtx)}).
+     * An inline in Linux: no symbol.
+     *
+     * @return a new context, younger than every context made before, for the calling thread
+     * @since 1.3
+     */
+    WwAcquireCtx wwAcquireInit();
+
+    /**
+     * {@code dma_fence_begin_signalling}: the calling thread enters a fence
+     * signalling critical section, the code that must run for fences it
+     * published to signal (a job's completion, a ring's interrupt handler, a
+     * reset). Inside it, waiting for a fence or taking a reservation lock can
+     * deadlock, and in debug mode each is reported as lockdep reports it.
+     * Sections nest. Costs one volatile read outside debug mode.
+     *
+     * @return the cookie for {@link #endSignalling}
+     * @since 1.3
+     */
+    boolean beginSignalling();
+
+    /**
+     * {@code dma_fence_end_signalling}: leaves the section entered by the
+     * {@link #beginSignalling()} that returned {@code cookie}, on the same thread.
+     *
+     * @param cookie what {@link #beginSignalling()} returned
+     * @since 1.3
+     */
+    void endSignalling(boolean cookie);
 }

@@ -26,8 +26,48 @@ import org.osgi.annotation.versioning.ProviderType;
  */
 @ProviderType
 public interface DmaResv {
-    /** {@code dma_resv_lock}: takes the lock, waiting for it. Reentrant. */
+    /**
+     * {@code dma_resv_lock(obj, NULL)}: takes the lock, waiting for it.
+     * Reentrant. To hold two or more reservation locks at once, use an
+     * acquire context ({@link #lock(WwAcquireCtx)}): two taken this way, by
+     * two threads in opposite orders, deadlock, and debug mode reports the
+     * nesting as lockdep does ("possible recursive locking detected").
+     */
     void lock();
+
+    /**
+     * {@code dma_resv_lock(obj, ctx)}: takes the lock as one of several held in
+     * an acquire context, waiting for it unless the context must back off
+     * (the wound/wait rules of {@link WwAcquireCtx}). Not reentrant: a lock
+     * already held by this thread fails with {@link Errno#EALREADY}, as in
+     * Linux, and is still held. Called by the thread of {@code ctx}, in
+     * process context (never inside a signalling section or a callback that
+     * must not block).
+     *
+     * @param ctx the acquire context
+     * @throws DmaBufException {@link Errno#EDEADLK} when an older context
+     *         waits for a lock this context holds: unlock every lock held in
+     *         {@code ctx}, then {@link #lockSlow} this one, then take the rest
+     *         again (nothing is held from this call); {@link Errno#EALREADY}
+     *         when this thread holds the lock already; {@link Errno#EINVAL}
+     *         when {@code ctx} is null, done, closed, another thread's, or not
+     *         from {@link DmaFenceService#wwAcquireInit()}
+     * @since 1.3
+     */
+    void lock(WwAcquireCtx ctx);
+
+    /**
+     * {@code dma_resv_lock_slow}: after {@link Errno#EDEADLK}, with every
+     * lock of {@code ctx} released, takes the contended lock, waiting as long
+     * as it takes; never fails with {@code EDEADLK}.
+     *
+     * @param ctx the acquire context, holding no lock
+     * @throws DmaBufException {@link Errno#EINVAL} when {@code ctx} still holds
+     *         locks (the kernel's {@code DEBUG_LOCKS_WARN_ON(ctx->acquired)}),
+     *         or as {@link #lock(WwAcquireCtx)}
+     * @since 1.3
+     */
+    void lockSlow(WwAcquireCtx ctx);
 
     /** @return {@code dma_resv_trylock}: whether the lock was taken without waiting */
     boolean tryLock();

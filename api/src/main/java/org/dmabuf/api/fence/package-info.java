@@ -19,7 +19,7 @@
  * reservation helpers and the merge.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.dmabuf.api.fence;
 
 import org.osgi.annotation.bundle.Export;

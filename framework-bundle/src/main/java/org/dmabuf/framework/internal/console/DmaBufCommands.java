@@ -26,7 +26,8 @@ public class DmaBufCommands {
     private final LoadedModule console;
 
     /** The functions, for Gogo's {@code osgi.command.function}. */
-    public static final String[] FUNCTIONS = {"bufinfo", "heaps", "alloc", "close", "fds", "fences", "timeline", "trace", "holders"};
+    public static final String[] FUNCTIONS = {"bufinfo", "heaps", "alloc", "close", "fds", "fences", "timeline", "trace", "holders",
+        "lockdep"};
 
     /** The dma_buf and dma_fence tracepoints' recording, while tracing is on. */
     private jdk.jfr.Recording recording; // guarded by this
@@ -79,6 +80,34 @@ public class DmaBufCommands {
         }
         return String.join("\n", lines) + (core.debug() ? "" : "\n(where each was taken is recorded in debug"
                 + " mode: configuration org.dmabuf.framework debug=true, or the framework property dmabuf.debug)");
+    }
+
+    @Descriptor("what lockdep found in debug mode: waits and reservation locks inside fence signalling sections,"
+            + " sleeping in callbacks that must not block, reservation lock order")
+    public String lockdep() {
+        List<org.dmabuf.framework.internal.fence.Lockdep.Report> reports =
+                org.dmabuf.framework.internal.fence.Lockdep.reports();
+        String mode = core.debug() ? "" : "lockdep is off: it checks in debug mode (configuration"
+                + " org.dmabuf.framework debug=true, or the framework property dmabuf.debug)\n";
+        if (reports.isEmpty()) {
+            return mode + "no lockdep report" + (core.debug() ? " since the start (or dmabuf:lockdep clear)" : "");
+        }
+        StringBuilder b = new StringBuilder(mode);
+        for (org.dmabuf.framework.internal.fence.Lockdep.Report r : reports) {
+            b.append(r.text()).append('\n');
+        }
+        return b.append(reports.size()).append(" report").append(reports.size() == 1 ? "" : "s").toString();
+    }
+
+    @Descriptor("lockdep: clear forgets the reports, so that each place is reported again")
+    public String lockdep(@Descriptor("clear") String action) {
+        if (!"clear".equals(action)) {
+            throw new IllegalArgumentException("lockdep: unknown action '" + Bundles.shown(action)
+                    + "'; expected clear, or no action to list the reports");
+        }
+        int n = org.dmabuf.framework.internal.fence.Lockdep.reports().size();
+        org.dmabuf.framework.internal.fence.Lockdep.clear();
+        return "lockdep: " + n + " report" + (n == 1 ? "" : "s") + " cleared";
     }
 
     @Descriptor("every timeline with fences pending and its fences, as /sys/kernel/debug/sync/info")

@@ -156,12 +156,15 @@ public final class DmaBufCore implements DmaBufDebug {
     private volatile boolean debug;
 
     /**
-     * Debug mode ({@code ref_tracker}): every reference, fd, attachment,
-     * vmap and transfer records where it was taken, for {@code dmabuf:holders}
-     * and the warnings at a module's stop. A stack walk each: off by default.
+     * Debug mode ({@code ref_tracker}, lockdep): every reference, fd,
+     * attachment, vmap and transfer records where it was taken, for
+     * {@code dmabuf:holders} and the warnings at a module's stop, and the
+     * checks of {@link org.dmabuf.framework.internal.fence.Lockdep} run. A
+     * stack walk each: off by default.
      */
     public void debug(boolean on) {
         debug = on;
+        org.dmabuf.framework.internal.fence.Lockdep.enable(on); // lockdep's checks are debug mode's too
     }
 
     /** @return whether debug mode is on */

@@ -89,6 +89,10 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
         this.size = size;
         this.flags = flags;
         this.expName = expName;
+        if (ownResv && org.dmabuf.framework.internal.fence.Lockdep.enabled()) {
+            org.dmabuf.framework.internal.fence.Lockdep.name(resv, "dma_buf ino " + ino + " (" + expName + ", "
+                    + exporter.name() + ")");
+        }
     }
 
     @Override
@@ -478,11 +482,15 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
                     if (!resv.busy(null, a.owner, "move_notify")) {
                         return n; // the lock was taken from this thread: the rest is not ours to do
                     }
+                    boolean atomic = org.dmabuf.framework.internal.fence.Lockdep.enterAtomic(
+                            "dma_buf_attach_ops move_notify", a.importerOps.moveNotify());
                     try {
                         a.importerOps.moveNotify().moveNotify(a);
                     } catch (Throwable t) {
                         LOG.error("dma-buf ino {}: importer {} of {}: move_notify failed", ino,
                                 a.owner.name(), a.device().name(), t);
+                    } finally {
+                        org.dmabuf.framework.internal.fence.Lockdep.exitAtomic(atomic);
                     }
                     if (!resv.busy(a.owner, null, null)) {
                         return n; // revoked while in its callback (its importer stopped)

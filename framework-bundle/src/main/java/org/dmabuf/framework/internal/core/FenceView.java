@@ -205,4 +205,25 @@ public final class FenceView extends FdTableView implements DmaFenceService {
             f.put();
         }
     }
+
+    // ww_acquire_init: an inline, open to every bundle
+    @Override
+    public org.dmabuf.api.fence.WwAcquireCtx wwAcquireInit() {
+        if (module.isClosed()) {
+            throw module.gone("ww_acquire_init");
+        }
+        return new org.dmabuf.framework.internal.fence.WwCtx();
+    }
+
+    @Override
+    public boolean beginSignalling() {
+        module.require(Symbol.DMA_FENCE_BEGIN_SIGNALLING);
+        return org.dmabuf.framework.internal.fence.Lockdep.beginSignalling();
+    }
+
+    @Override
+    public void endSignalling(boolean cookie) {
+        module.require(Symbol.DMA_FENCE_END_SIGNALLING);
+        org.dmabuf.framework.internal.fence.Lockdep.endSignalling(cookie);
+    }
 }

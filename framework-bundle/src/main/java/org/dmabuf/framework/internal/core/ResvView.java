@@ -45,6 +45,34 @@ final class ResvView implements DmaResv {
     }
 
     @Override
+    public void lock(org.dmabuf.api.fence.WwAcquireCtx ctx) {
+        lockWw(ctx, false);
+    }
+
+    @Override
+    public void lockSlow(org.dmabuf.api.fence.WwAcquireCtx ctx) {
+        lockWw(ctx, true);
+    }
+
+    private void lockWw(org.dmabuf.api.fence.WwAcquireCtx ctx, boolean slow) {
+        String func = slow ? "dma_resv_lock_slow" : "dma_resv_lock";
+        owner.require(Symbol.WW_MUTEX_LOCK);
+        org.dmabuf.framework.internal.fence.WwCtx c = org.dmabuf.framework.internal.fence.WwCtx.of(ctx, func);
+        if (owner.revoked()) {
+            throw revoked(func);
+        }
+        if (owner.isClosed()) {
+            throw owner.gone(func);
+        }
+        resv.lockWw(owner, c, slow); // EDEADLK, EALREADY; ENODEV if this module is revoked while it waits
+        if (!resv.busy(null, owner, "dma_resv_lock")) {
+            resv.unlock();
+            throw revoked(func);
+        }
+        owner.resvHolds.incrementAndGet();
+    }
+
+    @Override
     public boolean tryLock() {
         owner.require(Symbol.WW_MUTEX_LOCK);
         if (owner.revoked()) {

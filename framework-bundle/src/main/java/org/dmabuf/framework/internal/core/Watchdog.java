@@ -28,6 +28,9 @@ import org.dmabuf.framework.internal.fence.ResvImpl;
  * <li>a reservation lock held in a driver's code (one of its callbacks, or
  * its own {@code dma_resv_lock}) longer than the callback timeout is named
  * once, with the driver, the operation, the thread and its stack;</li>
+ * <li>in debug mode, a thread found waiting at two scans in a row inside a
+ * callback that must not block is reported by lockdep ({@code BUG: sleeping
+ * function called from invalid context});</li>
  * <li>a module whose bundle has been stopping longer than the stop bound is
  * revoked ({@link DmaBufCore#revoke}): its own stop code may be waiting on a
  * lock that one of its stuck callbacks holds.</li>
@@ -66,6 +69,7 @@ public final class Watchdog {
      * @return one line for each fence pending, or lock held, longer than its timeout and not reported before
      */
     public synchronized List<String> scan(long now) {
+        org.dmabuf.framework.internal.fence.Lockdep.sample(); // callbacks that must not block, found waiting
         List<String> out = new ArrayList<>();
         Set<Pending> seen = new HashSet<>();
         Map<DmaFence, List<Long>> inBuffers = new java.util.IdentityHashMap<>();

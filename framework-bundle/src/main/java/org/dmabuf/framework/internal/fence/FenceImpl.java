@@ -154,10 +154,13 @@ public class FenceImpl implements DmaFence {
     }
 
     private void invoke(Callback cb) {
+        boolean cookie = Lockdep.enterAtomic("dma_fence_cb onSignaled", cb); // the kernel's runs under a spinlock
         try {
             cb.onSignaled(this);
         } catch (Throwable t) {
             LOG.error("dma-fence {}:{}:{}:{}: a callback failed", driver, timeline, context, seqno, t);
+        } finally {
+            Lockdep.exitAtomic(cookie);
         }
     }
 
@@ -298,6 +301,9 @@ public class FenceImpl implements DmaFence {
             throw new DmaBufException(Errno.EINVAL, "dma_fence_wait_timeout: timeout " + timeoutNanos
                     + "; expected 0 or more nanoseconds");
         }
+        if (Lockdep.enabled()) {
+            Lockdep.mightWait("dma_fence_wait_timeout"); // before the look, as the kernel's might_sleep()
+        }
         if (isSignaled()) {
             return Math.max(timeoutNanos, 1);
         }
@@ -316,6 +322,9 @@ public class FenceImpl implements DmaFence {
 
     @Override
     public int await(boolean interruptible) {
+        if (Lockdep.enabled()) {
+            Lockdep.mightWait("dma_fence_wait");
+        }
         if (!isSignaled()) {
             jdk.jfr.Event traced = org.dmabuf.framework.internal.trace.Trace.waitBegin();
             park(interruptible, Long.MIN_VALUE);

@@ -129,6 +129,9 @@ public final class Fences {
                         + " is null; expected a fence at each index");
             }
         }
+        if (Lockdep.enabled()) {
+            Lockdep.mightWait("dma_fence_wait_any_timeout");
+        }
         int first = firstSignaled(fences);
         if (first >= 0) {
             return new org.dmabuf.api.fence.WaitAny(Math.max(timeoutNanos, 1), first);

@@ -72,6 +72,8 @@ public final class ResvImpl {
         @SuppressWarnings("unused") // through OP
         private String op;
         private int maxFences; // guarded by this lock
+        // the acquire context of the hold, if taken with one: written by the owner, read by contending contexts
+        volatile WwCtx ctx;
         private int releases; // outermost releases, guarded by this lock: tells one hold from the next
         private Object[] saved; // holders of outer holds while an inner one runs, by hold count; guarded
 
@@ -112,6 +114,8 @@ public final class ResvImpl {
 
     /** How often a waiter looks whether it was revoked or the lock was replaced: only when it has to wait. */
     private static final long SLICE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
+    /** How often a waiter with an acquire context looks whether an older one wounded it. */
+    private static final long WW_SLICE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1);
     private static final Lock[] NONE = new Lock[0];
     private static final java.lang.invoke.VarHandle FENCES;
 
@@ -128,6 +132,10 @@ public final class ResvImpl {
     private volatile Lock lock = new Lock(0);
     // locks taken from their owners: an owner that comes back lets go of its old lock quietly; guarded by this
     private volatile Lock[] revokedLocks = NONE;
+    /** @return what lockdep's reports call this lock ({@link Lockdep#name}) */
+    public String name() {
+        return Lockdep.nameOf(this);
+    }
 
     /** {@code dma_resv_lock}: takes the buffer's reservation lock (re-entrant), waiting as long as it takes. */
     public void lock() {
@@ -142,6 +150,16 @@ public final class ResvImpl {
      * @param w the module that waits, or {@code null} to wait as long as it takes
      */
     public void lock(Waiter w) {
+        if (Lockdep.enabled()) {
+            Lockdep.acquire(this, name(), "dma_resv_lock", true, false);
+            lock0(w);
+            Lockdep.acquired(this, name(), false);
+            return;
+        }
+        lock0(w);
+    }
+
+    private void lock0(Waiter w) {
         Lock l = lock;
         if (l.tryLock()) {
             if (l == lock) {
@@ -206,8 +224,105 @@ public final class ResvImpl {
         }
     }
 
+    /**
+     * {@code dma_resv_lock(obj, ctx)} and {@code dma_resv_lock_slow}: the lock
+     * taken with an acquire context, by the wound/wait rules: an older context
+     * that has to wait for a younger one wounds it; a wounded context holding
+     * other locks that has to wait gets EDEADLK (the slow lock holds none, so
+     * never does). A waiter looks for its wound every millisecond.
+     *
+     * @param w the module that waits, or {@code null}
+     * @param ctx the context, checked by the caller
+     * @param slow whether this is {@code dma_resv_lock_slow}
+     * @throws DmaBufException EDEADLK, EALREADY, EINVAL (slow with locks held), ENODEV (the module revoked)
+     */
+    public void lockWw(Waiter w, WwCtx ctx, boolean slow) {
+        String func = slow ? "dma_resv_lock_slow" : "dma_resv_lock";
+        if (heldLock() != null) {
+            throw new DmaBufException(Errno.EALREADY, func + ": " + name() + " is held by this thread already"
+                    + (lock.ctx == ctx ? " in this acquire context" : "") + "; expected a lock not held yet");
+        }
+        if (slow && ctx.acquired > 0) {
+            throw new DmaBufException(Errno.EINVAL, func + ": " + ctx.acquired + " lock" + (ctx.acquired == 1
+                    ? " is" : "s are") + " still held in the acquire context; expected every lock unlocked"
+                    + " after -EDEADLK (DEBUG_LOCKS_WARN_ON(ctx->acquired))");
+        }
+        if (ctx.acquired == 0) {
+            ctx.wounded = false; // a context holding nothing starts afresh (__ww_mutex_lock)
+        }
+        boolean dep = Lockdep.enabled();
+        if (dep) {
+            Lockdep.acquire(this, name(), func, true, true);
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                Lock l = lock;
+                boolean got = l.tryLock();
+                if (!got) {
+                    WwCtx holder = l.ctx;
+                    if (holder != null && holder != ctx && ctx.stamp < holder.stamp) {
+                        holder.wounded = true; // __ww_mutex_wound: the younger backs off at its next wait
+                    }
+                    if (ctx.wounded && ctx.acquired > 0) {
+                        throw new DmaBufException(Errno.EDEADLK, func + ": " + name() + " is held by " + who(l)
+                                + ", and an older acquire context waits for a lock this one holds; expected"
+                                + " dma_resv_unlock of the " + ctx.acquired + " held, then dma_resv_lock_slow"
+                                + " of this one");
+                    }
+                    try {
+                        got = l.tryLock(WW_SLICE_NANOS, java.util.concurrent.TimeUnit.NANOSECONDS);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (got) {
+                    if (l == lock) {
+                        l.ctx = ctx;
+                        ctx.acquired++;
+                        break;
+                    }
+                    l.unlock();
+                    continue;
+                }
+                if (w != null && w.revoked()) {
+                    throw new DmaBufException(Errno.ENODEV, func + ": " + w.name() + " was removed while it"
+                            + " waited for a reservation lock held by " + who(l) + "; expected a module that is"
+                            + " still loaded");
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (dep) {
+            Lockdep.acquired(this, name(), true);
+        }
+    }
+
+    private static String who(Lock l) {
+        Object h = l.holder();
+        Thread t = l.owner();
+        WwCtx c = l.ctx;
+        return (h == null ? "" : h + " ") + (t == null ? "(nobody now)" : "thread " + t.getName())
+                + (c == null ? "" : " (" + c + ")");
+    }
+
     /** {@code dma_resv_trylock}. @return whether the lock was free and is now held */
     public boolean tryLock() {
+        if (Lockdep.enabled()) {
+            Lockdep.acquire(this, name(), "dma_resv_trylock", false, false);
+            if (tryLock0()) {
+                Lockdep.acquired(this, name(), false);
+                return true;
+            }
+            return false;
+        }
+        return tryLock0();
+    }
+
+    private boolean tryLock0() {
         Lock l = lock;
         if (l.tryLock()) {
             if (l == lock) {
@@ -287,6 +402,11 @@ public final class ResvImpl {
         if (l != null) {
             int depth = l.getHoldCount();
             if (depth == 1) {
+                WwCtx c = l.ctx;
+                if (c != null) {
+                    l.ctx = null;
+                    c.acquired--;
+                }
                 l.releases++;
                 l.maxFences = fences.length;
                 Object h = l.holder();
@@ -303,8 +423,13 @@ public final class ResvImpl {
                 }
             }
             l.unlock();
-            if (!l.isHeldByCurrentThread() && l != lock) {
-                forget(l); // revoked between our look and our unlock
+            if (!l.isHeldByCurrentThread()) {
+                if (l != lock) {
+                    forget(l); // revoked between our look and our unlock
+                }
+                if (Lockdep.enabled()) {
+                    Lockdep.released(this);
+                }
             }
             return;
         }
@@ -327,9 +452,17 @@ public final class ResvImpl {
     private void unlockRevoked() {
         for (Lock l : revokedLocks) {
             if (l.isHeldByCurrentThread()) {
+                WwCtx c = l.ctx;
+                if (c != null && l.getHoldCount() == 1) {
+                    l.ctx = null;
+                    c.acquired--;
+                }
                 l.unlock();
                 if (!l.isHeldByCurrentThread()) {
                     forget(l);
+                    if (Lockdep.enabled()) {
+                        Lockdep.released(this);
+                    }
                 }
                 return;
             }
@@ -610,6 +743,9 @@ public final class ResvImpl {
 
     /** {@code dma_resv_wait_timeout}: 0 when the time ran out, the time left (at least 1) otherwise. */
     public long waitTimeout(DmaResvUsage usage, boolean interruptible, long timeoutNanos) {
+        if (Lockdep.enabled()) {
+            Lockdep.mightWait("dma_resv_wait_timeout");
+        }
         if (timeoutNanos < 0) {
             throw new DmaBufException(Errno.EINVAL, "dma_resv_wait_timeout: timeout " + timeoutNanos
                     + "; expected 0 or more nanoseconds");
@@ -651,6 +787,9 @@ public final class ResvImpl {
 
     /** Drops every fence (the buffer is released). */
     public void fini() {
+        if (Lockdep.enabled()) {
+            Lockdep.forget(this);
+        }
         Entry[] cur = (Entry[]) FENCES.getAndSet(this, EMPTY);
         for (Entry e : cur) {
             e.fence.put();

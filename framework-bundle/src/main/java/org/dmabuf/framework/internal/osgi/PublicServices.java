@@ -75,6 +75,12 @@ final class PublicServices {
         }
 
         @Override
+        public List<String> lockdep() {
+            return org.dmabuf.framework.internal.fence.Lockdep.reports().stream()
+                    .map(org.dmabuf.framework.internal.fence.Lockdep.Report::text).toList();
+        }
+
+        @Override
         public String toString() {
             return "dma-buf debugfs";
         }
