@@ -51,16 +51,18 @@ public interface DmaBufDebug {
     List<HeapInfo> heaps();
 
     /**
-     * What lockdep found in debug mode: each report as it was logged, as the
-     * kernel's lockdep prints it ({@code WARNING: possible circular locking
-     * dependency detected}, {@code BUG: sleeping function called from
-     * invalid context}...), with the stacks and a last line naming the
-     * bundles whose code is on them. Each place is reported once.
+     * What debug mode found: lockdep's reports, each as the kernel's lockdep
+     * prints it ({@code WARNING: possible circular locking dependency
+     * detected}, {@code BUG: sleeping function called from invalid
+     * context}...), with the stacks and a last line naming the bundles whose
+     * code is on them; and {@code ref_tracker}'s, a reference whose handle
+     * became unreachable without {@code dma_buf_put}, with where it was
+     * taken. Each place is reported once. {@code dmabuf:lockdep} prints them.
      *
      * @return the reports kept (the first 64), oldest first; empty outside debug mode
      * @since 1.3
      */
-    default List<String> lockdep() {
+    default List<String> debugReports() {
         return List.of();
     }
 }

@@ -172,6 +172,28 @@ public final class DmaBufCore implements DmaBufDebug {
         return debug;
     }
 
+    // debug mode's leak finder: made at its first use, its thread ends once the core is unreachable
+    private volatile java.lang.ref.Cleaner cleaner;
+
+    /** @return the cleaner that reports handles that became unreachable without being put (debug mode) */
+    java.lang.ref.Cleaner cleaner() {
+        java.lang.ref.Cleaner c = cleaner;
+        if (c == null) {
+            synchronized (this) {
+                c = cleaner;
+                if (c == null) {
+                    c = java.lang.ref.Cleaner.create(r -> {
+                        Thread t = new Thread(r, "dmabuf-ref-tracker");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    cleaner = c;
+                }
+            }
+        }
+        return c;
+    }
+
     /**
      * {@code dmabuf:holders}: who holds the buffer {@code ino}, and from where in debug mode.
      *

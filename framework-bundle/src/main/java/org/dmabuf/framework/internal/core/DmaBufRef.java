@@ -41,6 +41,65 @@ final class DmaBufRef extends Tracked implements DmaBuf {
     @SuppressWarnings("unused") // through HELD
     private volatile int held = 1;
     private ResvView resvView;
+    // debug mode: what the owner's list holds in place of this handle, so that the handle can become unreachable
+    Shadow shadow;
+
+    /**
+     * In debug mode, the owner's record of a reference, linked in its list in
+     * place of the handle: it holds the buffer and only a weak reference to
+     * the handle, so a handle the driver drops without {@code dma_buf_put}
+     * becomes unreachable, and the {@link java.lang.ref.Cleaner} runs this:
+     * the leak is reported with where the reference was taken, and put
+     * (the kernel's {@code ref_tracker} finds it only at the end; a JVM sees
+     * it as it happens). Holds the reference's state in place of the handle.
+     */
+    static final class Shadow extends Tracked implements Runnable {
+        private static final VarHandle SHADOW_HELD;
+
+        static {
+            try {
+                SHADOW_HELD = MethodHandles.lookup().findVarHandle(Shadow.class, "held", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final DmaBufObject buf;
+        final LoadedModule owner;
+        final java.lang.ref.WeakReference<DmaBufRef> handle;
+        @SuppressWarnings("unused") // through SHADOW_HELD
+        private volatile int held = 1;
+        volatile java.lang.ref.Cleaner.Cleanable cleanable;
+
+        Shadow(DmaBufRef ref) {
+            this.buf = ref.buf;
+            this.owner = ref.owner;
+            this.handle = new java.lang.ref.WeakReference<>(ref);
+        }
+
+        boolean held() {
+            return (int) SHADOW_HELD.getVolatile(this) != 0;
+        }
+
+        boolean drop() {
+            if (!SHADOW_HELD.compareAndSet(this, 1, 0)) {
+                return false;
+            }
+            java.lang.ref.Cleaner.Cleanable c = cleanable;
+            if (c != null) {
+                c.clean(); // deregisters: run() finds it dropped
+            }
+            return true;
+        }
+
+        /** The cleaner's action: the handle became unreachable. */
+        @Override
+        public void run() {
+            if (SHADOW_HELD.compareAndSet(this, 1, 0)) {
+                owner.leaked(this);
+            }
+        }
+    }
 
     DmaBufRef(DmaBufObject buf, LoadedModule owner) {
         this.buf = buf;
@@ -74,11 +133,12 @@ final class DmaBufRef extends Tracked implements DmaBuf {
 
     @Override
     public boolean isHeld() {
-        return (int) HELD.getVolatile(this) != 0;
+        Shadow s = shadow;
+        return s != null ? s.held() : (int) HELD.getVolatile(this) != 0;
     }
 
     private void checkHeld(String func) {
-        if ((int) HELD.getVolatile(this) == 0) {
+        if (!isHeld()) {
             throw new DmaBufException(Errno.EBADF, func + ": this reference to ino " + buf.ino
                     + " was already put or moved into an fd; expected a reference that is still held");
         }
@@ -86,7 +146,8 @@ final class DmaBufRef extends Tracked implements DmaBuf {
 
     /** Takes this reference out of the holder's hands. @return whether this call did */
     boolean drop() {
-        return HELD.compareAndSet(this, 1, 0);
+        Shadow s = shadow;
+        return s != null ? s.drop() : HELD.compareAndSet(this, 1, 0);
     }
 
     @Override

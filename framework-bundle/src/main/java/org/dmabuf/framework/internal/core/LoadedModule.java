@@ -125,6 +125,7 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
     private Tracked.List0 listOf(Tracked t) {
         return switch (t) {
             case DmaBufRef r -> refs;
+            case DmaBufRef.Shadow r -> refs;
             case AttachmentImpl a -> attachments;
             case VmapRecord v -> vmaps;
             case TransferImpl x -> transfers;
@@ -135,14 +136,43 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
     /** @return false when the module is closed: the caller must undo what it did */
     boolean track(Tracked t) {
         String origin = core.debug() ? Origins.here() : null; // outside the lock: a stack walk
+        DmaBufRef.Shadow shadow = null;
+        if (origin != null && t instanceof DmaBufRef r) { // debug mode: the handle may become unreachable
+            shadow = new DmaBufRef.Shadow(r);
+            r.shadow = shadow;
+            t = shadow;
+        }
         synchronized (this) {
             if (closed) {
                 return false;
             }
             t.origin = origin;
             listOf(t).add(t);
-            return true;
         }
+        if (shadow != null) {
+            DmaBufRef r = shadow.handle.get();
+            if (r != null) {
+                shadow.cleanable = core.cleaner().register(r, shadow);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The cleaner found a reference whose handle became unreachable without
+     * {@code dma_buf_put} (debug mode): reported, with where it was taken, and put.
+     */
+    void leaked(DmaBufRef.Shadow s) {
+        synchronized (this) {
+            if (!refs.remove(s)) {
+                return; // the module's stop put it
+            }
+        }
+        String text = "ref_tracker: " + name + ": a reference to ino " + s.buf.ino + " (" + s.buf.expName
+                + ") became unreachable without dma_buf_put; putting it" + takenAt(s.origin);
+        LOG.warn(text);
+        org.dmabuf.framework.internal.fence.Lockdep.record("ref_tracker: reference leaked", text, List.of(name));
+        s.buf.put();
     }
 
     // --- where fds were installed, in debug mode (ref_tracker) --------------------------------
@@ -208,6 +238,7 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
         for (Tracked t : held) {
             String what = switch (t) {
                 case DmaBufRef r when r.buf.ino == ino && r.isHeld() -> "a reference";
+                case DmaBufRef.Shadow r when r.buf.ino == ino && r.held() -> "a reference";
                 case AttachmentImpl a when a.buf.ino == ino -> "an attachment of " + a.device().name();
                 case VmapRecord v when v.buf.ino == ino -> "a vmap";
                 case TransferImpl x when x.inode() == ino -> "a transfer not yet received";
@@ -221,6 +252,9 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
     }
 
     synchronized void untrack(Tracked t) {
+        if (t instanceof DmaBufRef r && r.shadow != null) {
+            t = r.shadow;
+        }
         listOf(t).remove(t);
     }
 
@@ -515,7 +549,7 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
         Set<DmaBufObject> out = new HashSet<>(fds.buffers());
         synchronized (this) {
             for (Tracked t : refs.snapshot()) {
-                out.add(((DmaBufRef) t).buf);
+                out.add(t instanceof DmaBufRef.Shadow s ? s.buf : ((DmaBufRef) t).buf);
             }
             for (Tracked t : attachments.snapshot()) {
                 out.add(((AttachmentImpl) t).buf);
@@ -608,13 +642,14 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
             b.vunmap(b.vmapSegment(), name + " stopping", null);
         }
         for (Tracked t : rs) {
-            DmaBufRef r = (DmaBufRef) t;
-            if (r.drop()) {
+            boolean dropped = t instanceof DmaBufRef.Shadow s ? s.drop() : ((DmaBufRef) t).drop();
+            DmaBufObject b = t instanceof DmaBufRef.Shadow s ? s.buf : ((DmaBufRef) t).buf;
+            if (dropped) {
                 if (logged++ < LOG_EACH) {
-                    LOG.warn("{}: still held a reference to ino {} at stop; putting it{}", name, r.buf.ino,
-                            takenAt(r.origin));
+                    LOG.warn("{}: still held a reference to ino {} at stop; putting it{}", name, b.ino,
+                            takenAt(t.origin));
                 }
-                r.buf.put();
+                b.put();
             }
         }
         int dmabufFds = 0;

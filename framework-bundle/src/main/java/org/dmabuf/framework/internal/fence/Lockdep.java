@@ -543,6 +543,26 @@ public final class Lockdep {
 
     // --- reports ----------------------------------------------------------------
 
+    /**
+     * Keeps a report of another debug-mode check (the leak finder's {@code ref_tracker}), beside lockdep's,
+     * for {@code dmabuf:lockdep} and {@code DmaBufDebug.debugReports()}. Logged by the caller.
+     *
+     * @param title its first line's gist
+     * @param text the report
+     * @param bundles the bundles it names
+     */
+    public static void record(String title, String text, List<String> bundles) {
+        Report r = new Report(title, text, List.copyOf(bundles));
+        if (REPORTS.size() < MAX_REPORTS) {
+            REPORTS.add(r);
+        }
+        try {
+            listener.accept(r);
+        } catch (RuntimeException e) {
+            LOG.error("lockdep: the report's listener failed", e);
+        }
+    }
+
     @SafeVarargs
     private static void report(String title, String func, List<Frame> here, List<Frame> other,
             java.util.function.Supplier<StringBuilder> text, List<Frame>... more) {

@@ -75,7 +75,7 @@ final class PublicServices {
         }
 
         @Override
-        public List<String> lockdep() {
+        public List<String> debugReports() {
             return org.dmabuf.framework.internal.fence.Lockdep.reports().stream()
                     .map(org.dmabuf.framework.internal.fence.Lockdep.Report::text).toList();
         }

@@ -44,4 +44,58 @@ class HoldersTest {
         buf.put();
         f.exporter.close(fd);
     }
+
+    @Test
+    void in_debug_mode_a_reference_dropped_without_put_is_reported_and_put() {
+        f.core.debug(true);
+        org.dmabuf.framework.internal.fence.Lockdep.clear();
+        try {
+            int fd = f.exporter.heap("system").allocate(4096);
+            long ino = leak(fd);
+            f.exporter.close(fd);
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (f.core.bufferCount() != 0) { // the leaked reference is the last: put by the cleaner, released
+                assertThat(System.nanoTime()).as("the leak found and put").isLessThan(end);
+                System.gc();
+                Thread.onSpinWait();
+            }
+            assertThat(f.core.holders(ino)).isEmpty();
+            assertThat(org.dmabuf.framework.internal.fence.Lockdep.reports()).singleElement().satisfies(r -> {
+                assertThat(r.title()).isEqualTo("ref_tracker: reference leaked");
+                assertThat(r.text()).startsWith("ref_tracker: exporter: a reference to ino " + ino
+                        + " (system) became unreachable without dma_buf_put; putting it (taken at HoldersTest.leak(");
+                assertThat(r.bundles()).containsExactly("exporter");
+            });
+        } finally {
+            org.dmabuf.framework.internal.fence.Lockdep.clear();
+            f.core.debug(false);
+        }
+    }
+
+    // takes a reference and drops the handle without dma_buf_put
+    private long leak(int fd) {
+        DmaBuf buf = f.exporter.get(fd);
+        assertThat(buf.isHeld()).isTrue();
+        return buf.inode();
+    }
+
+    @Test
+    void in_debug_mode_a_reference_put_is_not_a_leak_and_a_second_put_still_fails() {
+        f.core.debug(true);
+        org.dmabuf.framework.internal.fence.Lockdep.clear();
+        try {
+            int fd = f.exporter.heap("system").allocate(4096);
+            DmaBuf buf = f.exporter.get(fd);
+            buf.put();
+            assertThat(buf.isHeld()).isFalse();
+            org.assertj.core.api.Assertions.assertThatThrownBy(buf::put)
+                    .hasMessageContaining("was already put or moved into an fd");
+            f.exporter.close(fd);
+            System.gc();
+            assertThat(f.core.bufferCount()).isZero();
+            assertThat(org.dmabuf.framework.internal.fence.Lockdep.reports()).isEmpty();
+        } finally {
+            f.core.debug(false);
+        }
+    }
 }
