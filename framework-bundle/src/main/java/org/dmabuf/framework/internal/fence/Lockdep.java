@@ -84,7 +84,8 @@ public final class Lockdep {
      *
      * @param title for instance {@code WARNING: possible circular locking dependency detected}
      * @param text the whole report, as logged
-     * @param bundles the symbolic names of the bundles whose code is on the stacks, not the framework's
+     * @param bundles the symbolic names of the bundles whose code made the calls on the stacks (the innermost
+     *        bundle of each stack), not the framework's
      */
     public record Report(String title, String text, List<String> bundles) {
     }
@@ -618,10 +619,13 @@ public final class Lockdep {
         return b.toString();
     }
 
+    // the bundle whose code called the platform: the innermost bundle on the stack (who started that code, a
+    // test or the framework's start of a bundle, is further down the stack, and not named)
     private static void bundles(List<Frame> frames, Set<String> out) {
         for (Frame f : frames) {
             if (f.bundle != null) {
                 out.add(f.bundle);
+                return;
             }
         }
     }
