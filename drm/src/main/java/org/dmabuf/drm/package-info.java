@@ -7,7 +7,7 @@
  * DMA-BUF core and fences, so the driver's grants apply.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package org.dmabuf.drm;
 
 import org.osgi.annotation.bundle.Export;
