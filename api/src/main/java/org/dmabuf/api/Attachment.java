@@ -23,6 +23,23 @@ public interface Attachment {
     /** @return whether the importer accepts peer-to-peer access to device memory */
     boolean peer2peer();
 
+    /**
+     * {@code dma_buf_attach_revocable} (Linux, 2026): whether the exporter may
+     * revoke this attachment's access for good, because the importer follows
+     * {@link ImporterOps.MoveNotify invalidate_mappings} (a dynamic
+     * attachment) and will find its next map failing with
+     * {@link Errno#ENODEV}. An exporter of memory that can vanish (a device's
+     * local memory on hot-unplug, a PCI BAR) calls it in its
+     * {@link DmaBufOps.Attach attach} callback and refuses, with
+     * {@link Errno#EBUSY}, an importer that would keep mapping it. A query,
+     * from any thread; its symbol is GPL-only in the {@code DMA_BUF}
+     * namespace, which only exporters and importers already link.
+     *
+     * @return whether the attachment is revocable
+     * @since 1.3
+     */
+    boolean revocable();
+
     /** @return whether the attachment is still attached */
     boolean isAttached();
 

@@ -107,13 +107,13 @@ public interface DmaBuf {
     /**
      * {@code dma_buf_dynamic_attach}: as {@link #attach}, for an importer that
      * can follow the memory when the exporter moves it: the exporter calls
-     * {@link ImporterOps.MoveNotify} instead of keeping the memory pinned.
+     * {@link ImporterOps.MoveNotify invalidate_mappings} instead of keeping the memory pinned.
      *
      * @param device the importing device
-     * @param importerOps the importer's callbacks; {@code move_notify} is mandatory
+     * @param importerOps the importer's callbacks; {@code invalidate_mappings} is mandatory
      * @return the attachment
      * @throws DmaBufException {@link Errno#EINVAL} when {@code importerOps} or its
-     *         {@code move_notify} is missing; otherwise as {@link #attach}
+     *         {@code invalidate_mappings} is missing; otherwise as {@link #attach}
      */
     Attachment dynamicAttach(Device device, ImporterOps importerOps);
 
@@ -132,13 +132,26 @@ public interface DmaBuf {
     void detach(Attachment attachment);
 
     /**
-     * {@code dma_buf_move_notify}: the exporter is about to move (or revoke)
-     * the backing memory; every dynamic importer's {@code move_notify} runs,
-     * with the reservation lock held. Only the exporting bundle may call it.
+     * {@code dma_buf_invalidate_mappings} ({@code dma_buf_move_notify} until
+     * Linux renamed it in 2026): the exporter is about to move (or revoke)
+     * the backing memory; every dynamic importer's {@code invalidate_mappings}
+     * runs, with the reservation lock held, and must not block. Only the
+     * exporting bundle may call it.
      *
      * @throws DmaBufException {@link Errno#EPERM} when the caller is not the
      *         exporter; {@link Errno#EBADF} when this reference was dropped
+     * @since 1.3
      */
+    void invalidateMappings();
+
+    /**
+     * {@code dma_buf_move_notify}: {@link #invalidateMappings()} by its old
+     * name, under its old symbol, for bundles built before the renaming.
+     *
+     * @throws DmaBufException as {@link #invalidateMappings()}
+     * @deprecated renamed {@link #invalidateMappings()}, as in Linux (2026)
+     */
+    @Deprecated
     void moveNotify();
 
     /**

@@ -6,13 +6,14 @@ import org.osgi.annotation.versioning.ConsumerType;
 /**
  * A dynamic importer's callbacks: {@code struct dma_buf_attach_ops}, given to
  * {@link DmaBuf#dynamicAttach}. Built with {@link #builder}; checked by
- * dynamic attach ({@link #moveNotify} is mandatory).
+ * dynamic attach ({@link #invalidateMappings} is mandatory).
  */
 public final class ImporterOps {
 
     /**
-     * {@code move_notify}: mandatory for a dynamic importer. Called by
-     * {@link DmaBuf#moveNotify}, on the exporter's thread, with the buffer's
+     * {@code invalidate_mappings} ({@code move_notify} before Linux renamed it
+     * in 2026): mandatory for a dynamic importer. Called by
+     * {@link DmaBuf#invalidateMappings}, on the exporter's thread, with the buffer's
      * reservation lock held, when the exporter is about to move or revoke the
      * backing memory. Every mapping of the attachment is stale from this
      * point: the importer must stop using it, unmap it and map again before
@@ -39,7 +40,20 @@ public final class ImporterOps {
         return new Builder();
     }
 
-    /** @return {@code move_notify}, or {@code null} */
+    /**
+     * @return {@code invalidate_mappings} (the kernel's {@code move_notify}
+     *         until its 2026 renaming), or {@code null}
+     * @since 1.3
+     */
+    public MoveNotify invalidateMappings() {
+        return moveNotify;
+    }
+
+    /**
+     * @return {@code move_notify}, or {@code null}
+     * @deprecated renamed {@link #invalidateMappings()}, as in Linux (2026)
+     */
+    @Deprecated
     public MoveNotify moveNotify() {
         return moveNotify;
     }
@@ -61,7 +75,22 @@ public final class ImporterOps {
         private Builder() {
         }
 
-        /** @param op {@code move_notify} @return this builder */
+        /**
+         * @param op {@code invalidate_mappings}: mandatory for a dynamic importer
+         * @return this builder
+         * @since 1.3
+         */
+        public Builder invalidateMappings(MoveNotify op) {
+            this.moveNotify = op;
+            return this;
+        }
+
+        /**
+         * @param op {@code move_notify}
+         * @return this builder
+         * @deprecated renamed {@link #invalidateMappings(MoveNotify)}, as in Linux (2026)
+         */
+        @Deprecated
         public Builder moveNotify(MoveNotify op) {
             this.moveNotify = op;
             return this;

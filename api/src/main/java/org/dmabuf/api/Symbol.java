@@ -61,8 +61,14 @@ public enum Symbol {
     /** {@link Attachment#unmapAttachment} and {@link Mapping#close}. */
     DMA_BUF_UNMAP_ATTACHMENT("dma_buf_unmap_attachment", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF,
             "Attachment.unmapAttachment, Mapping.close"),
-    /** {@link DmaBuf#moveNotify}. */
+    /** {@link DmaBuf#moveNotify}: the old name of {@code dma_buf_invalidate_mappings}, kept for bundles built before. */
     DMA_BUF_MOVE_NOTIFY("dma_buf_move_notify", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF, "DmaBuf.moveNotify"),
+    /** {@link DmaBuf#invalidateMappings} (Linux renamed {@code dma_buf_move_notify} in 2026). */
+    DMA_BUF_INVALIDATE_MAPPINGS("dma_buf_invalidate_mappings", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF,
+            "DmaBuf.invalidateMappings"),
+    /** {@link Attachment#revocable}. */
+    DMA_BUF_ATTACH_REVOCABLE("dma_buf_attach_revocable", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF,
+            "Attachment.revocable"),
     /** {@link DmaBuf#beginCpuAccess}. */
     DMA_BUF_BEGIN_CPU_ACCESS("dma_buf_begin_cpu_access", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF,
             "DmaBuf.beginCpuAccess"),

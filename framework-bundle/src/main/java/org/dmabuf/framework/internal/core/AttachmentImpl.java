@@ -50,6 +50,12 @@ final class AttachmentImpl extends Tracked implements Attachment {
         return importerOps != null && importerOps.allowPeer2peer();
     }
 
+    // dma_buf_attach_revocable: the importer follows invalidate_mappings
+    @Override
+    public boolean revocable() {
+        return importerOps != null && importerOps.invalidateMappings() != null;
+    }
+
     @Override
     public boolean isAttached() {
         return attached;
@@ -98,7 +104,7 @@ final class AttachmentImpl extends Tracked implements Attachment {
     private void requireDynamic(String func) {
         if (importerOps == null) {
             throw new DmaBufException(Errno.EINVAL, func + ": the attachment of " + device.name() + " to ino "
-                    + buf.ino + " is static; expected a dynamic attachment (dynamicAttach with move_notify)");
+                    + buf.ino + " is static; expected a dynamic attachment (dynamicAttach with invalidate_mappings)");
         }
     }
 

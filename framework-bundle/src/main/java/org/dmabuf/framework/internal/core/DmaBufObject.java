@@ -483,9 +483,9 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
                         return n; // the lock was taken from this thread: the rest is not ours to do
                     }
                     boolean atomic = org.dmabuf.framework.internal.fence.Lockdep.enterAtomic(
-                            "dma_buf_attach_ops move_notify", a.importerOps.moveNotify());
+                            "dma_buf_attach_ops invalidate_mappings", a.importerOps.invalidateMappings());
                     try {
-                        a.importerOps.moveNotify().moveNotify(a);
+                        a.importerOps.invalidateMappings().moveNotify(a);
                     } catch (Throwable t) {
                         LOG.error("dma-buf ino {}: importer {} of {}: move_notify failed", ino,
                                 a.owner.name(), a.device().name(), t);

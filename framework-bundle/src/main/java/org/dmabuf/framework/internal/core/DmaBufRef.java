@@ -226,10 +226,10 @@ final class DmaBufRef extends Tracked implements DmaBuf {
     @Override
     public Attachment dynamicAttach(Device device, ImporterOps importerOps) {
         owner.require(Symbol.DMA_BUF_DYNAMIC_ATTACH);
-        if (importerOps == null || importerOps.moveNotify() == null) {
+        if (importerOps == null || importerOps.invalidateMappings() == null) {
             throw new DmaBufException(Errno.EINVAL, "dma_buf_dynamic_attach: "
-                    + (importerOps == null ? "importer_ops is null" : "importer_ops has no move_notify")
-                    + "; expected importer ops with move_notify (or use dma_buf_attach for a static importer)");
+                    + (importerOps == null ? "importer_ops is null" : "importer_ops has no invalidate_mappings")
+                    + "; expected importer ops with invalidate_mappings (move_notify before 2026; or use dma_buf_attach for a static importer)");
         }
         return attach("dma_buf_dynamic_attach", device, importerOps);
     }
@@ -267,11 +267,22 @@ final class DmaBufRef extends Tracked implements DmaBuf {
     }
 
     @Override
+    @Deprecated
     public void moveNotify() {
         owner.require(Symbol.DMA_BUF_MOVE_NOTIFY);
-        checkHeld("dma_buf_move_notify");
+        invalidate("dma_buf_move_notify");
+    }
+
+    @Override
+    public void invalidateMappings() {
+        owner.require(Symbol.DMA_BUF_INVALIDATE_MAPPINGS);
+        invalidate("dma_buf_invalidate_mappings");
+    }
+
+    private void invalidate(String func) {
+        checkHeld(func);
         if (buf.exporter != owner) {
-            throw new DmaBufException(Errno.EPERM, "dma_buf_move_notify: " + owner.name() + " is not the exporter of ino "
+            throw new DmaBufException(Errno.EPERM, func + ": " + owner.name() + " is not the exporter of ino "
                     + buf.ino + "; expected a call from its exporter " + buf.exporter.name());
         }
         buf.moveNotify();

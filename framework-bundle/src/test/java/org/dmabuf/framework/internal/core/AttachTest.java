@@ -23,7 +23,7 @@ class AttachTest {
     final Fixture f = new Fixture();
     final Fixture.CountingExporter x = f.counting();
     final List<Attachment> moved = new ArrayList<>();
-    final ImporterOps importerOps = ImporterOps.builder().moveNotify(moved::add).build();
+    final ImporterOps importerOps = ImporterOps.builder().invalidateMappings(moved::add).build();
 
     DmaBuf shared() {
         int fd = f.exporter.export(x.info(8192)).fd(0);
@@ -90,10 +90,10 @@ class AttachTest {
         }
 
         @Test
-        void dynamic_attach_without_move_notify_is_EINVAL() {
+        void dynamic_attach_without_invalidate_mappings_is_EINVAL() {
             DmaBuf buf = shared();
             assertErrno(() -> buf.dynamicAttach(f.igpu, ImporterOps.builder().build()), Errno.EINVAL,
-                    "dma_buf_dynamic_attach", "no move_notify");
+                    "dma_buf_dynamic_attach", "no invalidate_mappings");
             assertErrno(() -> buf.dynamicAttach(f.igpu, null), Errno.EINVAL, "importer_ops is null");
             assertThat(x.attach.get()).isZero();
             assertThat(attached(buf)).isEmpty();
@@ -279,15 +279,30 @@ class AttachTest {
             Attachment d1 = imp.dynamicAttach(f.igpu, importerOps);
             Attachment d2 = imp.dynamicAttach(f.dgpu, importerOps);
             imp.attach(f.igpu);
-            exp.moveNotify();
+            exp.invalidateMappings();
             assertThat(moved).containsExactlyInAnyOrder(d1, d2);
+        }
+
+        @Test
+        @SuppressWarnings("deprecation")
+        void the_old_name_move_notify_does_what_invalidate_mappings_does_and_only_revocable_attachments_follow_it() {
+            int fd = f.exporter.export(x.info(x.dynamicOps(), 8192)).fd(0);
+            DmaBuf exp = f.exporter.get(fd);
+            DmaBuf imp = f.importer.get(f.importer.receive(f.exporter.send(fd)));
+            Attachment dynamic = imp.dynamicAttach(f.igpu, ImporterOps.builder().moveNotify(moved::add).build());
+            Attachment pinned = imp.attach(f.dgpu);
+            assertThat(dynamic.revocable()).as("dma_buf_attach_revocable of a dynamic importer").isTrue();
+            assertThat(pinned.revocable()).as("a static importer keeps mapping: not revocable").isFalse();
+            exp.moveNotify();
+            assertThat(moved).containsExactly(dynamic);
+            assertErrno(imp::moveNotify, Errno.EPERM, "dma_buf_move_notify: importer is not the exporter");
         }
 
         @Test
         void move_notify_is_for_the_exporter_only() {
             DmaBuf imp = sharedDynamic();
             imp.dynamicAttach(f.igpu, importerOps);
-            assertErrno(imp::moveNotify, Errno.EPERM, "importer is not the exporter", "exporter exporter");
+            assertErrno(imp::invalidateMappings, Errno.EPERM, "importer is not the exporter", "exporter exporter");
             assertThat(moved).isEmpty();
         }
 
@@ -296,11 +311,11 @@ class AttachTest {
             int fd = f.exporter.export(x.info(x.dynamicOps(), 8192)).fd(0);
             DmaBuf exp = f.exporter.get(fd);
             DmaBuf imp = f.importer.get(f.importer.receive(f.exporter.send(fd)));
-            imp.dynamicAttach(f.igpu, ImporterOps.builder().moveNotify(a -> {
+            imp.dynamicAttach(f.igpu, ImporterOps.builder().invalidateMappings(a -> {
                 throw new IllegalStateException("importer bug");
             }).build());
             Attachment ok = imp.dynamicAttach(f.dgpu, importerOps);
-            exp.moveNotify();
+            exp.invalidateMappings();
             assertThat(moved).containsExactly(ok);
         }
     }

@@ -89,7 +89,7 @@ class ConcurrencyTest {
                     case 2 -> {
                         DmaBuf r = exp.get();
                         Attachment a = r.dynamicAttach(f.igpu, org.dmabuf.api.ImporterOps.builder()
-                                .moveNotify(Fixture::noop).build());
+                                .invalidateMappings(Fixture::noop).build());
                         a.pin();
                         a.mapAttachment(DmaDirection.TO_DEVICE).close();
                         a.unpin();
@@ -97,7 +97,7 @@ class ConcurrencyTest {
                         r.put();
                     }
                     default -> {
-                        exp.moveNotify();
+                        exp.invalidateMappings();
                         exp.vunmap(exp.vmap());
                     }
                 }

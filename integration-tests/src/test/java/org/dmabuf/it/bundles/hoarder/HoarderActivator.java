@@ -31,7 +31,7 @@ public class HoarderActivator implements BundleActivator {
                 buf.get();
                 buf.vmap();
                 buf.attach(gpu).mapAttachment(DmaDirection.BIDIRECTIONAL);
-                buf.dynamicAttach(gpu, org.dmabuf.api.ImporterOps.builder().moveNotify(a -> { }).build()).pin();
+                buf.dynamicAttach(gpu, org.dmabuf.api.ImporterOps.builder().invalidateMappings(a -> { }).build()).pin();
                 dmabuf.send(fd);
             }
         }
