@@ -62,6 +62,7 @@ public final class RenderEngine implements RenderNode {
     private final ExecutorService engine;
     private final Map<String, Swapchain> swapchains = new ConcurrentHashMap<>();
     private final java.util.Set<DmaFence> jobs = ConcurrentHashMap.newKeySet(); // queued, not done
+    private final DmaFenceService fences;
     private volatile boolean closed;
 
     /**
@@ -77,6 +78,7 @@ public final class RenderEngine implements RenderNode {
         this.dmabuf = dmabuf;
         this.heap = heap;
         this.timeline = fences.contextAlloc(driver, "gfx@" + device.name(), device);
+        this.fences = fences;
         this.engine = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, driver + " gfx " + device.name());
             t.setDaemon(true);
@@ -148,6 +150,9 @@ public final class RenderEngine implements RenderNode {
         jobs.add(job);
         try {
             engine.execute(() -> {
+                // the job's run and completion is a fence signalling critical section, as drm_sched's run_job:
+                // waiting for a fence or taking a reservation lock here can deadlock, and lockdep says so
+                boolean cookie = fences.beginSignalling();
                 try {
                     if (!job.isSignaled() && t.memory().reachable()) {
                         TestPattern.render(t.memory().segment(), s.format(), frame);
@@ -156,6 +161,7 @@ public final class RenderEngine implements RenderNode {
                 } catch (IllegalStateException released) {
                     fail(job); // the framebuffer was released under a queued job: its memory is gone
                 } finally {
+                    fences.endSignalling(cookie);
                     jobs.remove(job);
                 }
             });

@@ -594,12 +594,19 @@ public final class ResvImpl {
             rs[rs.length - 1] = old;
             revokedLocks = rs;
         }
+        boolean dep = Lockdep.enabled();
+        if (dep) {
+            Lockdep.acquired(this, name(), false); // the new lock is this thread's hold, as if by lock()
+        }
         try {
             if (underNewLock != null) {
                 underNewLock.run();
             }
         } finally {
             fresh.unlock();
+            if (dep) {
+                Lockdep.released(this);
+            }
         }
         return t;
     }

@@ -208,4 +208,35 @@ class LockdepTest {
                 .startsWith("BUG: sleeping function called from invalid context in dma_fence_cb onSignaled")
                 .contains("name: signaller").contains("CountDownLatch.await"));
     }
+
+    @Test
+    void theNewLockOfARevocationIsHeldAndReleasedInLockdepsBooks() throws Exception {
+        ResvImpl a = new ResvImpl();
+        ResvImpl b = new ResvImpl();
+        Object module = new Object();
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        Thread stuck = new Thread(() -> {
+            a.lock();
+            a.busy(null, module, "dma_resv_lock");
+            held.countDown();
+            try {
+                new java.util.concurrent.CountDownLatch(1).await(); // stuck in the module's code, until revoked
+            } catch (InterruptedException revoked) {
+                // the revocation wakes it
+            }
+            a.unlock();
+        }, "stuck driver");
+        stuck.start();
+        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(a.revoke(module, () -> {
+            a.lock(); // the framework's work under the new lock takes it again, re-entrant
+            a.unlock();
+        })).isSameAs(stuck);
+        b.lock(); // a was let go of: nothing is nested here
+        b.unlock();
+        stuck.join(10_000);
+        assertThat(Lockdep.reports()).isEmpty();
+        a.fini();
+        b.fini();
+    }
 }
