@@ -167,6 +167,58 @@ public final class DmaBufCore implements DmaBufDebug {
         org.dmabuf.framework.internal.fence.Lockdep.enable(on); // lockdep's checks are debug mode's too
     }
 
+    /**
+     * What a process is told of a buffer handed to it.
+     *
+     * @param fd the fd of the buffer in the process's module (its reference: closing it drops it)
+     * @param osFd the memory's real fd in this JVM, to pass with SCM_RIGHTS (the process gets its own copy)
+     * @param osInode the inode of the memory's file, as the process sees it
+     * @param ino the buffer's ino
+     * @param size its size
+     * @param name its name, or {@code null}
+     * @param expName its exporter's name
+     */
+    public record Handed(int fd, int osFd, long osInode, long ino, long size, String name, String expName) {
+    }
+
+    /**
+     * Hands the buffer named {@code name} to a process: a reference of the process's module (an fd in its table,
+     * as {@code dma_buf_fd} in the process), and the memory's real fd to pass. Only buffers of memory a real fd
+     * stands for (the memfd heap's) can leave the JVM.
+     *
+     * @param process the process's module
+     * @param name the buffer's name ({@code DMA_BUF_SET_NAME}); the newest buffer of that name
+     * @return what to tell the process
+     * @throws DmaBufException ENOENT for no live buffer of that name; EINVAL for one whose memory cannot leave
+     */
+    public Handed handToProcess(LoadedModule process, String name) {
+        DmaBufObject found = null;
+        for (DmaBufObject b : live()) {
+            if (name.equals(b.name()) && (found == null || b.ino > found.ino)) {
+                found = b;
+            }
+        }
+        if (found == null || !found.tryGetRef()) {
+            throw new DmaBufException(Errno.ENOENT, "no live buffer named '" + name + "'; expected a name set with"
+                    + " DMA_BUF_SET_NAME (dmabuf:bufinfo lists them)");
+        }
+        if (!(found.priv instanceof ProcessShareable s)) {
+            found.put();
+            throw new DmaBufException(Errno.EINVAL, "ino " + found.ino + " (" + found.expName + ") is not memory"
+                    + " a file descriptor stands for; expected a buffer of the memfd heap, or exported with its memory");
+        }
+        long inode;
+        try {
+            inode = s.osInode();
+        } catch (java.io.IOException e) {
+            found.put();
+            throw new DmaBufException(Errno.ENOENT, "ino " + found.ino + ": its memory is gone (" + e.getMessage()
+                    + "); expected a live buffer", e);
+        }
+        int fd = process.install(found, "dma_buf_fd");
+        return new Handed(fd, s.osFd(), inode, found.ino, found.size, found.name(), found.expName);
+    }
+
     /** @return whether debug mode is on */
     public boolean debug() {
         return debug;

@@ -63,6 +63,18 @@ public class FrameworkComponent {
         @AttributeDefinition(name = "CMA size", description = "Bytes in the default_cma_region heap")
         long cma_size() default 256L << 20;
 
+        /** @return the peer socket's path, empty: the framework property dmabuf.peer.socket, or none */
+        @AttributeDefinition(name = "Peer socket", description = "Path of the Unix socket where processes of this"
+                + " user receive buffers of the memfd heap with SCM_RIGHTS (docs/cross-process.md). Empty: the"
+                + " framework property dmabuf.peer.socket decides (none without it)")
+        String peer_socket() default "";
+
+        /** @return the most bytes of the memfd heap; 0 for no memfd heap */
+        @AttributeDefinition(name = "memfd heap size", description = "Most bytes the memfd heap hands out (each"
+                + " buffer a sealed memfd of its own, which other processes can map: docs/cross-process.md);"
+                + " 0 for no memfd heap")
+        long memfd_size() default 256L << 20;
+
         /** @return the most bytes of the system heap; 0 for half the machine's physical memory */
         @AttributeDefinition(name = "System heap limit", description = "Most bytes the system heap hands out;"
                 + " 0 (the default) for half the machine's physical memory, so that no allocation can exhaust it")
@@ -122,6 +134,9 @@ public class FrameworkComponent {
                                 config.debug_memory())),
                 new PageHeap(PageHeap.CMA, true,
                         new PageAllocator(PageHeap.CMA, config.cma_size(), config.debug_memory()))));
+        if (config.memfd_size() > 0) {
+            core.addHeap(new org.dmabuf.framework.internal.heap.MemfdHeap(config.memfd_size()));
+        }
         core.heapMax(heapMax(config.heap_max()));
         core.bufferEvents(GateActivator.uevents()); // uevents for buffers, while anyone subscribes
         Hashtable<String, Object> props = gplOnly("DMA-BUF core, one view per bundle", Symbol.DMA_BUF);
@@ -160,7 +175,51 @@ public class FrameworkComponent {
         debug(config, properties);
         org.dmabuf.framework.internal.trace.Trace.open();
         startWatchdog(config);
+        startPeers(config);
+        regs.add(commands(context, new PeerCommands(() -> peers), PeerCommands.FUNCTIONS));
         LOG.info("dma-buf: core up, heaps {}", core.heapList().stream().map(h -> h.name()).toList());
+    }
+
+    /** The framework property that names the peer socket when the configuration does not. */
+    static final String PEER_SOCKET_PROPERTY = "dmabuf.peer.socket";
+    private volatile org.dmabuf.framework.internal.peer.PeerServer peers;
+
+    // processes receive memfd buffers at the socket, when one is configured; a failure to listen is logged,
+    // and the platform runs without it
+    private void startPeers(Config config) {
+        String p = config.peer_socket().isBlank() ? context.getProperty(PEER_SOCKET_PROPERTY) : config.peer_socket();
+        if (p == null || p.isBlank()) {
+            return;
+        }
+        try {
+            peers = org.dmabuf.framework.internal.peer.PeerServer.start(core, java.nio.file.Path.of(p.trim()));
+        } catch (java.io.IOException | RuntimeException | LinkageError e) {
+            LOG.error("dma-buf: no peer socket at {}: {}", p, e.getMessage());
+        }
+    }
+
+    /** {@code dmabuf:peers}: the processes connected to the peer socket. */
+    public static final class PeerCommands {
+        static final String[] FUNCTIONS = {"peers"};
+        private final java.util.function.Supplier<org.dmabuf.framework.internal.peer.PeerServer> server;
+
+        PeerCommands(java.util.function.Supplier<org.dmabuf.framework.internal.peer.PeerServer> server) {
+            this.server = server;
+        }
+
+        /** @return one line per process: pid, uid, buffers held, fences pending */
+        @org.apache.felix.service.command.Descriptor("the processes connected to the peer socket: pid, uid, buffers"
+                + " held, fences pending (docs/cross-process.md)")
+        public String peers() {
+            org.dmabuf.framework.internal.peer.PeerServer s = server.get();
+            if (s == null) {
+                return "no peer socket (configuration org.dmabuf.framework peer_socket, or the framework property "
+                        + PEER_SOCKET_PROPERTY + ")";
+            }
+            List<String> lines = s.describe();
+            return s.path() + ": " + lines.size() + " process" + (lines.size() == 1 ? "" : "es") + " connected"
+                    + (lines.isEmpty() ? "" : "\n" + String.join("\n", lines));
+        }
     }
 
     /** Without a figure for the machine's memory: the old fixed cap. */
@@ -304,6 +363,10 @@ public class FrameworkComponent {
     @Deactivate
     void deactivate() {
         startWatchdog(null);
+        if (peers != null) {
+            peers.close(); // the processes' buffers are dropped before the views go
+            peers = null;
+        }
         org.dmabuf.framework.internal.trace.Trace.close();
         gate.onArmingChanged(() -> { });
         gate.onPolicyApplied(() -> { });

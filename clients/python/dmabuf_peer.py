@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""A client of the DMA-BUF platform's peer socket, with nothing but Python's
+standard library (docs/cross-process.md, protocol version 1).
+
+It connects to the platform's Unix socket (SOCK_SEQPACKET), asks for a buffer
+by name, and receives the buffer's memory as a real file descriptor
+(SCM_RIGHTS) with an eventfd that becomes readable when the buffer's writers
+are done. It maps the memory: the very pages the JVM's GPU drivers wrote,
+nothing copied.
+
+    python3 dmabuf_peer.py --socket run/dmabuf.sock get frame-1 [--crc 1a2b3c4d]
+    python3 dmabuf_peer.py --socket run/dmabuf.sock hold frame-1
+
+`get` prints one JSON line: what it received, the CRC-32 of the bytes it
+mapped, whether it matched --crc, and the proof that nothing was copied (the
+mapping in /proc/self/maps is the memfd's inode). `hold` prints READY once it
+holds the buffer, then waits for stdin to close (a test kills it).
+"""
+
+import argparse
+import json
+import mmap
+import os
+import select
+import socket
+import sys
+import urllib.parse
+import zlib
+
+VERSION = 1
+MAX_MESSAGE = 4096
+ERROR_BIT = 1 << 32
+
+
+class PeerError(Exception):
+    """An ERROR reply: the platform's errno name and message."""
+
+    def __init__(self, code, message):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+def encode(verb, **kv):
+    return " ".join([verb] + [f"{k}={urllib.parse.quote(str(v), safe='')}" for k, v in kv.items()]).encode()
+
+
+def decode(data):
+    parts = data.decode().split(" ")
+    args = {}
+    for p in parts[1:]:
+        if p:
+            k, _, v = p.partition("=")
+            args[k] = urllib.parse.unquote(v)
+    return parts[0], args
+
+
+class Peer:
+    """One connection to the platform."""
+
+    def __init__(self, path, name="dmabuf_peer.py"):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.sock.connect(path)
+        verb, args, _ = self.request("HELLO", version=VERSION, name=name)
+        if verb != "WELCOME":
+            raise PeerError("EPROTO", f"expected WELCOME, got {verb}")
+        self.module = args.get("module")
+
+    def request(self, verb, **kv):
+        self.sock.send(encode(verb, **kv))
+        data, fds, _flags, _addr = socket.recv_fds(self.sock, MAX_MESSAGE, 4)
+        if not data:
+            raise PeerError("ECONNRESET", "the platform closed the connection")
+        rverb, args = decode(data)
+        if rverb == "ERROR":
+            for fd in fds:
+                os.close(fd)
+            raise PeerError(args.get("code"), args.get("message"))
+        return rverb, args, fds
+
+    def get(self, name):
+        """GET name=...: returns (args, memfd, eventfd)."""
+        verb, args, fds = self.request("GET", name=name)
+        if verb != "BUFFER" or len(fds) != 2:
+            raise PeerError("EPROTO", f"expected BUFFER with 2 fds, got {verb} with {len(fds)}")
+        return args, fds[0], fds[1]
+
+    def close_buffer(self, fd):
+        self.request("CLOSE", fd=fd)
+
+    def bye(self):
+        self.request("BYE")
+        self.sock.close()
+
+
+def wait_fence(eventfd, timeout_s):
+    """Waits for the eventfd with select; returns 0, -errno, or None on time out."""
+    ready, _, _ = select.select([eventfd], [], [], timeout_s)
+    if not ready:
+        return None
+    value = int.from_bytes(os.read(eventfd, 8), sys.byteorder)
+    return -(value & 0xFFFFFFFF) if value & ERROR_BIT else 0
+
+
+def mapped_inodes(path_prefix="/memfd:"):
+    """Inodes of the memfd mappings of this process, from /proc/self/maps."""
+    out = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split()
+            if len(fields) >= 6 and fields[5].startswith(path_prefix):
+                out.add(int(fields[4]))
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--socket", required=True, help="the platform's peer socket")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the writers")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("get", help="receive a buffer, map it, check its CRC")
+    g.add_argument("name")
+    g.add_argument("--crc", help="the expected CRC-32, in hex")
+    h = sub.add_parser("hold", help="receive a buffer and hold it until killed")
+    h.add_argument("name")
+    a = p.parse_args(argv)
+
+    peer = Peer(a.socket)
+    args, memfd, eventfd = peer.get(a.name)
+    size = int(args["size"])
+    if a.cmd == "hold":
+        print("READY", args["ino"], flush=True)
+        sys.stdin.read()
+        return 0
+    status = wait_fence(eventfd, a.timeout)
+    with mmap.mmap(memfd, size, mmap.MAP_SHARED, mmap.PROT_READ) as m:
+        crc = zlib.crc32(m) & 0xFFFFFFFF
+        zero_copy = int(args["inode"]) in mapped_inodes() and os.fstat(memfd).st_ino == int(args["inode"])
+    result = {
+        "ino": int(args["ino"]), "name": args.get("name"), "size": size, "fence": status,
+        "crc": f"{crc:08x}", "crc_ok": a.crc is None or int(a.crc, 16) == crc,
+        "zero_copy": zero_copy, "bytes_copied": 0 if zero_copy else size, "module": peer.module,
+    }
+    os.close(memfd)
+    os.close(eventfd)
+    peer.close_buffer(args["fd"])
+    peer.bye()
+    print(json.dumps(result), flush=True)
+    return 0 if result["crc_ok"] and zero_copy and status == 0 else 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except PeerError as e:
+        print(json.dumps({"error": e.code, "message": str(e)}), flush=True)
+        sys.exit(2)

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.memory;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A real file descriptor of anonymous memory: {@code memfd_create(2)},
+ * sealed against shrinking and growing as {@code udmabuf} requires
+ * ({@code F_SEAL_SHRINK}, {@code F_SEAL_GROW}), and mapped into the JVM
+ * through {@link FileChannel#map(FileChannel.MapMode, long, long, Arena)}
+ * in an arena of its own. Another process that receives the fd (over a Unix
+ * socket, {@code SCM_RIGHTS}) maps the very same pages: nothing is copied.
+ * The calls are made with {@code java.lang.foreign}; libc only, no library
+ * of ours.
+ */
+public final class Memfd implements AutoCloseable {
+    /** {@code MFD_CLOEXEC}. */
+    static final int MFD_CLOEXEC = 1;
+    /** {@code MFD_ALLOW_SEALING}. */
+    static final int MFD_ALLOW_SEALING = 2;
+    /** {@code F_ADD_SEALS}. */
+    public static final int F_ADD_SEALS = 1033;
+    /** {@code F_GET_SEALS}. */
+    public static final int F_GET_SEALS = 1034;
+    /** {@code F_SEAL_SEAL}. */
+    public static final int F_SEAL_SEAL = 1;
+    /** {@code F_SEAL_SHRINK}: udmabuf refuses a memfd without it. */
+    public static final int F_SEAL_SHRINK = 2;
+    /** {@code F_SEAL_GROW}. */
+    public static final int F_SEAL_GROW = 4;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout ERRNO_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = ERRNO_LAYOUT.varHandle(java.lang.foreign.MemoryLayout.PathElement
+            .groupElement("errno"));
+    private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
+    private static final MethodHandle MEMFD_CREATE = libc("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS,
+            JAVA_INT));
+    private static final MethodHandle FTRUNCATE = libc("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT,
+            JAVA_LONG));
+    private static final MethodHandle FCNTL = libc("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT,
+            JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
+    private final int fd;
+    private final long size;
+    private final Arena arena;
+    private final MemorySegment segment;
+    private boolean closed; // guarded by this
+
+    private Memfd(int fd, long size, Arena arena, MemorySegment segment) {
+        this.fd = fd;
+        this.size = size;
+        this.arena = arena;
+        this.segment = segment;
+    }
+
+    static MethodHandle libc(String name, FunctionDescriptor d, Linker.Option... more) {
+        Linker.Option[] opts = java.util.Arrays.copyOf(more, more.length + 1);
+        opts[more.length] = CAPTURE;
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc: " + name)),
+                d, opts);
+    }
+
+    /** A failed system call, with its errno and the text the kernel gives it. */
+    public static final class NativeException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final int errno;
+
+        NativeException(String call, int errno) {
+            super(call + ": " + strerror(errno) + " (errno " + errno + ")");
+            this.errno = errno;
+        }
+
+        /** @return the errno */
+        public int errno() {
+            return errno;
+        }
+    }
+
+    static String strerror(int errno) {
+        return switch (errno) {
+            case 1 -> "Operation not permitted";
+            case 9 -> "Bad file descriptor";
+            case 12 -> "Cannot allocate memory";
+            case 13 -> "Permission denied";
+            case 22 -> "Invalid argument";
+            case 24 -> "Too many open files";
+            case 28 -> "No space left on device";
+            default -> "error";
+        };
+    }
+
+    /** @return the errno captured in {@code state} */
+    static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    /** @return a segment for {@link #CAPTURE}'s state, in {@code arena} */
+    static MemorySegment captureState(Arena arena) {
+        return arena.allocate(ERRNO_LAYOUT);
+    }
+
+    /**
+     * {@code memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING)}, {@code ftruncate(size)},
+     * {@code F_ADD_SEALS(F_SEAL_SHRINK | F_SEAL_GROW)}, and the mapping.
+     *
+     * @param name the name {@code /proc/<pid>/fd} shows ({@code memfd:<name>}), at most 249 bytes
+     * @param size bytes, at least 1: memory is zero-filled, as every heap's
+     * @return the memory, with its fd
+     * @throws NativeException what a call failed with (ENOMEM, EMFILE)
+     */
+    public static Memfd create(String name, long size) throws IOException {
+        int fd;
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment state = captureState(call);
+            fd = (int) MEMFD_CREATE.invokeExact(state, call.allocateFrom(name), MFD_CLOEXEC | MFD_ALLOW_SEALING);
+            if (fd < 0) {
+                throw new NativeException("memfd_create", errno(state));
+            }
+            try {
+                if ((int) FTRUNCATE.invokeExact(state, fd, size) != 0) {
+                    throw new NativeException("ftruncate", errno(state));
+                }
+                if ((int) FCNTL.invokeExact(state, fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0) {
+                    throw new NativeException("fcntl(F_ADD_SEALS)", errno(state));
+                }
+            } catch (IOException | RuntimeException | Error e) {
+                closeFd(fd);
+                throw e;
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            MemorySegment seg = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+            return new Memfd(fd, size, arena, seg);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            closeFd(fd);
+            throw e;
+        }
+    }
+
+    /** @return the seals of {@code fd} ({@code F_GET_SEALS}) */
+    public static int seals(int fd) throws IOException {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment state = captureState(call);
+            int s = (int) FCNTL.invokeExact(state, fd, F_GET_SEALS, 0);
+            if (s < 0) {
+                throw new NativeException("fcntl(F_GET_SEALS)", errno(state));
+            }
+            return s;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** {@code close(fd)}; errors are ignored, as a close after which the fd is gone anyway. */
+    public static void closeFd(int fd) {
+        try (Arena call = Arena.ofConfined()) {
+            int r = (int) CLOSE.invokeExact(captureState(call), fd);
+            assert r == 0 || r == -1;
+        } catch (Throwable t) {
+            // the fd is released by the kernel whatever close says
+        }
+    }
+
+    /** @return the fd, open in this process until {@link #close} */
+    public int fd() {
+        return fd;
+    }
+
+    /** @return the size in bytes */
+    public long size() {
+        return size;
+    }
+
+    /** @return the mapping; fails with {@link IllegalStateException} once closed */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** @return the inode of the memfd ({@code /proc/self/fd/<fd>} says {@code /memfd:name (deleted)}) */
+    public long inode() throws IOException {
+        return (long) java.nio.file.Files.getAttribute(Path.of("/proc/self/fd/" + fd), "unix:ino");
+    }
+
+    /** Unmaps and closes the fd; processes that received it keep their copy. Once; later calls do nothing. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        arena.close();
+        closeFd(fd);
+    }
+}

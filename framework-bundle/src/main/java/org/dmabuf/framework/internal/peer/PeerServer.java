@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.peer;
+
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.dmabuf.api.DmaBuf;
+import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.fence.DmaFence;
+import org.dmabuf.framework.internal.core.DmaBufCore;
+import org.dmabuf.framework.internal.core.FenceView;
+import org.dmabuf.framework.internal.core.LoadedModule;
+import org.dmabuf.framework.internal.memory.Memfd;
+import org.dmabuf.framework.internal.memory.Native;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Buffers beyond the JVM (docs/cross-process.md): a Unix domain socket
+ * ({@code SOCK_SEQPACKET}, owner-only) where a process of the same user asks
+ * for a buffer by name and receives its memory's real fd with
+ * {@code SCM_RIGHTS}, with an {@code eventfd} that becomes readable when
+ * the buffer's writers are done. Each connected process is a module of the
+ * kernel's making, {@code pid <pid> (<comm>)}: what it was handed are fds of
+ * its table, listed by {@code dmabuf:modules}, {@code dmabuf:holders} and
+ * {@code dmabuf:peers}, and all of it is dropped when the process closes
+ * them, says {@code BYE}, or dies (its socket closes with it).
+ *
+ * <p>Protocol version 1: one message a packet, UTF-8 text, {@code VERB
+ * key=value ...}, values percent-encoded (RFC 3986); fds ride with the
+ * message that names them. A request that is not understood gets an
+ * {@code ERROR} naming what was wrong and what was expected, and changes
+ * nothing; no peer can make the platform wait on it.
+ */
+public final class PeerServer implements AutoCloseable {
+    /** The protocol's version. */
+    public static final int VERSION = 1;
+    /** The largest message, in bytes. */
+    public static final int MAX_MESSAGE = 4096;
+    /** The most processes connected at once. */
+    public static final int MAX_PEERS = 64;
+    /** The eventfd value of a fence signalled without error; with error: {@code ERROR_BIT | errno}. */
+    public static final long SIGNALLED = 1;
+    /** Set in an eventfd's value when the fence signalled with an error, the errno in the low 32 bits. */
+    public static final long ERROR_BIT = 1L << 32;
+
+    private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
+
+    private final DmaBufCore core;
+    private final Path path;
+    private final int listening;
+    private final Thread acceptor;
+    private final Map<Integer, Peer> peers = new ConcurrentHashMap<>();
+    private final int uid;
+    private volatile boolean closed;
+
+    private PeerServer(DmaBufCore core, Path path, int listening, int uid) {
+        this.core = core;
+        this.path = path;
+        this.listening = listening;
+        this.uid = uid;
+        this.acceptor = new Thread(this::acceptLoop, "dmabuf-peers " + path.getFileName());
+        this.acceptor.setDaemon(true);
+    }
+
+    /**
+     * Listens at {@code path}: its folder is made owner-only if it is new, a stale socket of an earlier run is
+     * removed (never any other file), and the socket is owner-only.
+     *
+     * @param core the buffers
+     * @param path the socket's path
+     * @return the running server
+     */
+    public static PeerServer start(DmaBufCore core, Path path) throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            int mode = (int) Files.getAttribute(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if ((mode & 0170000) != 0140000) {
+                throw new IOException(path + " exists and is not a socket; expected a free path for the peer socket");
+            }
+            Files.delete(path); // a socket left by a run that did not stop cleanly
+        }
+        int fd = Native.listen(path.toString(), 16);
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            Memfd.closeFd(fd);
+            throw e;
+        }
+        int uid = (int) Files.getAttribute(path, "unix:uid");
+        PeerServer s = new PeerServer(core, path, fd, uid);
+        s.acceptor.start();
+        LOG.info("dma-buf: processes reach buffers at {} (protocol {})", path, VERSION);
+        return s;
+    }
+
+    /** @return the socket's path */
+    public Path path() {
+        return path;
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            int fd;
+            try {
+                fd = Native.accept(listening);
+            } catch (IOException e) {
+                LOG.error("dma-buf peers: accept failed: {}", e.getMessage());
+                continue;
+            }
+            if (fd < 0) {
+                return;
+            }
+            try {
+                Native.Credentials c = Native.peer(fd);
+                if (c.uid() != uid) {
+                    LOG.warn("dma-buf peers: refused pid {} of uid {}: only uid {} may connect", c.pid(), c.uid(), uid);
+                    reply(fd, "ERROR", "code", "EPERM", "message", "uid " + c.uid() + " may not connect; expected uid "
+                            + uid);
+                    Memfd.closeFd(fd);
+                    continue;
+                }
+                if (peers.size() >= MAX_PEERS) {
+                    LOG.warn("dma-buf peers: refused pid {}: {} processes connected already", c.pid(), MAX_PEERS);
+                    reply(fd, "ERROR", "code", "EMFILE", "message", MAX_PEERS + " processes are connected; expected"
+                            + " one to leave first");
+                    Memfd.closeFd(fd);
+                    continue;
+                }
+                Peer p = new Peer(fd, c);
+                peers.put(fd, p);
+                Thread t = new Thread(p, "dmabuf-peer pid " + c.pid());
+                t.setDaemon(true);
+                p.thread = t;
+                t.start();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("dma-buf peers: a connection failed at its start: {}", e.getMessage());
+                Memfd.closeFd(fd);
+            }
+        }
+    }
+
+    /** @return one line per connected process: pid, uid, name, buffers held, fences pending */
+    public List<String> describe() {
+        List<String> out = new ArrayList<>();
+        for (Peer p : peers.values()) {
+            out.add(p.describe());
+        }
+        return out;
+    }
+
+    /** @return the processes connected now */
+    public int count() {
+        return peers.size();
+    }
+
+    /** Stops listening and disconnects every process (what each held is dropped); waits a bounded time. */
+    @Override
+    public void close() {
+        closed = true;
+        Native.shutdown(listening);
+        Memfd.closeFd(listening);
+        for (Peer p : peers.values()) {
+            Native.shutdown(p.fd);
+        }
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        for (Peer p : List.copyOf(peers.values())) {
+            try {
+                Thread t = p.thread;
+                if (t != null) {
+                    t.join(Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        try {
+            acceptor.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.warn("dma-buf peers: could not remove {}: {}", path, e.getMessage());
+        }
+    }
+
+    // --- the protocol ---------------------------------------------------------------------------------------
+
+    static String encode(String verb, String... kv) {
+        StringBuilder b = new StringBuilder(verb);
+        for (int i = 0; i + 1 < kv.length; i += 2) {
+            b.append(' ').append(kv[i]).append('=')
+                    .append(URLEncoder.encode(kv[i + 1], StandardCharsets.UTF_8).replace("+", "%20"));
+        }
+        return b.toString();
+    }
+
+    /** A request: its verb and arguments. */
+    record Request(String verb, Map<String, String> args) {
+    }
+
+    static Request decode(byte[] data) {
+        String text = new String(data, StandardCharsets.UTF_8).strip();
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("an empty message; expected VERB key=value ...");
+        }
+        String[] parts = text.split(" ");
+        Map<String, String> args = new LinkedHashMap<>();
+        for (int i = 1; i < parts.length; i++) {
+            if (parts[i].isEmpty()) {
+                continue;
+            }
+            int eq = parts[i].indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("'" + shown(parts[i]) + "' is not key=value; expected VERB"
+                        + " key=value ...");
+            }
+            args.put(parts[i].substring(0, eq), URLDecoder.decode(parts[i].substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        return new Request(parts[0], args);
+    }
+
+    static String shown(String s) {
+        return s.length() > 40 ? s.substring(0, 37) + "..." : s;
+    }
+
+    private static void reply(int fd, String verb, String... kv) throws IOException {
+        Native.send(fd, encode(verb, kv).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String comm(int pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/comm")).strip();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** One connected process, on a thread of its own. */
+    final class Peer implements Runnable {
+        final int fd;
+        final Native.Credentials creds;
+        final String comm;
+        volatile Thread thread;
+        private LoadedModule module;
+        private FenceView fences;
+        private final AtomicInteger pending = new AtomicInteger();
+        private final long since = System.nanoTime();
+
+        Peer(int fd, Native.Credentials creds) {
+            this.fd = fd;
+            this.creds = creds;
+            this.comm = comm(creds.pid());
+        }
+
+        String name() {
+            return "pid " + creds.pid() + " (" + comm + ")";
+        }
+
+        // the buffers the process holds: the fds of its table past the standard streams
+        int held() {
+            LoadedModule m = module;
+            return m == null ? 0 : (int) java.util.Arrays.stream(m.fds()).filter(f -> f > 2).count();
+        }
+
+        String describe() {
+            int held = held();
+            return name() + ": uid " + creds.uid() + ", " + held + " buffer" + (held == 1 ? "" : "s") + " held, "
+                    + pending.get() + " fence" + (pending.get() == 1 ? "" : "s") + " pending, connected "
+                    + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since) + " s";
+        }
+
+        @Override
+        public void run() {
+            LOG.info("dma-buf peers: {} of uid {} connected", name(), creds.uid());
+            String why = "closed its socket";
+            try {
+                while (!closed) {
+                    Native.Message m = Native.receive(fd, MAX_MESSAGE);
+                    if (m == null) {
+                        break;
+                    }
+                    for (int f : m.fds()) {
+                        Memfd.closeFd(f); // no request of version 1 carries fds
+                    }
+                    if (m.truncated()) {
+                        reply(fd, "ERROR", "code", "EMSGSIZE", "message", "a message longer than " + MAX_MESSAGE
+                                + " bytes or with more than " + Native.MAX_FDS + " fds; expected a shorter one");
+                        continue;
+                    }
+                    if (!handle(m)) {
+                        why = "said BYE";
+                        break;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                why = "failed: " + e.getMessage();
+            } finally {
+                int dropped = 0;
+                LoadedModule m = module;
+                if (m != null) {
+                    dropped = held();
+                    core.closeWithin(m);
+                }
+                peers.remove(fd);
+                Memfd.closeFd(fd);
+                LOG.info("dma-buf peers: {} {}; dropped the {} buffer{} it held", name(), why, dropped,
+                        dropped == 1 ? "" : "s");
+            }
+        }
+
+        // one request; false to end the connection
+        private boolean handle(Native.Message msg) throws IOException {
+            Request r;
+            try {
+                r = decode(msg.data());
+            } catch (IllegalArgumentException e) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", e.getMessage());
+                return true;
+            }
+            if (module == null && !r.verb().equals("HELLO")) {
+                reply(fd, "ERROR", "code", "EPROTO", "message", "'" + shown(r.verb()) + "' before HELLO; expected"
+                        + " HELLO version=" + VERSION + " first");
+                return true;
+            }
+            try {
+                switch (r.verb()) {
+                    case "HELLO" -> hello(r);
+                    case "GET" -> get(r);
+                    case "CLOSE" -> close(r);
+                    case "BYE" -> {
+                        reply(fd, "BYE");
+                        return false;
+                    }
+                    default -> reply(fd, "ERROR", "code", "EINVAL", "message", "unknown request '" + shown(r.verb())
+                            + "'; expected HELLO, GET, CLOSE or BYE");
+                }
+            } catch (DmaBufException e) {
+                reply(fd, "ERROR", "code", e.errno().name(), "message", e.getMessage());
+            }
+            return true;
+        }
+
+        private void hello(Request r) throws IOException {
+            if (module != null) {
+                reply(fd, "ERROR", "code", "EPROTO", "message", "HELLO twice; expected it once, first");
+                return;
+            }
+            String v = r.args().get("version");
+            if (!String.valueOf(VERSION).equals(v)) {
+                reply(fd, "ERROR", "code", "EPROTONOSUPPORT", "message", "protocol version " + (v == null ? "missing"
+                        : "'" + shown(v) + "'") + "; expected version=" + VERSION);
+                return;
+            }
+            module = core.openModule(name(), -1);
+            fences = new FenceView(module);
+            reply(fd, "WELCOME", "version", String.valueOf(VERSION), "pid", String.valueOf(ProcessHandle.current().pid()),
+                    "module", name());
+        }
+
+        private void get(Request r) throws IOException {
+            String name = r.args().get("name");
+            if (name == null || name.isEmpty()) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", "GET without a name; expected GET name=<buffer name>");
+                return;
+            }
+            DmaBufCore.Handed h = core.handToProcess(module, name);
+            int event;
+            try {
+                event = Native.eventfd();
+            } catch (IOException e) {
+                module.close(h.fd());
+                throw e;
+            }
+            try {
+                sendBuffer(h, event);
+            } catch (IOException e) {
+                Memfd.closeFd(event);
+                module.close(h.fd());
+                throw e;
+            }
+            // the writers' fences, as a reader of the buffer waits for them: the eventfd fires when they are done
+            DmaBuf ref = module.get(h.fd());
+            DmaFence writers;
+            try {
+                int sync = ref.exportSyncFile(DmaBuf.SYNC_READ);
+                try {
+                    writers = fences.syncFileGetFence(sync);
+                } finally {
+                    module.close(sync);
+                }
+            } finally {
+                ref.put();
+            }
+            pending.incrementAndGet();
+            DmaFence.Callback fire = f -> {
+                int status = f.getStatus();
+                try {
+                    Native.signal(event, status < 0 ? ERROR_BIT | -status : SIGNALLED);
+                } catch (IOException e) {
+                    LOG.warn("dma-buf peers: {}: could not signal its eventfd: {}", name(), e.getMessage());
+                } finally {
+                    Memfd.closeFd(event); // the process has its own copy
+                    pending.decrementAndGet();
+                    f.put();
+                }
+            };
+            if (!writers.addCallback(fire)) {
+                fire.onSignaled(writers);
+            }
+        }
+
+        private void sendBuffer(DmaBufCore.Handed h, int event) throws IOException {
+            Native.send(fd, encode("BUFFER", "fd", String.valueOf(h.fd()), "ino", String.valueOf(h.ino()), "size",
+                    String.valueOf(h.size()), "name", h.name() == null ? "" : h.name(), "exp_name", h.expName(),
+                    "inode", String.valueOf(h.osInode())).getBytes(StandardCharsets.UTF_8), h.osFd(), event);
+        }
+
+        private void close(Request r) throws IOException {
+            String v = r.args().get("fd");
+            int n;
+            try {
+                n = Integer.parseInt(v == null ? "" : v);
+            } catch (NumberFormatException e) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", "CLOSE fd=" + (v == null ? "(none)" : shown(v))
+                        + "; expected the fd of a BUFFER reply");
+                return;
+            }
+            module.close(n);
+            reply(fd, "CLOSED", "fd", String.valueOf(n));
+        }
+    }
+}

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.zip.CRC32;
+
+import org.dmabuf.api.DmaBuf;
+import org.dmabuf.api.fence.DmaFence;
+import org.dmabuf.api.fence.DmaResv;
+import org.dmabuf.api.fence.DmaResvUsage;
+import org.dmabuf.api.fence.FenceContext;
+import org.dmabuf.framework.internal.core.DmaBufCore;
+import org.dmabuf.framework.internal.core.FenceView;
+import org.dmabuf.framework.internal.core.LoadedModule;
+import org.dmabuf.framework.internal.heap.MemfdHeap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A Python process, with nothing but its standard library
+ * ({@code clients/python/dmabuf_peer.py}), receives a buffer of the memfd heap
+ * over the peer socket, waits for its writer's fence on an eventfd, maps it
+ * and checks its CRC: the same pages, nothing copied. Killed with SIGKILL, it
+ * leaves nothing behind.
+ */
+class PeerServerTest {
+    private static final Path CLIENT = Path.of("..", "clients", "python", "dmabuf_peer.py").toAbsolutePath();
+    @TempDir
+    Path dir;
+    final DmaBufCore core = new DmaBufCore(List.of(new MemfdHeap(64L << 20)));
+    final LoadedModule gpu = core.openModule("nvidia", 10);
+    final List<Process> processes = new ArrayList<>();
+    PeerServer server;
+
+    @AfterEach
+    void stop() {
+        processes.forEach(Process::destroyForcibly);
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private PeerServer start() throws IOException {
+        server = PeerServer.start(core, dir.resolve("run").resolve("dmabuf.sock"));
+        return server;
+    }
+
+    private Process python(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("python3", CLIENT.toString(), "--socket",
+                server.path().toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        processes.add(p);
+        return p;
+    }
+
+    private static void await(String what, BooleanSupplier done) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!done.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what).isLessThan(end);
+            Thread.onSpinWait();
+        }
+    }
+
+    // a rendered frame: 1 MiB of the memfd heap, named, with a pattern, and its CRC-32
+    private record Frame(int fd, DmaBuf buf, long crc) {
+    }
+
+    private Frame frame(String name) {
+        int fd = gpu.heap("memfd").allocate(1 << 20);
+        DmaBuf buf = gpu.get(fd);
+        buf.setName(name);
+        MemorySegment m = buf.vmap();
+        for (long i = 0; i < m.byteSize(); i += 4) {
+            m.set(ValueLayout.JAVA_INT, i, (int) (i * 2654435761L));
+        }
+        CRC32 crc = new CRC32();
+        crc.update(m.asByteBuffer());
+        buf.vunmap(m);
+        return new Frame(fd, buf, crc.getValue());
+    }
+
+    @Test
+    void a_python_process_maps_the_frame_the_gpu_wrote_after_its_fence_with_nothing_copied() throws Exception {
+        start();
+        Frame f = frame("frame-1");
+        // the render job is still running: its fence is the buffer's WRITE fence
+        FenceView fences = new FenceView(gpu);
+        FenceContext ring = fences.contextAlloc("nvidia", "gfx");
+        DmaFence job = ring.next();
+        DmaResv resv = f.buf().resv();
+        resv.lock();
+        resv.reserveFences(1);
+        resv.addFence(job, DmaResvUsage.WRITE);
+        resv.unlock();
+
+        Process p = python("get", "frame-1", "--crc", Long.toHexString(f.crc()));
+        await("the process holds the buffer and waits for its fence", () -> server.describe().stream()
+                .anyMatch(l -> l.contains("1 buffer held, 1 fence pending")));
+        assertThat(core.holders(f.buf().inode())).anyMatch(l -> l.startsWith("pid " + p.pid() + " (python3): fd "));
+        job.signal(); // the GPU is done: the eventfd fires
+
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).contains("\"crc_ok\": true", "\"zero_copy\": true", "\"bytes_copied\": 0", "\"fence\": 0",
+                "\"name\": \"frame-1\"", "\"module\": \"pid " + p.pid() + " (python3)\"");
+        assertThat(p.exitValue()).as(out).isZero();
+        await("the process's module is gone", () -> server.count() == 0);
+        assertThat(core.holders(f.buf().inode())).noneMatch(l -> l.startsWith("pid "));
+        f.buf().put();
+        gpu.close(f.fd());
+        assertThat(core.bufferCount()).isZero();
+    }
+
+    @Test
+    void a_fence_signalled_with_an_error_reaches_the_process_with_its_errno() throws Exception {
+        start();
+        Frame f = frame("frame-err");
+        FenceView fences = new FenceView(gpu);
+        DmaFence job = fences.contextAlloc("nvidia", "gfx").next();
+        DmaResv resv = f.buf().resv();
+        resv.lock();
+        resv.reserveFences(1);
+        resv.addFence(job, DmaResvUsage.WRITE);
+        resv.unlock();
+        Process p = python("get", "frame-err");
+        await("the process waits for the fence", () -> server.describe().stream()
+                .anyMatch(l -> l.contains("1 fence pending")));
+        job.setError(-5); // the job failed: the error reaches the process (a fence signalled before is not
+        job.signal();     // among the writers a reader waits for, as dma_resv_get_fences skips it)
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).contains("\"fence\": -5");
+        f.buf().put();
+        gpu.close(f.fd());
+    }
+
+    @Test
+    void killed_with_SIGKILL_mid_stream_the_process_leaves_no_buffer_fd_or_thread() throws Exception {
+        start();
+        Frame f = frame("frame-2");
+        Process p = python("hold", "frame-2");
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(r.readLine()).startsWith("READY " + f.buf().inode());
+        assertThat(core.holders(f.buf().inode())).anyMatch(l -> l.startsWith("pid " + p.pid()));
+        long fdsBefore = openFds();
+
+        p.destroyForcibly(); // SIGKILL
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+
+        await("the connection's end drops what the process held", () -> server.count() == 0
+                && core.holders(f.buf().inode()).stream().noneMatch(l -> l.startsWith("pid ")));
+        await("its thread ended", () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals("dmabuf-peer pid " + p.pid())));
+        assertThat(openFds()).as("the connection's fd is closed").isLessThan(fdsBefore);
+        f.buf().put();
+        gpu.close(f.fd());
+        assertThat(core.bufferCount()).isZero();
+    }
+
+    @Test
+    void bad_requests_get_an_error_that_names_what_was_expected_and_change_nothing() throws Exception {
+        start();
+        Frame f = frame("frame-3");
+        String script = String.join("\n",
+                "import socket, sys",
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
+                "s.connect(sys.argv[1])",
+                "for m in [b'GET name=frame-3', b'HELLO version=2', b'HELLO version=1', b'HELLO version=1',",
+                "          b'FROB x=1', b'GET', b'GET name=nosuch', b'\\xff\\xfe garbage', b'CLOSE fd=x', b'CLOSE fd=99',",
+                "          b'x' * 5000]:",
+                "    s.send(m)",
+                "    print(s.recv(4096).decode(errors='replace'))",
+                "s.close()");
+        Process p = new ProcessBuilder("python3", "-c", script, server.path().toString()).redirectErrorStream(true)
+                .start();
+        processes.add(p);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        List<String> lines = out.lines().toList();
+        assertThat(lines).hasSize(11);
+        assertThat(lines.get(0)).startsWith("ERROR code=EPROTO message=").contains("expected%20HELLO%20version%3D1");
+        assertThat(lines.get(1)).startsWith("ERROR code=EPROTONOSUPPORT");
+        assertThat(lines.get(2)).startsWith("WELCOME version=1");
+        assertThat(lines.get(3)).startsWith("ERROR code=EPROTO").contains("HELLO%20twice");
+        assertThat(lines.get(4)).startsWith("ERROR code=EINVAL").contains("unknown%20request");
+        assertThat(lines.get(5)).startsWith("ERROR code=EINVAL").contains("GET%20without%20a%20name");
+        assertThat(lines.get(6)).startsWith("ERROR code=ENOENT").contains("no%20live%20buffer%20named");
+        assertThat(lines.get(7)).startsWith("ERROR code=EINVAL");
+        assertThat(lines.get(8)).startsWith("ERROR code=EINVAL").contains("expected%20the%20fd%20of%20a%20BUFFER");
+        assertThat(lines.get(9)).startsWith("ERROR code=EBADF");
+        assertThat(lines.get(10)).startsWith("ERROR code=EMSGSIZE");
+        await("disconnected", () -> server.count() == 0);
+        assertThat(core.holders(f.buf().inode())).containsExactlyInAnyOrder("nvidia: fd " + f.fd(),
+                "nvidia: a reference");
+        f.buf().put();
+        gpu.close(f.fd());
+    }
+
+    @Test
+    void the_socket_is_the_owners_alone_and_a_stale_one_is_replaced_but_never_another_file() throws Exception {
+        start();
+        assertThat(Files.getPosixFilePermissions(server.path())).extracting(Object::toString)
+                .containsExactlyInAnyOrder("OWNER_READ", "OWNER_WRITE");
+        Path sock = server.path();
+        server.close();
+        server = null;
+        Files.writeString(sock, "not a socket");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PeerServer.start(core, sock))
+                .hasMessageContaining("exists and is not a socket");
+        assertThat(Files.readString(sock)).isEqualTo("not a socket");
+    }
+
+    private static long openFds() throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+}
