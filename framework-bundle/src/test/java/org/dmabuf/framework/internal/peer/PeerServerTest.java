@@ -127,6 +127,48 @@ class PeerServerTest {
     }
 
     @Test
+    void the_java_client_maps_the_same_pages_and_its_close_drops_its_reference() throws Exception {
+        start();
+        Frame f = frame("frame-java");
+        try (org.dmabuf.client.PeerClient peer = org.dmabuf.client.PeerClient.connect(server.path(), "test")) {
+            assertThat(peer.module()).isEqualTo("pid " + ProcessHandle.current().pid() + " (" + Files.readString(
+                    Path.of("/proc/self/comm")).strip() + ")");
+            try (org.dmabuf.client.PeerClient.Buffer b = peer.get("frame-java")) {
+                assertThat(b.awaitWriters(java.time.Duration.ofSeconds(10))).isZero();
+                CRC32 crc = new CRC32();
+                crc.update(b.memory().asByteBuffer());
+                assertThat(crc.getValue()).isEqualTo(f.crc());
+                assertThat(b.inode()).as("the memfd's inode: the same file, nothing copied")
+                        .isEqualTo(Files.getAttribute(Path.of("/proc/self/fd/" + memfdOf(f)), "unix:ino"));
+                assertThat(core.holders(f.buf().inode())).anyMatch(l -> l.startsWith(peer.module() + ": fd "));
+            }
+            assertThat(core.holders(f.buf().inode())).noneMatch(l -> l.startsWith(peer.module()));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> peer.get("nosuch"))
+                    .isInstanceOf(org.dmabuf.client.PeerException.class)
+                    .satisfies(e -> assertThat(((org.dmabuf.client.PeerException) e).code()).isEqualTo("ENOENT"));
+        }
+        await("disconnected", () -> server.count() == 0);
+        f.buf().put();
+        gpu.close(f.fd());
+    }
+
+    // the JVM's fd of the frame's memfd: the one /proc/self/fd names memfd:dmabuf-memfd with the frame's inode
+    private static int memfdOf(Frame f) throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : s.toList()) {
+                try {
+                    if (Files.readSymbolicLink(p).toString().startsWith("/memfd:dmabuf-memfd")) {
+                        return Integer.parseInt(p.getFileName().toString());
+                    }
+                } catch (IOException gone) {
+                    // closed meanwhile
+                }
+            }
+        }
+        throw new AssertionError("no memfd open");
+    }
+
+    @Test
     void a_fence_signalled_with_an_error_reaches_the_process_with_its_errno() throws Exception {
         start();
         Frame f = frame("frame-err");
