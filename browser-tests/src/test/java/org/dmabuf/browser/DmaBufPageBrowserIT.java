@@ -151,6 +151,17 @@ class DmaBufPageBrowserIT {
         assertThat(statsOfIntel()).contains(" 0 bad");
         shot("02-export-symbol-nvidia-renders-intel-shows-prime");
 
+        // the fence timeline: a second recorded and drawn, nvidia's render fences a row of bars
+        new Select(browser.findElement(By.id("dmabuf-trace-seconds"))).selectByValue("1");
+        assertThat(browser.findElement(By.id("dmabuf-trace-json")).getAttribute("href")).endsWith(
+                "/system/console/dmabuf/trace.json?seconds=1");
+        browser.findElement(By.id("dmabuf-trace-draw")).click();
+        await().until(d -> d.findElements(By.cssSelector("#dmabuf-timeline rect.dmabuf-fence")).size() > 0);
+        assertThat(text(By.id("dmabuf-timeline"))).contains("nvidia ");
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()",
+                browser.findElement(By.id("dmabuf-timeline")));
+        shot("02b-fence-timeline-of-a-second-of-prime");
+
         // 3. nvidia stopped on the Bundles page: Intel falls back to its own rendering; nvidia's buffers go
         long nvidia = nvidiaId();
         bundleAction(nvidia, "Stop", "Resolved");

@@ -169,7 +169,8 @@ class WebConsoleHttpIT {
         assertThat(display.body()).contains("no display engine on device 'no-such-device'; expected one of");
         HttpResponse<String> sub = platform.get(PAGE + "/nothing-here", true);
         assertThat(sub.statusCode()).isEqualTo(404);
-        assertThat(sub.body()).contains("expected state, events, displays, graph.svg or display/<device>.png");
+        assertThat(sub.body()).contains("expected state, events, displays, graph.svg, display/<device>.png, trace.json"
+                + " or timeline.svg");
         HttpResponse<String> action = platform.post(PAGE + "/reboot", "token=" + token, true);
         assertThat(action.statusCode()).isEqualTo(404);
         assertThat(policyNow()).isEqualTo(before);

@@ -51,6 +51,8 @@ import org.osgi.service.component.annotations.Reference;
  * GET  dmabuf/displays     the displays' part (HTML): a video, which the page reloads every second
  * GET  dmabuf/graph.svg    exporters, buffers and the devices attached to them
  * GET  dmabuf/display/&lt;device&gt;.png   a display's last frame shown whole
+ * GET  dmabuf/trace.json?seconds=N   records N s (1 to 10, default 2) of the tracepoints: Chrome trace JSON, a download
+ * GET  dmabuf/timeline.svg[?seconds=N]   the fence timeline of the last recording (of a new one of N s)
  * POST dmabuf/policy       policy=gpl-only|export-symbol, token=&lt;anti-forgery token&gt;
  * </pre>
  */
@@ -73,6 +75,7 @@ public class DmaBufWebConsolePlugin extends AbstractServlet {
     private final transient StateView state;
     private final transient ExportPolicyControl policy;
     private final transient PageEvents events; // null without Event Admin
+    private final transient TraceRecorder traces = new TraceRecorder(ChromeTrace.MAX_EVENTS);
     private final byte[] tokenKey = new byte[32];
 
     @Activate
@@ -87,6 +90,7 @@ public class DmaBufWebConsolePlugin extends AbstractServlet {
     /** The plugin stops: every open event stream ends, so no Web Console thread waits on it. */
     @Deactivate
     void deactivate() {
+        traces.close();
         if (events != null) {
             events.closeAll();
         }
@@ -126,9 +130,11 @@ public class DmaBufWebConsolePlugin extends AbstractServlet {
             resp.getWriter().write(Graph.svg(state.graph()));
         } else if (sub.startsWith("/display/") && sub.endsWith(".png")) {
             display(sub.substring("/display/".length(), sub.length() - ".png".length()), resp);
+        } else if (sub.equals("/trace.json") || sub.equals("/timeline.svg")) {
+            trace(sub.substring(1), req, resp);
         } else {
             error(resp, HttpServletResponse.SC_NOT_FOUND, "no resource '" + sub + "' on the DMA-BUF page; expected"
-                    + " state, events, displays, graph.svg or display/<device>.png");
+                    + " state, events, displays, graph.svg, display/<device>.png, trace.json or timeline.svg");
         }
     }
 
@@ -180,7 +186,83 @@ public class DmaBufWebConsolePlugin extends AbstractServlet {
 
     @Override
     public void renderContent(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        Html.page(resp.getWriter(), state, req.getAttribute("felix.webconsole.pluginRoot"), token(req));
+        Html.page(resp.getWriter(), state, req.getAttribute("felix.webconsole.pluginRoot"), token(req),
+                TimelineSvg.svg(traces.last()));
+    }
+
+    // --- the fence timeline ----------------------------------------------------------------------
+
+    /**
+     * {@code trace.json?seconds=N}: records N seconds and sends them as a
+     * Chrome trace JSON download; {@code timeline.svg}: draws the last
+     * recording, or with {@code seconds=N} a new one. One recording at a
+     * time (409 for a second); a cross-site request may not start one (it
+     * holds a thread for seconds): 403.
+     */
+    private void trace(String what, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String s = req.getParameter("seconds");
+        boolean json = what.equals("trace.json");
+        if (!json && s == null) {
+            svg(resp, traces.last());
+            return;
+        }
+        int seconds;
+        if (s == null) {
+            seconds = TraceRecorder.DEFAULT_S;
+        } else if (s.matches("[0-9]{1,2}") && Integer.parseInt(s) >= TraceRecorder.MIN_S
+                && Integer.parseInt(s) <= TraceRecorder.MAX_S) {
+            seconds = Integer.parseInt(s);
+        } else {
+            error(resp, HttpServletResponse.SC_BAD_REQUEST, what + ": seconds='" + shown(s) + "' is not a time to"
+                    + " record; expected a whole number of seconds from " + TraceRecorder.MIN_S + " to "
+                    + TraceRecorder.MAX_S + " (default " + TraceRecorder.DEFAULT_S + ")");
+            return;
+        }
+        String cross = SameOriginFilter.crossSite(req);
+        if (cross != null) {
+            error(resp, HttpServletResponse.SC_FORBIDDEN, what + ": cross-site request refused: " + cross
+                    + "; expected a request from the Web Console's own pages");
+            return;
+        }
+        ChromeTrace trace;
+        try {
+            trace = traces.record(seconds);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error(resp, HttpServletResponse.SC_SERVICE_UNAVAILABLE, what + ": interrupted while recording");
+            return;
+        } catch (IllegalStateException e) {
+            error(resp, HttpServletResponse.SC_SERVICE_UNAVAILABLE, what + ": " + e.getMessage());
+            return;
+        }
+        if (trace == null) {
+            error(resp, HttpServletResponse.SC_CONFLICT, what + ": a recording runs already (another trace.json or"
+                    + " timeline.svg request); expected one at a time: try again in " + TraceRecorder.MAX_S
+                    + " s at most");
+            return;
+        }
+        if (!json) {
+            svg(resp, trace);
+            return;
+        }
+        resp.setStatus(HttpServletResponse.SC_OK);
+        resp.setContentType("application/json;charset=UTF-8");
+        resp.setHeader("Content-Disposition", "attachment; filename=\"dmabuf-trace.json\"");
+        PrintWriter w = resp.getWriter();
+        trace.write(w);
+        w.flush();
+    }
+
+    private static void svg(HttpServletResponse resp, ChromeTrace trace) throws IOException {
+        resp.setStatus(HttpServletResponse.SC_OK);
+        resp.setContentType("image/svg+xml;charset=UTF-8");
+        resp.getWriter().write(TimelineSvg.svg(trace));
+    }
+
+    /** @return a parameter as an error message quotes it: short, printable */
+    private static String shown(String s) {
+        String p = s.replaceAll("[^\\x20-\\x7e]", "?");
+        return p.length() > 20 ? p.substring(0, 17) + "..." : p;
     }
 
     @Override

@@ -33,7 +33,10 @@ final class Html {
         return b.toString();
     }
 
-    static void page(PrintWriter w, StateView state, Object root, String token) {
+    /**
+     * @param timeline the fence timeline of the last recording (SVG, escaped already)
+     */
+    static void page(PrintWriter w, StateView state, Object root, String token, String timeline) {
         String r = esc(String.valueOf(root));
         w.println("<style>#dmabuf h2{margin:14px 0 6px} #dmabuf table{border-collapse:collapse}"
                 + " #dmabuf td,#dmabuf th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
@@ -55,7 +58,9 @@ final class Html {
         w.println("</form>");
         w.println("<div id=\"dmabuf-state\">");
         state(w, state, root);
-        w.println("</div></div>");
+        w.println("</div>");
+        timeline(w, r, timeline);
+        w.println("</div>");
         // the live part waits on the platform's events (GET events, Server-Sent Events) and reloads when one comes,
         // at most every 200 ms, and whenever the stream (re)opens, for what happened while it was closed; the displays, a video, reload every second; without an event stream (no Event
         // Admin, too many pages) the state reloads every 2 s. location.origin: never the page's URL, which may
@@ -73,6 +78,37 @@ final class Html {
                 + "if(window.EventSource){var es=new EventSource(root+'/events');es.addEventListener('uevent',changed);"
                 + "es.onopen=changed;"
                 + "es.onerror=function(){if(es.readyState===EventSource.CLOSED){poll();}};}else{poll();}"
+                + "})();</script>");
+    }
+
+    /**
+     * The fence timeline: record a few seconds of the tracepoints and draw them (GET timeline.svg?seconds=N),
+     * or download them as Chrome trace JSON for ui.perfetto.dev (GET trace.json?seconds=N, a plain link).
+     */
+    private static void timeline(PrintWriter w, String r, String svg) {
+        w.println("<h2>Fence timeline</h2><p id=\"dmabuf-trace\">Record <select id=\"dmabuf-trace-seconds\">");
+        for (int s : new int[] {1, 2, 5, 10}) {
+            w.println("<option value=\"" + s + "\"" + (s == TraceRecorder.DEFAULT_S ? " selected" : "") + ">" + s
+                    + " s</option>");
+        }
+        w.println("</select> of the dma_buf and dma_fence tracepoints: <button type=\"button\""
+                + " id=\"dmabuf-trace-draw\">record and draw</button> or <a id=\"dmabuf-trace-json\" href=\"" + r
+                + "/trace.json?seconds=" + TraceRecorder.DEFAULT_S + "\" download=\"dmabuf-trace.json\">download"
+                + " them as trace JSON</a> (open it in <a href=\"https://ui.perfetto.dev\" rel=\"noopener\""
+                + " target=\"_blank\">ui.perfetto.dev</a> or chrome://tracing)."
+                + " <span id=\"dmabuf-trace-status\"></span></p>");
+        w.println("<div id=\"dmabuf-timeline\">" + svg + "</div>");
+        w.println("<script>(function(){var root=location.origin+'" + r + "';"
+                + "var g=function(id){return document.getElementById(id);};"
+                + "var sel=g('dmabuf-trace-seconds'),a=g('dmabuf-trace-json'),b=g('dmabuf-trace-draw'),"
+                + "st=g('dmabuf-trace-status');"
+                + "sel.onchange=function(){a.href=root+'/trace.json?seconds='+sel.value;};sel.onchange();"
+                + "b.onclick=function(){b.disabled=true;st.textContent='recording '+sel.value+' s...';"
+                + "fetch(root+'/timeline.svg?seconds='+sel.value,{credentials:'same-origin',cache:'no-store'})"
+                + ".then(function(x){return x.text().then(function(t){if(x.ok){"
+                + "g('dmabuf-timeline').innerHTML=t;st.textContent='';}"
+                + "else{st.textContent=t;}});})"
+                + ".catch(function(e){st.textContent=String(e);}).finally(function(){b.disabled=false;});};"
                 + "})();</script>");
     }
 
