@@ -15,7 +15,12 @@ import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.fence.DmaFence;
 import org.junit.jupiter.api.Test;
 
-/** The kernel's {@code drivers/dma-buf/st-dma-fence-chain.c}, case by case, with its 4096-link chains. */
+/** The kernel's {@code drivers/dma-buf/st-dma-fence-chain.c}, case by case, with its 4096-link chains. *
+ * <p>Names: the kernel still runs this suite as {@code selftest(dma_fence_chain, dma_fence_chain)} of
+ * {@code drivers/dma-buf/selftests.h}, through {@code dmabuf_selftests} and igt's
+ * {@code dmabuf_selftest}, not as KUnit: there is no KUnit name to give beside it (checked
+ * 2026-12-04); each test keeps the kernel's function name.
+ */
 class StDmaFenceChainTest {
     static final int CHAIN_SZ = 4 << 10;
 

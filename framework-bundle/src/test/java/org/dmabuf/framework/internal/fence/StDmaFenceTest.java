@@ -17,6 +17,11 @@ import org.junit.jupiter.api.Test;
 /**
  * The kernel's {@code drivers/dma-buf/st-dma-fence.c}, case by case. A
  * {@code mock_fence()} is a plain fence on context 0, seqno 0.
+ *
+ * <p>Names: the kernel still runs this suite as {@code selftest(dma_fence, dma_fence)} of
+ * {@code drivers/dma-buf/selftests.h}, through {@code dmabuf_selftests} and igt's
+ * {@code dmabuf_selftest}, not as KUnit: there is no KUnit name to give beside it (checked
+ * 2026-12-04); each test keeps the kernel's function name.
  */
 class StDmaFenceTest {
 

@@ -8,7 +8,12 @@ import java.util.List;
 import org.dmabuf.api.fence.DmaFence;
 import org.junit.jupiter.api.Test;
 
-/** The kernel's {@code drivers/dma-buf/st-dma-fence-unwrap.c}, case by case. */
+/** The kernel's {@code drivers/dma-buf/st-dma-fence-unwrap.c}, case by case. *
+ * <p>Names: the kernel still runs this suite as {@code selftest(dma_fence_unwrap, dma_fence_unwrap)} of
+ * {@code drivers/dma-buf/selftests.h}, through {@code dmabuf_selftests} and igt's
+ * {@code dmabuf_selftest}, not as KUnit: there is no KUnit name to give beside it (checked
+ * 2026-12-04); each test keeps the kernel's function name.
+ */
 class StDmaFenceUnwrapTest {
 
     static FenceImpl mockFence(long context, long seqno) {

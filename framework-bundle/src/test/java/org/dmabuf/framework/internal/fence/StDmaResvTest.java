@@ -12,6 +12,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The kernel's {@code drivers/dma-buf/st-dma-resv.c}, case by case, each run
  * for every usage as the kernel runs the suite.
+ *
+ * <p>Names: the kernel still runs this suite as {@code selftest(dma_resv, dma_resv)} of
+ * {@code drivers/dma-buf/selftests.h}, through {@code dmabuf_selftests} and igt's
+ * {@code dmabuf_selftest}, not as KUnit: there is no KUnit name to give beside it (checked
+ * 2026-12-04); each test keeps the kernel's function name.
  */
 class StDmaResvTest {
 
