@@ -27,7 +27,9 @@ final class Html {
                 case '&' -> b.append("&amp;");
                 case '"' -> b.append("&quot;");
                 case '\'' -> b.append("&#39;");
-                default -> b.append(c);
+                // what XML cannot carry (a buffer name may hold any byte but NUL): the page and graph.svg stay valid
+                default -> b.append(c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0xFFFE || c == 0xFFFF
+                        ? '\uFFFD' : c);
             }
         }
         return b.toString();
