@@ -122,8 +122,8 @@ public final class DrmExec implements AutoCloseable {
                 contended = resv;
                 return false;
             }
-            if (e.errno() == Errno.EALREADY && ignoreDuplicates && locked.contains(resv)) {
-                return true;
+            if (e.errno() == Errno.EALREADY && ignoreDuplicates) {
+                return true; // held already (through this or another handle of the same buffer): not twice
             }
             throw e;
         }

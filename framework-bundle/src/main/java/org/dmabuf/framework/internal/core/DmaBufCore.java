@@ -208,15 +208,17 @@ public final class DmaBufCore implements DmaBufDebug {
                     + " a file descriptor stands for; expected a buffer of the memfd heap, or exported with its memory");
         }
         long inode;
+        int osFd;
         try {
+            osFd = s.osFd();
             inode = s.osInode();
-        } catch (java.io.IOException e) {
+        } catch (java.io.IOException | IllegalStateException e) {
             found.put();
             throw new DmaBufException(Errno.ENOENT, "ino " + found.ino + ": its memory is gone (" + e.getMessage()
                     + "); expected a live buffer", e);
         }
         int fd = process.install(found, "dma_buf_fd");
-        return new Handed(fd, s.osFd(), inode, found.ino, found.size, found.name(), found.expName);
+        return new Handed(fd, osFd, inode, found.ino, found.size, found.name(), found.expName);
     }
 
     /** @return whether debug mode is on */

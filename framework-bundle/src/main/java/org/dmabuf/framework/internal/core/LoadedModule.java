@@ -163,10 +163,10 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
      * {@code dma_buf_put} (debug mode): reported, with where it was taken, and put.
      */
     void leaked(DmaBufRef.Shadow s) {
+        // this call won the shadow's compare-and-set: the reference is ours to put, whether the module's stop
+        // unlinked the shadow already (its drop then failed, and it did not put) or not
         synchronized (this) {
-            if (!refs.remove(s)) {
-                return; // the module's stop put it
-            }
+            refs.remove(s);
         }
         String text = "ref_tracker: " + name + ": a reference to ino " + s.buf.ino + " (" + s.buf.expName
                 + ") became unreachable without dma_buf_put; putting it" + takenAt(s.origin);

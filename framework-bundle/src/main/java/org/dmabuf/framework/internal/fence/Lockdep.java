@@ -348,9 +348,10 @@ public final class Lockdep {
             if (here == null) {
                 here = stack();
             }
-            if (blocking && !ctx && !h.ctx) {
-                recursive(h, name, func, here);
+            if (!blocking) {
+                continue; // a trylock never waits: no dependency, as the kernel's lockdep records none
             }
+            recursive(h, name, func, here); // a plain lock nested in any other, or one of a context in a plain one
             dependency(h, lock, name, func, here);
         }
     }

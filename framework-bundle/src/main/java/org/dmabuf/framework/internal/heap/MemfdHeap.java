@@ -66,7 +66,7 @@ public final class MemfdHeap implements HeapBackend {
 
         @Override
         public int osFd() {
-            return memfd.fd();
+            return memfd.openFd();
         }
 
         @Override
@@ -110,9 +110,12 @@ public final class MemfdHeap implements HeapBackend {
                 throw new DmaBufException(Errno.EINVAL, "DeviceMemory.free: " + size() + " bytes of " + NAME
                         + " were freed already; expected one free per allocation");
             }
-            memfd.close(); // unmapped: a stale view fails; a process that received the fd keeps its pages
-            used.addAndGet(-size());
-            freed.accept(size());
+            try {
+                memfd.close(); // unmapped: a stale view fails; a process that received the fd keeps its pages
+            } finally {
+                used.addAndGet(-size());
+                freed.accept(size());
+            }
         }
 
         @Override

@@ -96,14 +96,22 @@ public final class Memfd implements AutoCloseable {
 
     static String strerror(int errno) {
         return switch (errno) {
-            case 1 -> "Operation not permitted";
-            case 9 -> "Bad file descriptor";
-            case 12 -> "Cannot allocate memory";
-            case 13 -> "Permission denied";
-            case 22 -> "Invalid argument";
-            case 24 -> "Too many open files";
-            case 28 -> "No space left on device";
-            default -> "error";
+            case 1 -> "Operation not permitted (EPERM)";
+            case 2 -> "No such file or directory (ENOENT)";
+            case 4 -> "Interrupted system call (EINTR)";
+            case 9 -> "Bad file descriptor (EBADF)";
+            case 11 -> "Resource temporarily unavailable (EAGAIN)";
+            case 12 -> "Cannot allocate memory (ENOMEM)";
+            case 13 -> "Permission denied (EACCES)";
+            case 17 -> "File exists (EEXIST)";
+            case 22 -> "Invalid argument (EINVAL)";
+            case 23 -> "Too many open files in system (ENFILE)";
+            case 24 -> "Too many open files (EMFILE): the JVM's fd limit (ulimit -n)";
+            case 28 -> "No space left on device (ENOSPC)";
+            case 32 -> "Broken pipe (EPIPE): the other side closed";
+            case 98 -> "Address already in use (EADDRINUSE)";
+            case 104 -> "Connection reset by peer (ECONNRESET)";
+            default -> "errno " + errno;
         };
     }
 
@@ -138,7 +146,9 @@ public final class Memfd implements AutoCloseable {
                 if ((int) FTRUNCATE.invokeExact(state, fd, size) != 0) {
                     throw new NativeException("ftruncate", errno(state));
                 }
-                if ((int) FCNTL.invokeExact(state, fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0) {
+                // sealed for good: a process that receives the fd can add no seal of its own (F_SEAL_FUTURE_WRITE
+                // would stop the others from mapping it writable)
+                if ((int) FCNTL.invokeExact(state, fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
                     throw new NativeException("fcntl(F_ADD_SEALS)", errno(state));
                 }
             } catch (IOException | RuntimeException | Error e) {
@@ -188,8 +198,19 @@ public final class Memfd implements AutoCloseable {
         }
     }
 
-    /** @return the fd, open in this process until {@link #close} */
+    /** @return the fd's number (for messages: it may be closed, and the number reused) */
     public int fd() {
+        return fd;
+    }
+
+    /**
+     * @return the fd, to be passed on now: open until {@link #close}
+     * @throws IllegalStateException once closed (the number may be another file's now)
+     */
+    public synchronized int openFd() {
+        if (closed) {
+            throw new IllegalStateException("memfd " + fd + " was closed with its buffer's memory");
+        }
         return fd;
     }
 
@@ -215,7 +236,10 @@ public final class Memfd implements AutoCloseable {
             return;
         }
         closed = true;
-        arena.close();
-        closeFd(fd);
+        try {
+            arena.close();
+        } finally {
+            closeFd(fd);
+        }
     }
 }

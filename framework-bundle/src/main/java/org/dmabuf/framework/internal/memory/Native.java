@@ -36,6 +36,7 @@ public final class Native {
     private static final int MSG_TRUNC = 0x20;
     private static final int SHUT_RDWR = 2;
     private static final int EFD_CLOEXEC = 0x80000;
+    private static final int EFD_NONBLOCK = 0x800;
     private static final int EINTR = 4;
     /** The most fds a message carries. */
     public static final int MAX_FDS = 4;
@@ -289,11 +290,14 @@ public final class Native {
         }
     }
 
-    /** @return a new eventfd (counter 0, close-on-exec, blocking) */
+    /**
+     * @return a new eventfd (counter 0, close-on-exec, non-blocking: a process that shares it and fills its
+     *         counter makes our write fail with EAGAIN, never wait)
+     */
     public static int eventfd() throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Memfd.captureState(a);
-            int fd = (int) EVENTFD.invokeExact(st, 0, EFD_CLOEXEC);
+            int fd = (int) EVENTFD.invokeExact(st, 0, EFD_CLOEXEC | EFD_NONBLOCK);
             if (fd < 0) {
                 throw failed("eventfd", st);
             }

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.DmaBufException;
@@ -52,6 +51,8 @@ public final class PeerServer implements AutoCloseable {
     public static final int MAX_PEERS = 64;
     /** The eventfd value of a fence signalled without error; with error: {@code ERROR_BIT | errno}. */
     public static final long SIGNALLED = 1;
+    /** The most fences one process may wait for at once (GET beyond it: EAGAIN). */
+    public static final int MAX_PENDING = 64;
     /** Set in an eventfd's value when the fence signalled with an error, the errno in the low 32 bits. */
     public static final long ERROR_BIT = 1L << 32;
 
@@ -119,7 +120,9 @@ public final class PeerServer implements AutoCloseable {
             try {
                 fd = Native.accept(listening);
             } catch (IOException e) {
+                // out of fds or memory: say so, and let the platform breathe before the next try
                 LOG.error("dma-buf peers: accept failed: {}", e.getMessage());
+                java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200));
                 continue;
             }
             if (fd < 0) {
@@ -172,10 +175,15 @@ public final class PeerServer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        Native.shutdown(listening);
+        Native.shutdown(listening); // wakes the acceptor; the fd is closed once it has left
+        try {
+            acceptor.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         Memfd.closeFd(listening);
         for (Peer p : peers.values()) {
-            Native.shutdown(p.fd);
+            p.shutdown();
         }
         long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
         for (Peer p : List.copyOf(peers.values())) {
@@ -188,11 +196,6 @@ public final class PeerServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             }
-        }
-        try {
-            acceptor.join(1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         try {
             Files.deleteIfExists(path);
@@ -259,9 +262,11 @@ public final class PeerServer implements AutoCloseable {
         final Native.Credentials creds;
         final String comm;
         volatile Thread thread;
-        private LoadedModule module;
+        private volatile LoadedModule module;
         private FenceView fences;
-        private final AtomicInteger pending = new AtomicInteger();
+        private final java.util.Set<Armed> armed = ConcurrentHashMap.newKeySet();
+        private final Object fdLock = new Object();
+        private boolean fdClosed; // guarded by fdLock: the connection's fd number is not ours any more
         private final long since = System.nanoTime();
 
         Peer(int fd, Native.Credentials creds) {
@@ -274,6 +279,15 @@ public final class PeerServer implements AutoCloseable {
             return "pid " + creds.pid() + " (" + comm + ")";
         }
 
+        // wakes its thread, unless the connection's fd was closed (its number may be another file's now)
+        void shutdown() {
+            synchronized (fdLock) {
+                if (!fdClosed) {
+                    Native.shutdown(fd);
+                }
+            }
+        }
+
         // the buffers the process holds: the fds of its table past the standard streams
         int held() {
             LoadedModule m = module;
@@ -283,7 +297,7 @@ public final class PeerServer implements AutoCloseable {
         String describe() {
             int held = held();
             return name() + ": uid " + creds.uid() + ", " + held + " buffer" + (held == 1 ? "" : "s") + " held, "
-                    + pending.get() + " fence" + (pending.get() == 1 ? "" : "s") + " pending, connected "
+                    + armed.size() + " fence" + (armed.size() == 1 ? "" : "s") + " pending, connected "
                     + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since) + " s";
         }
 
@@ -313,6 +327,9 @@ public final class PeerServer implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 why = "failed: " + e.getMessage();
             } finally {
+                for (Armed a : List.copyOf(armed)) {
+                    a.cancel(); // its eventfds closed, its callbacks off the fences
+                }
                 int dropped = 0;
                 LoadedModule m = module;
                 if (m != null) {
@@ -320,7 +337,10 @@ public final class PeerServer implements AutoCloseable {
                     core.closeWithin(m);
                 }
                 peers.remove(fd);
-                Memfd.closeFd(fd);
+                synchronized (fdLock) {
+                    fdClosed = true;
+                    Memfd.closeFd(fd);
+                }
                 LOG.info("dma-buf peers: {} {}; dropped the {} buffer{} it held", name(), why, dropped,
                         dropped == 1 ? "" : "s");
             }
@@ -381,49 +401,104 @@ public final class PeerServer implements AutoCloseable {
                 reply(fd, "ERROR", "code", "EINVAL", "message", "GET without a name; expected GET name=<buffer name>");
                 return;
             }
+            if (armed.size() >= MAX_PENDING) {
+                reply(fd, "ERROR", "code", "EAGAIN", "message", armed.size() + " fences are pending for this"
+                        + " process; expected it to wait for some first (at most " + MAX_PENDING + ")");
+                return;
+            }
             DmaBufCore.Handed h = core.handToProcess(module, name);
+            // everything that can fail, before the reply: nothing fails after BUFFER, so replies stay in step
+            DmaFence writers;
             int event;
             try {
-                event = Native.eventfd();
+                writers = writers(h.fd());
+                try {
+                    event = Native.eventfd();
+                } catch (IOException e) {
+                    writers.put();
+                    throw e;
+                }
             } catch (IOException e) {
+                module.close(h.fd());
+                reply(fd, "ERROR", "code", "ENOMEM", "message", "no eventfd for the fence (" + e.getMessage()
+                        + "); expected the JVM to have fds to spare");
+                return;
+            } catch (RuntimeException e) {
                 module.close(h.fd());
                 throw e;
             }
             try {
                 sendBuffer(h, event);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 Memfd.closeFd(event);
+                writers.put();
                 module.close(h.fd());
                 throw e;
             }
-            // the writers' fences, as a reader of the buffer waits for them: the eventfd fires when they are done
-            DmaBuf ref = module.get(h.fd());
-            DmaFence writers;
+            Armed a = new Armed(event, writers);
+            armed.add(a);
+            if (!writers.addCallback(a)) {
+                a.fire(writers.getStatus());
+            }
+        }
+
+        // the writers' fences of the buffer at fd, as a reader waits for them (EXPORT_SYNC_FILE, SYNC_READ)
+        private DmaFence writers(int bufferFd) {
+            DmaBuf ref = module.get(bufferFd);
             try {
                 int sync = ref.exportSyncFile(DmaBuf.SYNC_READ);
                 try {
-                    writers = fences.syncFileGetFence(sync);
+                    return fences.syncFileGetFence(sync);
                 } finally {
                     module.close(sync);
                 }
             } finally {
                 ref.put();
             }
-            pending.incrementAndGet();
-            DmaFence.Callback fire = f -> {
-                int status = f.getStatus();
+        }
+
+        /** A fence a process waits for through its eventfd: fired once, or cancelled when the process goes. */
+        private final class Armed implements DmaFence.Callback {
+            private final int event;
+            private final DmaFence fence;
+            private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+
+            Armed(int event, DmaFence fence) {
+                this.event = event;
+                this.fence = fence;
+            }
+
+            @Override
+            public void onSignaled(DmaFence f) {
+                fire(f.getStatus());
+            }
+
+            // on the signalling thread: one non-blocking write, never a wait on the process
+            void fire(int status) {
+                if (!done.compareAndSet(false, true)) {
+                    return;
+                }
                 try {
                     Native.signal(event, status < 0 ? ERROR_BIT | -status : SIGNALLED);
                 } catch (IOException e) {
-                    LOG.warn("dma-buf peers: {}: could not signal its eventfd: {}", name(), e.getMessage());
+                    LOG.warn("dma-buf peers: {}: its eventfd took no signal ({}): it filled the counter itself",
+                            name(), e.getMessage());
                 } finally {
-                    Memfd.closeFd(event); // the process has its own copy
-                    pending.decrementAndGet();
-                    f.put();
+                    finish();
                 }
-            };
-            if (!writers.addCallback(fire)) {
-                fire.onSignaled(writers);
+            }
+
+            void cancel() {
+                if (done.compareAndSet(false, true)) {
+                    fence.removeCallback(this);
+                    finish();
+                }
+            }
+
+            private void finish() {
+                Memfd.closeFd(event); // the process has its own copy
+                armed.remove(this);
+                fence.put();
             }
         }
 
@@ -441,6 +516,11 @@ public final class PeerServer implements AutoCloseable {
             } catch (NumberFormatException e) {
                 reply(fd, "ERROR", "code", "EINVAL", "message", "CLOSE fd=" + (v == null ? "(none)" : shown(v))
                         + "; expected the fd of a BUFFER reply");
+                return;
+            }
+            if (n < 3) {
+                reply(fd, "ERROR", "code", "EBADF", "message", "CLOSE fd=" + n + ": not a buffer of this process;"
+                        + " expected the fd of a BUFFER reply");
                 return;
             }
             module.close(n);

@@ -72,6 +72,14 @@ class HoldersTest {
         }
     }
 
+    private void putTwice(int fd) {
+        DmaBuf buf = f.exporter.get(fd);
+        buf.put();
+        assertThat(buf.isHeld()).isFalse();
+        org.assertj.core.api.Assertions.assertThatThrownBy(buf::put)
+                .hasMessageContaining("was already put or moved into an fd");
+    }
+
     // takes a reference and drops the handle without dma_buf_put
     private long leak(int fd) {
         DmaBuf buf = f.exporter.get(fd);
@@ -85,15 +93,21 @@ class HoldersTest {
         org.dmabuf.framework.internal.fence.Lockdep.clear();
         try {
             int fd = f.exporter.heap("system").allocate(4096);
-            DmaBuf buf = f.exporter.get(fd);
-            buf.put();
-            assertThat(buf.isHeld()).isFalse();
-            org.assertj.core.api.Assertions.assertThatThrownBy(buf::put)
-                    .hasMessageContaining("was already put or moved into an fd");
+            putTwice(fd);
+            // a leak beside it: once the cleaner has reported that one, the put one, unreachable as long, would
+            // have been reported too (a put deregisters its cleaning at once: it never can be)
+            int other = f.exporter.heap("system").allocate(4096);
+            long leakedIno = leak(other);
             f.exporter.close(fd);
-            System.gc();
-            assertThat(f.core.bufferCount()).isZero();
-            assertThat(org.dmabuf.framework.internal.fence.Lockdep.reports()).isEmpty();
+            f.exporter.close(other);
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (f.core.bufferCount() != 0) {
+                assertThat(System.nanoTime()).as("the leak found and put").isLessThan(end);
+                System.gc();
+                Thread.onSpinWait();
+            }
+            assertThat(org.dmabuf.framework.internal.fence.Lockdep.reports()).singleElement()
+                    .satisfies(r -> assertThat(r.text()).contains("a reference to ino " + leakedIno + " "));
         } finally {
             f.core.debug(false);
         }

@@ -239,4 +239,30 @@ class LockdepTest {
         a.fini();
         b.fini();
     }
+
+    @Test
+    void trylocks_in_both_orders_are_no_dependency_but_a_plain_lock_nested_in_a_contexts_lock_is_reported() {
+        ResvImpl a = new ResvImpl();
+        ResvImpl b = new ResvImpl();
+        a.lock();
+        assertThat(b.tryLock()).isTrue(); // eviction's pattern: never waits
+        b.unlock();
+        a.unlock();
+        b.lock();
+        assertThat(a.tryLock()).isTrue();
+        a.unlock();
+        b.unlock();
+        assertThat(Lockdep.reports()).as("a trylock records no dependency").isEmpty();
+
+        WwCtx ctx = new WwCtx();
+        a.lockWw(null, ctx, false);
+        b.lock(); // a plain lock inside a context's: wound/wait cannot resolve that one
+        b.unlock();
+        a.unlock();
+        ctx.close();
+        assertThat(Lockdep.reports()).singleElement().satisfies(r -> assertThat(r.title())
+                .isEqualTo("WARNING: possible recursive locking detected"));
+        a.fini();
+        b.fini();
+    }
 }

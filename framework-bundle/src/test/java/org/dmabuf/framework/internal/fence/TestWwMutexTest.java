@@ -65,7 +65,7 @@ class TestWwMutexTest {
 
     /** __test_mutex: a second thread does not get the lock while it is held, and gets it once it is not. */
     @ParameterizedTest(name = "flags {0}")
-    @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6, 7}) // TEST_MTX_SPIN, TEST_MTX_TRY, TEST_MTX_CTX
+    @ValueSource(ints = {0, 2, 4, 6}) // TEST_MTX_TRY, TEST_MTX_CTX (TEST_MTX_SPIN, optimistic spinning, is not ours)
     void test_mutex(int flags) throws Exception {
         boolean tryLock = (flags & 2) != 0;
         boolean ctxMain = (flags & 4) != 0;

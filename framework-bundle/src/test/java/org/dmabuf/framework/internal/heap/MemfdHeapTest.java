@@ -66,4 +66,25 @@ class MemfdHeapTest {
         m.free();
         assertThat(heap.usedBytes()).isZero();
     }
+
+    @Test
+    void a_process_that_fills_an_eventfd_makes_the_signal_fail_at_once_not_wait() throws Exception {
+        int fd = org.dmabuf.framework.internal.memory.Native.eventfd();
+        try {
+            org.dmabuf.framework.internal.memory.Native.signal(fd, 0xFFFFFFFFFFFFFFFEL); // the most it holds
+            assertThatThrownBy(() -> org.dmabuf.framework.internal.memory.Native.signal(fd, 1))
+                    .isInstanceOf(Memfd.NativeException.class).hasMessageContaining("EAGAIN");
+        } finally {
+            Memfd.closeFd(fd);
+        }
+    }
+
+    @Test
+    void a_memfd_is_sealed_for_good_and_its_fd_is_not_handed_out_once_closed() throws Exception {
+        MemfdHeap.MemfdMemory m = (MemfdHeap.MemfdMemory) heap.allocateMemory(4096, b -> { });
+        assertThat(Memfd.seals(m.osFd()) & Memfd.F_SEAL_SEAL).as("no seal can be added").isNotZero();
+        m.free();
+        assertThatThrownBy(m::osFd).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("was closed with its buffer's memory");
+    }
 }
