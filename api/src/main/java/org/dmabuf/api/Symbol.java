@@ -114,6 +114,8 @@ public enum Symbol {
     /** {@link org.dmabuf.api.fence.DmaFenceService#waitAnyTimeout}. */
     DMA_FENCE_WAIT_ANY_TIMEOUT("dma_fence_wait_any_timeout", Export.EXPORT_SYMBOL, null,
             "DmaFenceService.waitAnyTimeout"),
+    /** {@link org.dmabuf.api.fence.DmaFenceService#traceEmit}: {@code EXPORT_TRACEPOINT_SYMBOL(dma_fence_emit)}. */
+    TRACEPOINT_DMA_FENCE_EMIT("__tracepoint_dma_fence_emit", Export.EXPORT_SYMBOL, null, "DmaFenceService.traceEmit"),
     /** {@link org.dmabuf.api.fence.DmaFenceService#beginSignalling}. */
     DMA_FENCE_BEGIN_SIGNALLING("dma_fence_begin_signalling", Export.EXPORT_SYMBOL, null,
             "DmaFenceService.beginSignalling"),

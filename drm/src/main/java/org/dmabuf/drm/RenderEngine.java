@@ -154,6 +154,7 @@ public final class RenderEngine implements RenderNode {
                 // waiting for a fence or taking a reservation lock here can deadlock, and lockdep says so
                 boolean cookie = fences.beginSignalling();
                 try {
+                    fences.traceEmit(job); // trace_dma_fence_emit: the job reaches the engine
                     if (!job.isSignaled() && t.memory().reachable()) {
                         TestPattern.render(t.memory().segment(), s.format(), frame);
                     }

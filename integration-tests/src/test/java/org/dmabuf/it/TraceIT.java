@@ -33,7 +33,7 @@ public class TraceIT extends PlatformTest {
     @Test
     public void an_optimus_run_is_traced_frame_by_frame_and_dumped_as_a_recording() throws Exception {
         Console console = new Console(context);
-        assertTrue(console.run("dmabuf:trace on").startsWith("trace: on (13 tracepoints"));
+        assertTrue(console.run("dmabuf:trace on").startsWith("trace: on (14 tracepoints"));
         try {
             String demo = console.run("dmabuf:demo optimus 30");
             Matcher m = Pattern.compile("(\\d+) frames shown").matcher(demo);
@@ -51,6 +51,9 @@ public class TraceIT extends PlatformTest {
             assertTrue("render fences made: " + made + " for " + shown + " frames shown", made >= shown);
             assertTrue("render fences signalled: " + signalled + " for " + shown + " frames shown",
                     signalled >= shown);
+            // and each emitted to the engine in between (trace_dma_fence_emit, fired by the drm helpers' engine)
+            long emitted = count(events, "org.dmabuf.dma_fence_emit", "i915");
+            assertTrue("render fences emitted: " + emitted + " for " + shown + " frames shown", emitted >= shown);
             for (RecordedEvent e : events) {
                 if (e.getEventType().getName().equals("org.dmabuf.dma_fence_signaled")
                         && "i915".equals(e.getString("driver"))) {

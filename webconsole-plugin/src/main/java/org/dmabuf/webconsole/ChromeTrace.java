@@ -69,7 +69,7 @@ public final class ChromeTrace {
     public static final List<String> EVENTS = List.of("org.dmabuf.dma_buf_export", "org.dmabuf.dma_buf_fd",
             "org.dmabuf.dma_buf_get", "org.dmabuf.dma_buf_put", "org.dmabuf.dma_buf_mmap",
             "org.dmabuf.dma_buf_attach", "org.dmabuf.dma_buf_detach", "org.dmabuf.dma_buf_map_attachment",
-            "org.dmabuf.dma_buf_unmap_attachment", "org.dmabuf.dma_fence_init", "org.dmabuf.dma_fence_signaled",
+            "org.dmabuf.dma_buf_unmap_attachment", "org.dmabuf.dma_fence_init", "org.dmabuf.dma_fence_emit", "org.dmabuf.dma_fence_signaled",
             "org.dmabuf.dma_fence_wait", "org.dmabuf.dma_fence_destroy");
 
     static final String USAGE = "usage: java -cp webconsole-plugin.jar org.dmabuf.webconsole.ChromeTrace <in.jfr>"
@@ -240,6 +240,7 @@ public final class ChromeTrace {
         final long start;
         final boolean before; // made before the recording started: drawn from its start
         long end = -1; // -1: pending at the end of the recording
+        long emit = -1; // when its job reached the hardware (dma_fence_emit), or -1
         int error;
         int lane;
 
@@ -365,6 +366,13 @@ public final class ChromeTrace {
                     pending.computeIfAbsent(key, k -> new ArrayDeque<>()).add(f);
                     fences++;
                 }
+                case "dma_fence_emit" -> {
+                    Deque<Fence> q = pending.get(key);
+                    Fence f = q == null ? null : q.peek();
+                    if (f != null) {
+                        f.emit = r.at();
+                    }
+                }
                 case "dma_fence_signaled" -> {
                     Deque<Fence> q = pending.get(key);
                     Fence f = q == null ? null : q.poll();
@@ -456,6 +464,9 @@ public final class ChromeTrace {
                         .num(f.error).field("driver").string(c.driver).field("timeline").string(c.timeline);
                 if (f.before) {
                     j.field("init").string("before the recording: drawn from its start");
+                }
+                if (f.emit >= 0) {
+                    j.field("emitted_after_us").time(f.emit - f.start); // dma_fence_emit: queued until then
                 }
                 if (!f.signalled()) {
                     j.field("unsignalled").string(t.dropped() > 0

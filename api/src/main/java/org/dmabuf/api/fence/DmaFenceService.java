@@ -225,4 +225,17 @@ public interface DmaFenceService extends FileDescriptors {
      * @since 1.3
      */
     void endSignalling(boolean cookie);
+
+    /**
+     * {@code trace_dma_fence_emit(fence)}: the tracepoint a driver fires when
+     * it hands the fence's job to its hardware (a ring, an engine), between
+     * the fence's {@code dma_fence_init} and its {@code dma_fence_signaled};
+     * the drm helpers' render engine fires it when a job starts. Costs one
+     * volatile read while no recording enables it ({@code dmabuf:trace}).
+     *
+     * @param fence a fence of this platform
+     * @throws org.dmabuf.api.DmaBufException {@link org.dmabuf.api.Errno#EINVAL} for a null or foreign fence
+     * @since 1.3
+     */
+    void traceEmit(DmaFence fence);
 }

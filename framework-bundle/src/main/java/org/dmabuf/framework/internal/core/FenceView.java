@@ -226,4 +226,15 @@ public final class FenceView extends FdTableView implements DmaFenceService {
         module.require(Symbol.DMA_FENCE_END_SIGNALLING);
         org.dmabuf.framework.internal.fence.Lockdep.endSignalling(cookie);
     }
+
+    @Override
+    public void traceEmit(DmaFence fence) {
+        module.require(Symbol.TRACEPOINT_DMA_FENCE_EMIT);
+        if (fence == null) {
+            throw new DmaBufException(Errno.EINVAL, "trace_dma_fence_emit: fence is null; expected the job's fence");
+        }
+        Fences.ours(fence, "trace_dma_fence_emit");
+        org.dmabuf.framework.internal.trace.Trace.fenceEmit(fence.context(), fence.seqno(), fence.driverName(),
+                fence.timelineName());
+    }
 }

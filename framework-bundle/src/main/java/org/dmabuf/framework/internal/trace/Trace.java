@@ -122,7 +122,7 @@ public final class Trace {
 
     /** Every event class, for a recording to enable them all. */
     public static final List<Class<? extends Event>> EVENTS = List.of(Export.class, Fd.class, Get.class, Put.class,
-            Mmap.class, Attach.class, Detach.class, Map.class, Unmap.class, FenceInit.class, FenceSignaled.class,
+            Mmap.class, Attach.class, Detach.class, Map.class, Unmap.class, FenceInit.class, FenceEmit.class, FenceSignaled.class,
             FenceWait.class, FenceDestroy.class);
 
     /** A buffer, as a buffer event names it: implemented by the core's buffer object. */
@@ -245,6 +245,11 @@ public final class Trace {
     @Name("org.dmabuf.dma_fence_init")
     @Label("dma_fence_init")
     static final class FenceInit extends FenceEvent {
+    }
+
+    @Name("org.dmabuf.dma_fence_emit")
+    @Label("dma_fence_emit")
+    static final class FenceEmit extends FenceEvent {
     }
 
     @Name("org.dmabuf.dma_fence_signaled")
@@ -478,6 +483,22 @@ public final class Trace {
     }
 
     /** dma_fence_signaled */
+    /** {@code trace_dma_fence_emit}: a driver hands the fence's job to its hardware. */
+    public static void fenceEmit(long context, long seqno, String driver, String timeline) {
+        if (!on) {
+            return;
+        }
+        try {
+            FenceEmit e = new FenceEmit();
+            if (e.shouldCommit()) {
+                fill(e, context, seqno, driver, timeline);
+                e.commit();
+            }
+        } catch (LinkageError e) {
+            broke(e);
+        }
+    }
+
     public static void fenceSignaled(long context, long seqno, String driver, String timeline, int error) {
         if (!on) {
             return;
