@@ -278,13 +278,8 @@ public final class Lockdep {
         } else if (s.signalling > 0) {
             List<Frame> here = stack();
             report("WARNING: possible recursive locking detected", func, here, s.signallingAt, () -> {
-                StringBuilder b = banner("WARNING: possible recursive locking detected", '-');
-                b.append(task()).append(" is trying to acquire lock:\n ").append(FENCE_MAP).append(", at: ")
-                        .append(func).append('\n');
-                frames(b, here);
-                b.append("\nbut task is already holding lock:\n ").append(FENCE_MAP)
-                        .append(", at: dma_fence_begin_signalling\n");
-                frames(b, s.signallingAt);
+                StringBuilder b = acquiring("WARNING: possible recursive locking detected", FENCE_MAP, func, here,
+                        FENCE_MAP, "dma_fence_begin_signalling", s.signallingAt);
                 b.append("\nother info that might help us debug this:\n Possible unsafe locking scenario:\n\n")
                         .append("       CPU0\n       ----\n  lock(dma_fence_map);\n  lock(dma_fence_map);\n\n")
                         .append(" *** DEADLOCK ***\n\n")
@@ -319,13 +314,8 @@ public final class Lockdep {
         } else if (s.signalling > 0 && blocking) {
             List<Frame> here = stack();
             report("WARNING: possible circular locking dependency detected", func, here, s.signallingAt, () -> {
-                StringBuilder b = banner("WARNING: possible circular locking dependency detected", '-');
-                b.append(task()).append(" is trying to acquire lock:\n ").append(RESV_CLASS).append(' ')
-                        .append(name).append(", at: ").append(func).append('\n');
-                frames(b, here);
-                b.append("\nbut task is already holding lock:\n ").append(FENCE_MAP)
-                        .append(", at: dma_fence_begin_signalling\n");
-                frames(b, s.signallingAt);
+                StringBuilder b = acquiring("WARNING: possible circular locking dependency detected",
+                        RESV_CLASS + ' ' + name, func, here, FENCE_MAP, "dma_fence_begin_signalling", s.signallingAt);
                 b.append("\nwhich lock already depends on the new lock:\n the existing dependency chain is"
                         + " dma_resv_lock -> dma_fence_wait (reservation locks are held while fences are"
                         + " waited for).\n\nother info that might help us debug this:\n"
@@ -390,13 +380,8 @@ public final class Lockdep {
 
     private static void recursive(Held h, String name, String func, List<Frame> here) {
         report("WARNING: possible recursive locking detected", func, here, h.stack, () -> {
-            StringBuilder b = banner("WARNING: possible recursive locking detected", '-');
-            b.append(task()).append(" is trying to acquire lock:\n ").append(RESV_CLASS).append(' ').append(name)
-                    .append(", at: ").append(func).append('\n');
-            frames(b, here);
-            b.append("\nbut task is already holding lock:\n ").append(RESV_CLASS).append(' ').append(h.name)
-                    .append(", at: dma_resv_lock\n");
-            frames(b, h.stack);
+            StringBuilder b = acquiring("WARNING: possible recursive locking detected", RESV_CLASS + ' ' + name,
+                    func, here, RESV_CLASS + ' ' + h.name, "dma_resv_lock", h.stack);
             b.append("\nother info that might help us debug this:\n Possible unsafe locking scenario:\n\n")
                     .append("       CPU0\n       ----\n  lock(reservation_ww_class_mutex);\n")
                     .append("  lock(reservation_ww_class_mutex);\n\n *** DEADLOCK ***\n\n")
@@ -433,13 +418,8 @@ public final class Lockdep {
         }
         Edge prior = back;
         report("WARNING: possible circular locking dependency detected", func, here, prior.taken, () -> {
-            StringBuilder b = banner("WARNING: possible circular locking dependency detected", '-');
-            b.append(task()).append(" is trying to acquire lock:\n ").append(RESV_CLASS).append(' ').append(name)
-                    .append(", at: ").append(func).append('\n');
-            frames(b, here);
-            b.append("\nbut task is already holding lock:\n ").append(RESV_CLASS).append(' ').append(h.name)
-                    .append(", at: dma_resv_lock\n");
-            frames(b, h.stack);
+            StringBuilder b = acquiring("WARNING: possible circular locking dependency detected",
+                    RESV_CLASS + ' ' + name, func, here, RESV_CLASS + ' ' + h.name, "dma_resv_lock", h.stack);
             b.append("\nwhich lock already depends on the new lock.\n\nthe existing dependency chain (in reverse"
                     + " order) is:\n\n-> #1 ").append(RESV_CLASS).append(' ').append(h.name).append(":\n")
                     .append("       taken by ").append(prior.thread).append(" while it held ").append(name)
@@ -629,6 +609,18 @@ public final class Lockdep {
                 return;
             }
         }
+    }
+
+    // lockdep's head: the lock being taken, where, and the one held, where
+    private static StringBuilder acquiring(String title, String lock, String func, List<Frame> here, String held,
+            String heldAt, List<Frame> heldStack) {
+        StringBuilder b = banner(title, '-');
+        b.append(task()).append(" is trying to acquire lock:\n ").append(lock).append(", at: ").append(func)
+                .append('\n');
+        frames(b, here);
+        b.append("\nbut task is already holding lock:\n ").append(held).append(", at: ").append(heldAt).append('\n');
+        frames(b, heldStack);
+        return b;
     }
 
     private static StringBuilder banner(String title, char rule) {
