@@ -5,7 +5,7 @@ package org.dmabuf.api.debugfs;
  * What one bundle holds through its DMA-BUF view.
  *
  * @param name the bundle's symbolic name
- * @param bundleId the bundle id, or -1 for the console
+ * @param bundleId the bundle id, or -1 for the console and for a process connected to the peer socket ({@code pid <pid> (<comm>)})
  * @param fds open fds that hold dma-bufs
  * @param references references not put
  * @param attachments attachments not detached
