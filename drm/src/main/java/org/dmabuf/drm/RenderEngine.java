@@ -63,6 +63,9 @@ public final class RenderEngine implements RenderNode {
     private final Map<String, Swapchain> swapchains = new ConcurrentHashMap<>();
     private final java.util.Set<DmaFence> jobs = ConcurrentHashMap.newKeySet(); // queued, not done
     private final DmaFenceService fences;
+    // whether the driver links the annotations (dma_fence_begin/end_signalling, the emit tracepoint): a driver
+    // built against drm 2.0 does not, and renders on without them
+    private volatile boolean annotated = true;
     private volatile boolean closed;
 
     /**
@@ -152,9 +155,9 @@ public final class RenderEngine implements RenderNode {
             engine.execute(() -> {
                 // the job's run and completion is a fence signalling critical section, as drm_sched's run_job:
                 // waiting for a fence or taking a reservation lock here can deadlock, and lockdep says so
-                boolean cookie = fences.beginSignalling();
+                boolean cookie = beginSignalling();
                 try {
-                    fences.traceEmit(job); // trace_dma_fence_emit: the job reaches the engine
+                    traceEmit(job); // trace_dma_fence_emit: the job reaches the engine
                     if (!job.isSignaled() && t.memory().reachable()) {
                         TestPattern.render(t.memory().segment(), s.format(), frame);
                     }
@@ -162,7 +165,7 @@ public final class RenderEngine implements RenderNode {
                 } catch (IllegalStateException released) {
                     fail(job); // the framebuffer was released under a queued job: its memory is gone
                 } finally {
-                    fences.endSignalling(cookie);
+                    endSignalling(cookie);
                     jobs.remove(job);
                 }
             });
@@ -191,6 +194,49 @@ public final class RenderEngine implements RenderNode {
                 // the driver's view is closed already: the framework dropped them
             }
         }
+    }
+
+    // the annotations are for checking and tracing: a driver whose view lacks their symbols (built before them)
+    // loses them, never its rendering
+    private boolean beginSignalling() {
+        if (annotated) {
+            try {
+                return fences.beginSignalling();
+            } catch (DmaBufException e) {
+                unannotated(e);
+            }
+        }
+        return true;
+    }
+
+    private void endSignalling(boolean cookie) {
+        if (annotated) {
+            try {
+                fences.endSignalling(cookie);
+            } catch (DmaBufException e) {
+                unannotated(e);
+            }
+        }
+    }
+
+    private void traceEmit(DmaFence job) {
+        if (annotated) {
+            try {
+                fences.traceEmit(job);
+            } catch (DmaBufException e) {
+                unannotated(e);
+            }
+        }
+    }
+
+    private void unannotated(DmaBufException e) {
+        if (e.errno() != Errno.ENOENT) {
+            throw e;
+        }
+        annotated = false;
+        org.slf4j.LoggerFactory.getLogger("drm").info("{}: render jobs run without fence signalling annotations"
+                + " and the emit tracepoint: {} (rebuild the driver against drm 2.1 to link them)", driver,
+                e.getMessage());
     }
 
     // a job that will never run: its waiters are told the engine is gone
