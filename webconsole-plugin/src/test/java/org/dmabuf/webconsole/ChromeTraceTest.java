@@ -120,8 +120,12 @@ class ChromeTraceTest {
         return e;
     }
 
-    private static void pause() throws InterruptedException {
-        Thread.sleep(3); // events apart in time, so that their order is the recording's
+    // events apart in time, so that their order is the recording's: the clock moves 3 ms on
+    private static void pause() {
+        long from = System.nanoTime();
+        while (System.nanoTime() - from < 3_000_000L) {
+            Thread.onSpinWait();
+        }
     }
 
     /**
@@ -165,7 +169,8 @@ class ChromeTraceTest {
                 FenceWait w = new FenceWait();
                 w.begin();
                 try {
-                    Thread.sleep(20);
+                    // the wait the event records: 20 ms on a latch nobody counts down, as a fence wait that times out
+                    new java.util.concurrent.CountDownLatch(1).await(20, java.util.concurrent.TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -514,7 +519,7 @@ class ChromeTraceTest {
         while (FlightRecorder.getFlightRecorder().getRecordings().stream()
                 .noneMatch(r -> r.getState() == jdk.jfr.RecordingState.RUNNING)) {
             assertThat(System.nanoTime()).as("a recording runs within 20 s").isLessThan(deadline);
-            Thread.sleep(10);
+            Thread.onSpinWait();
         }
     }
 
