@@ -90,4 +90,35 @@ public class ScaleBench {
     public int scale_bufinfo() {
         return core.bufinfo().length();
     }
+
+    /** bufinfo written as it goes (the console's, the Web Console's and the inventory's way), into a sink that counts. */
+    @Benchmark
+    public long scale_bufinfo_streamed() throws java.io.IOException {
+        Counting sink = new Counting();
+        core.bufinfo(sink);
+        return sink.chars;
+    }
+
+    /** An output that keeps nothing: what streaming costs beyond its output. */
+    static final class Counting implements Appendable {
+        long chars;
+
+        @Override
+        public Appendable append(CharSequence csq) {
+            chars += csq.length();
+            return this;
+        }
+
+        @Override
+        public Appendable append(CharSequence csq, int start, int end) {
+            chars += end - start;
+            return this;
+        }
+
+        @Override
+        public Appendable append(char c) {
+            chars++;
+            return this;
+        }
+    }
 }
