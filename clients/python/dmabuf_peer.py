@@ -11,11 +11,15 @@ nothing copied.
 
     python3 dmabuf_peer.py --socket run/dmabuf.sock get frame-1 [--crc 1a2b3c4d]
     python3 dmabuf_peer.py --socket run/dmabuf.sock hold frame-1
+    python3 dmabuf_peer.py --socket run/dmabuf.sock watch display/0000:00:02.0 --frames 30
 
 `get` prints one JSON line: what it received, the CRC-32 of the bytes it
 mapped, whether it matched --crc, and the proof that nothing was copied (the
 mapping in /proc/self/maps is the memfd's inode). `hold` prints READY once it
-holds the buffer, then waits for stdin to close (a test kills it).
+holds the buffer, then waits for stdin to close (a test kills it). `watch`
+subscribes to a display's stream and checks every frame it is handed: its
+header's frame number and its CRC-32 against the ones the display expects,
+then lets go of it (which lets the GPU render into that buffer again).
 """
 
 import argparse
@@ -85,6 +89,19 @@ class Peer:
             raise PeerError("EPROTO", f"expected BUFFER with 2 fds, got {verb} with {len(fds)}")
         return args, fds[0], fds[1]
 
+    def subscribe(self, stream):
+        verb, args, _ = self.request("SUBSCRIBE", stream=stream)
+        if verb != "SUBSCRIBED":
+            raise PeerError("EPROTO", f"expected SUBSCRIBED, got {verb}")
+
+    def next_message(self):
+        """The next message the platform sends: (verb, args, fds)."""
+        data, fds, _flags, _addr = socket.recv_fds(self.sock, MAX_MESSAGE, 4)
+        if not data:
+            raise PeerError("ECONNRESET", "the platform closed the connection")
+        verb, args = decode(data)
+        return verb, args, fds
+
     def close_buffer(self, fd):
         self.request("CLOSE", fd=fd)
 
@@ -123,9 +140,14 @@ def main(argv=None):
     g.add_argument("--crc", help="the expected CRC-32, in hex")
     h = sub.add_parser("hold", help="receive a buffer and hold it until killed")
     h.add_argument("name")
+    w = sub.add_parser("watch", help="check every frame of a display's stream")
+    w.add_argument("stream")
+    w.add_argument("--frames", type=int, default=30)
     a = p.parse_args(argv)
 
     peer = Peer(a.socket)
+    if a.cmd == "watch":
+        return watch(peer, a.stream, a.frames, a.timeout)
     args, memfd, eventfd = peer.get(a.name)
     size = int(args["size"])
     if a.cmd == "hold":
@@ -147,6 +169,41 @@ def main(argv=None):
     peer.bye()
     print(json.dumps(result), flush=True)
     return 0 if result["crc_ok"] and zero_copy and status == 0 else 1
+
+
+def watch(peer, stream, count, timeout_s):
+    """Checks `count` frames of `stream`; prints one JSON line; 0 when every one was whole and mapped in place."""
+    peer.subscribe(stream)
+    good = bad = 0
+    zero_copy = True
+    numbers = []
+    while good + bad < count:
+        verb, args, fds = peer.next_message()
+        if verb != "FRAME":
+            for fd in fds:
+                os.close(fd)
+            if verb == "ERROR":
+                raise PeerError(args.get("code"), args.get("message"))
+            continue  # CLOSED
+        memfd, eventfd = fds
+        status = wait_fence(eventfd, timeout_s)
+        size = int(args["height"]) * int(args["stride"])
+        with mmap.mmap(memfd, int(args["size"]), mmap.MAP_SHARED, mmap.PROT_READ) as m:
+            number = int.from_bytes(m[0:8], "little")
+            crc = zlib.crc32(m[0:size]) & 0xFFFFFFFF
+            zero_copy = zero_copy and int(args["inode"]) in mapped_inodes()
+        os.close(memfd)
+        os.close(eventfd)
+        whole = status == 0 and number == int(args["frame"]) and crc == int(args["crc32"], 16)
+        good += whole
+        bad += not whole
+        numbers.append(int(args["frame"]))
+        peer.sock.send(encode("CLOSE", fd=args["fd"]))  # let go: the GPU may render into it again
+    result = {"stream": stream, "frames": good + bad, "good": good, "bad": bad, "zero_copy": zero_copy,
+              "bytes_copied": 0 if zero_copy else None, "first": numbers[0], "last": numbers[-1],
+              "module": peer.module}
+    print(json.dumps(result), flush=True)
+    return 0 if bad == 0 and zero_copy else 1
 
 
 if __name__ == "__main__":

@@ -69,4 +69,39 @@ public interface DmaBufService extends FileDescriptors {
     /** @return the heaps, in the order they were registered */
     List<Heap> heaps();
 
+
+    /**
+     * Whether any process outside the JVM subscribes to {@code stream} at the
+     * platform's peer socket (docs/cross-process.md): a display asks before it
+     * prepares a frame for them. A query of one map; any thread.
+     *
+     * @param stream the stream's name, such as {@code display/0000:00:02.0}
+     * @return whether {@link #shareWithProcesses} would hand the buffer to anyone
+     * @since 1.3
+     */
+    boolean processesWatch(String stream);
+
+    /**
+     * Hands a buffer to every process subscribed to {@code stream}: each
+     * gets its own reference and the buffer's memory as a real fd
+     * ({@code SCM_RIGHTS}), with {@code attributes} (a frame's format and
+     * number, say) and the writers' fence as an eventfd; and each puts a
+     * READ fence of its own into the buffer's reservation object, signalled
+     * when it lets go of the frame (or dies, or keeps it past a second:
+     * {@code -ETIMEDOUT}), which a renderer waits for before it writes the
+     * buffer again (implicit sync). A process that holds four frames already
+     * is passed over. Never blocks on a process. No kernel counterpart: this
+     * is the platform's compositor-side hand-off; GPL-only, as the
+     * {@code DMA_BUF} namespace.
+     *
+     * @param stream the stream's name
+     * @param buf a buffer of the caller's, whose memory a real fd stands for (the memfd heap's)
+     * @param attributes what each process is told beside it: names and values of letters, digits, {@code _} and
+     *        {@code .}, values any text
+     * @return how many processes it was handed to
+     * @throws DmaBufException {@link Errno#EINVAL} for a null argument, a bad attribute name, or a buffer whose
+     *         memory cannot leave the JVM; {@link Errno#EBADF} for a reference that was put
+     * @since 1.3
+     */
+    int shareWithProcesses(String stream, DmaBuf buf, java.util.Map<String, String> attributes);
 }

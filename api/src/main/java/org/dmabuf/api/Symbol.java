@@ -76,6 +76,9 @@ public enum Symbol {
     DMA_BUF_END_CPU_ACCESS("dma_buf_end_cpu_access", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF, "DmaBuf.endCpuAccess"),
     /** {@link DmaBuf#mmap}. */
     DMA_BUF_MMAP("dma_buf_mmap", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF, "DmaBuf.mmap"),
+    /** {@link DmaBufService#shareWithProcesses} and {@code processesWatch}: the platform's, no kernel counterpart. */
+    DMA_BUF_SHARE_PROCESSES("dma_buf_share_processes", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF,
+            "DmaBufService.shareWithProcesses, DmaBufService.processesWatch"),
     /** {@link DmaBuf#vmap}. */
     DMA_BUF_VMAP("dma_buf_vmap", Export.EXPORT_SYMBOL_GPL, Symbol.DMA_BUF, "DmaBuf.vmap"),
     /** {@link DmaBuf#vunmap}. */

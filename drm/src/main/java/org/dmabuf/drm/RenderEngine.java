@@ -141,6 +141,7 @@ public final class RenderEngine implements RenderNode {
                     + "'; expected one made by createSwapchain");
         }
         Target t = s.targets().get(index);
+        DmaFence before = prior(t); // implicit sync: a writer waits for everybody (processes' frames included)
         DmaFence job = timeline.next();
         DmaResv resv = t.buf().resv();
         resv.lock();
@@ -153,6 +154,10 @@ public final class RenderEngine implements RenderNode {
         jobs.add(job);
         try {
             engine.execute(() -> {
+                if (before != null) { // its dependencies, before the signalling section, as drm_sched waits for them
+                    before.waitTimeout(DEPENDENCY_WAIT_NANOS, false);
+                    before.put();
+                }
                 // the job's run and completion is a fence signalling critical section, as drm_sched's run_job:
                 // waiting for a fence or taking a reservation lock here can deadlock, and lockdep says so
                 boolean cookie = beginSignalling();
@@ -193,6 +198,33 @@ public final class RenderEngine implements RenderNode {
             } catch (DmaBufException gone) {
                 // the driver's view is closed already: the framework dropped them
             }
+        }
+    }
+
+    /** How long a job waits at most for the fences already in its buffer (a reader that never lets go). */
+    static final long DEPENDENCY_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+
+    // the fences in the buffer now that a write must wait for (EXPORT_SYNC_FILE for a write, as a userspace
+    // driver's implicit sync does); null when there is none pending, or the driver does not link the call
+    private DmaFence prior(Target t) {
+        if (!annotated) {
+            return null;
+        }
+        try {
+            int sync = t.buf().exportSyncFile(DmaBuf.SYNC_WRITE);
+            try {
+                DmaFence f = fences.syncFileGetFence(sync);
+                if (f.isSignaled()) {
+                    f.put();
+                    return null;
+                }
+                return f;
+            } finally {
+                dmabuf.close(sync);
+            }
+        } catch (DmaBufException e) {
+            unannotated(e);
+            return null;
         }
     }
 

@@ -86,6 +86,7 @@ public final class ScanoutEngine implements DisplayEngine {
      * @param own the display GPU's own render engine, or {@code null} when it has none
      */
     public ScanoutEngine(String driver, Device device, DmaBufService dmabuf, FrameFormat format, RenderNode own) {
+        this.stream = "display/" + device.name();
         this.driver = driver;
         this.device = device;
         this.dmabuf = dmabuf;
@@ -364,6 +365,9 @@ public final class ScanoutEngine implements DisplayEngine {
             } finally {
                 b.buf().endCpuAccess(DmaDirection.FROM_DEVICE);
             }
+            if (outcome == Outcome.GOOD) {
+                share(b, frameOf[i]); // before the next render is queued: a process's READ fence holds it off
+            }
             queue(i);
             return outcome;
         } catch (RuntimeException | Error e) {
@@ -442,6 +446,36 @@ public final class ScanoutEngine implements DisplayEngine {
             }
         }
         snapshot = new Frame(w, h, px, n, lastRenderer, now);
+    }
+
+    // the stream of this display's frames for processes outside the JVM (docs/cross-process.md)
+    private final String stream;
+    private volatile boolean sharing = true;
+    private Object unshareable; // the source whose buffers were said not to be shareable; guarded by scanout
+
+    // hands a whole frame, as shown, to the processes that watch this display: never waits on them
+    private void share(Imported b, long frame) {
+        if (!sharing) {
+            return;
+        }
+        try {
+            if (!dmabuf.processesWatch(stream)) {
+                return;
+            }
+            dmabuf.shareWithProcesses(stream, b.buf(), Map.of("frame", Long.toString(frame), "format", "XR24",
+                    "width", Integer.toString(format.width()), "height", Integer.toString(format.height()),
+                    "stride", Integer.toString(format.stride()),
+                    "crc32", Long.toHexString(TestPattern.expectedCrc32(format, frame))));
+        } catch (DmaBufException e) {
+            if (e.errno() == Errno.ENOENT) {
+                sharing = false; // a driver built before the call: it does not link its symbol
+                LOG.info("{} {}: frames are not shared with processes: {}", driver, device.name(), e.getMessage());
+            } else if (unshareable != source) {
+                unshareable = source;
+                LOG.info("{} {}: frames of {} are not shared with processes: {}", driver, device.name(),
+                        describe(source), e.getMessage());
+            }
+        }
     }
 
     private void queue(int i) {

@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 public class SimulatedGpu {
     /** The factory PID of devices. */
     public static final String FACTORY_PID = "org.dmabuf.device";
+    /** Service property: the heap its drivers take framebuffers from, empty for theirs. */
+    public static final String PROP_FRAMEBUFFER_HEAP = "dmabuf.framebuffer.heap";
     /** Service property: the device's engines. */
     public static final String PROP_ENGINES = "dmabuf.engines";
     /** Service property: the device's kind, the word of its configuration ({@code intel}, {@code mali}, any). */
@@ -71,6 +73,12 @@ public class SimulatedGpu {
         /** @return the engines */
         @AttributeDefinition(name = "Engines", description = "render, display")
         String[] engines() default {"render"};
+
+        /** @return the heap its drivers take framebuffers from, empty for theirs */
+        @AttributeDefinition(name = "Framebuffer heap", description = "The heap its drivers take their"
+                + " framebuffers from (memfd: frames other processes can map, docs/cross-process.md); empty for the"
+                + " driver's choice. Takes effect when the device is plugged in.")
+        String framebuffer_heap() default "";
 
         /** @return whether it reaches memory through an IOMMU */
         @AttributeDefinition(name = "IOMMU")
@@ -121,7 +129,8 @@ public class SimulatedGpu {
 
     private void plug(Config c) {
         DeviceInfo info = DeviceInfo.builder(c.name()).ids(parseId(c.vendor()), parseId(c.device())).model(c.model())
-                .iommu(c.iommu()).property(PROP_ENGINES, engines(c.engines())).property(PROP_KIND, c.kind()).build();
+                .iommu(c.iommu()).property(PROP_ENGINES, engines(c.engines())).property(PROP_KIND, c.kind())
+                .property(PROP_FRAMEBUFFER_HEAP, c.framebuffer_heap()).build();
         DeviceRegistration r = bus.add(info); // drivers bind during this call
         if (c.vram() > 0) {
             try {

@@ -59,7 +59,11 @@ public class I915Driver {
     /** probe: an Intel GPU appeared. */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, target = ID_TABLE)
     void bindDevice(Device device, Map<String, Object> properties) {
-        RenderEngine own = new RenderEngine("i915", device, dmabuf, fences, "system");
+        // the board may say where framebuffers go (memfd: frames other processes map); else the system heap
+        Object board = properties.get("dmabuf.framebuffer.heap");
+        String heap = board instanceof String b && !b.isBlank() && dmabuf.heaps().stream().anyMatch(h -> h.name()
+                .equals(b)) ? b : "system";
+        RenderEngine own = new RenderEngine("i915", device, dmabuf, fences, heap);
         ScanoutEngine display = new ScanoutEngine("i915", device, dmabuf, FrameFormat.VGA, own);
         sources.forEach(display::offer);
         display.refresh(ScanoutEngine.panelRefreshHz(context));

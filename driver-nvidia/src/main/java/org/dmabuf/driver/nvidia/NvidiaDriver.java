@@ -55,7 +55,10 @@ public class NvidiaDriver {
     /** probe: a GPU of the id table appeared. */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, target = ID_TABLE)
     void bindDevice(Device device, Map<String, Object> properties) {
-        String heap = dmabuf.heaps().stream().map(h -> h.name()).filter(("vram@" + device.name())::equals)
+        // the board may say where framebuffers go (memfd: frames other processes map); else its VRAM, else CMA
+        Object board = properties.get("dmabuf.framebuffer.heap");
+        String heap = dmabuf.heaps().stream().map(h -> h.name())
+                .filter(board instanceof String b && !b.isBlank() ? board::equals : ("vram@" + device.name())::equals)
                 .findFirst().orElse("default_cma_region");
         try {
             RenderEngine engine = new RenderEngine("nvidia", device, dmabuf, fences, heap);

@@ -81,6 +81,25 @@ public final class TestPattern {
     }
 
     /**
+     * @param format the layout
+     * @param frame a frame number
+     * @return the CRC-32 (zlib's, {@code java.util.zip.CRC32}) that frame's {@link FrameFormat#bytes()} have
+     *         when whole: what a process outside the JVM checks a frame with (Python's {@code zlib.crc32})
+     * @since 1.2
+     */
+    public static long expectedCrc32(FrameFormat format, long frame) {
+        expectedCrc(format, frame); // renders the frame into this thread's scratch
+        Scratch s = SCRATCH.get();
+        if (s.crc32Frame != frame) {
+            java.util.zip.CRC32 c = new java.util.zip.CRC32();
+            c.update(s.memory.asSlice(0, format.bytes()).asByteBuffer());
+            s.crc32 = c.getValue();
+            s.crc32Frame = frame;
+        }
+        return s.crc32;
+    }
+
+    /**
      * @param src a frame
      * @return the frame number in its header, or -1 when the header is not the pattern's
      */
@@ -93,6 +112,8 @@ public final class TestPattern {
         final MemorySegment memory;
         long frame = -1;
         int crc;
+        long crc32Frame = -1;
+        long crc32;
 
         Scratch(FrameFormat format) {
             this.format = format;

@@ -9,7 +9,7 @@
  * The {@code org.dmabuf.drm} helpers implement both roles for drivers.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.dmabuf.api.display;
 
 import org.osgi.annotation.bundle.Export;

@@ -182,6 +182,45 @@ public final class DmaBufCore implements DmaBufDebug {
     }
 
     /**
+     * Where buffers shared with processes go: the peer socket, when it runs.
+     */
+    public interface ProcessShare {
+        /** @return whether a process subscribes to {@code stream} */
+        boolean watched(String stream);
+
+        /**
+         * @param stream the stream
+         * @param hand hands the buffer to a process's module (a reference and the fd to pass)
+         * @param attributes what the processes are told
+         * @return how many processes got it
+         */
+        int push(String stream, java.util.function.Function<LoadedModule, Handed> hand,
+                java.util.Map<String, String> attributes);
+    }
+
+    private volatile ProcessShare processShare;
+
+    /** @param s the peer socket's side, or {@code null} when it stops */
+    public void processShare(ProcessShare s) {
+        processShare = s;
+    }
+
+    boolean processesWatch(String stream) {
+        ProcessShare s = processShare;
+        return s != null && s.watched(stream);
+    }
+
+    int shareWithProcesses(String stream, DmaBufObject b, java.util.Map<String, String> attributes) {
+        if (!(b.priv instanceof ProcessShareable)) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_share_processes: ino " + b.ino + " (" + b.expName
+                    + ") is not memory a file descriptor stands for; expected a buffer of the memfd heap");
+        }
+        ProcessShare s = processShare;
+        return s == null ? 0 : s.push(stream, process -> handToProcess(process, b, "dma_buf_share_processes"),
+                java.util.Map.copyOf(attributes));
+    }
+
+    /**
      * Hands the buffer named {@code name} to a process: a reference of the process's module (an fd in its table,
      * as {@code dma_buf_fd} in the process), and the memory's real fd to pass. Only buffers of memory a real fd
      * stands for (the memfd heap's) can leave the JVM.
@@ -198,9 +237,17 @@ public final class DmaBufCore implements DmaBufDebug {
                 found = b;
             }
         }
-        if (found == null || !found.tryGetRef()) {
+        if (found == null) {
             throw new DmaBufException(Errno.ENOENT, "no live buffer named '" + name + "'; expected a name set with"
                     + " DMA_BUF_SET_NAME (dmabuf:bufinfo lists them)");
+        }
+        return handToProcess(process, found, "GET");
+    }
+
+    private Handed handToProcess(LoadedModule process, DmaBufObject found, String func) {
+        if (!found.tryGetRef()) {
+            throw new DmaBufException(Errno.ENOENT, func + ": ino " + found.ino + " is being released; expected a"
+                    + " live buffer");
         }
         if (!(found.priv instanceof ProcessShareable s)) {
             found.put();

@@ -43,6 +43,16 @@ public final class DmaBufServiceView extends FdTableView implements DmaBufServic
     }
 
     @Override
+    public boolean processesWatch(String stream) {
+        return module.processesWatch(stream);
+    }
+
+    @Override
+    public int shareWithProcesses(String stream, DmaBuf buf, java.util.Map<String, String> attributes) {
+        return module.shareWithProcesses(stream, buf, attributes);
+    }
+
+    @Override
     public String toString() {
         return module.toString();
     }

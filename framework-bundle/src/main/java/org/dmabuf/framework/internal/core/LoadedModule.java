@@ -313,6 +313,37 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
     }
 
     @Override
+    public boolean processesWatch(String stream) {
+        require(Symbol.DMA_BUF_SHARE_PROCESSES);
+        return stream != null && core.processesWatch(stream);
+    }
+
+    @Override
+    public int shareWithProcesses(String stream, DmaBuf buf, java.util.Map<String, String> attributes) {
+        require(Symbol.DMA_BUF_SHARE_PROCESSES);
+        if (stream == null || buf == null || attributes == null) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_share_processes: " + (stream == null ? "stream"
+                    : buf == null ? "buffer" : "attributes") + " is null; expected a stream, a buffer and attributes");
+        }
+        for (String k : attributes.keySet()) {
+            if (k == null || k.isEmpty() || !k.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '_'
+                    || c == '.') || attributes.get(k) == null) {
+                throw new DmaBufException(Errno.EINVAL, "dma_buf_share_processes: attribute '" + k + "'; expected"
+                        + " a name of letters, digits, _ and . with a value");
+            }
+        }
+        if (!(buf instanceof DmaBufRef r) || r.owner != this) {
+            throw new DmaBufException(Errno.EINVAL, "dma_buf_share_processes: not a buffer reference of " + name
+                    + "; expected one this bundle holds");
+        }
+        if (!r.isHeld()) {
+            throw new DmaBufException(Errno.EBADF, "dma_buf_share_processes: this reference to ino " + r.buf.ino
+                    + " was already put; expected a reference that is still held");
+        }
+        return core.shareWithProcesses(stream, r.buf, attributes);
+    }
+
+    @Override
     public DmaBuf get(int fd) {
         require(Symbol.DMA_BUF_GET);
         DmaBufObject buf = fds.withFile(fd, "dma_buf_get", f -> {

@@ -31,6 +31,7 @@ public final class Native {
     private static final int SO_PEERCRED = 17;
     private static final int SCM_RIGHTS = 1;
     private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int MSG_DONTWAIT = 0x40;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;
     private static final int MSG_CTRUNC = 0x8;
     private static final int MSG_TRUNC = 0x20;
@@ -239,6 +240,18 @@ public final class Native {
 
     /** Sends one message with its fds (they stay open here: the peer gets copies). */
     public static void send(int fd, byte[] data, int... fds) throws IOException {
+        send(fd, MSG_NOSIGNAL, data, fds);
+    }
+
+    /**
+     * As {@link #send}, but never waits: when the peer's socket buffer is full (it does not read), fails with
+     * EAGAIN at once.
+     */
+    public static void sendNow(int fd, byte[] data, int... fds) throws IOException {
+        send(fd, MSG_NOSIGNAL | MSG_DONTWAIT, data, fds);
+    }
+
+    private static void send(int fd, int flags, byte[] data, int... fds) throws IOException {
         if (fds.length > MAX_FDS) {
             throw new IllegalArgumentException(fds.length + " fds; expected at most " + MAX_FDS);
         }
@@ -265,7 +278,7 @@ public final class Native {
                 msg.set(JAVA_LONG, 40, controlLen);
             }
             while (true) {
-                long n = (long) SENDMSG.invokeExact(st, fd, msg, MSG_NOSIGNAL);
+                long n = (long) SENDMSG.invokeExact(st, fd, msg, flags);
                 if (n >= 0) {
                     return;
                 }

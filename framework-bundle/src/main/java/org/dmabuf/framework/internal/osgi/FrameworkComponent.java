@@ -193,6 +193,7 @@ public class FrameworkComponent {
         }
         try {
             peers = org.dmabuf.framework.internal.peer.PeerServer.start(core, java.nio.file.Path.of(p.trim()));
+            core.processShare(peers); // displays hand their frames to the processes that subscribe
         } catch (java.io.IOException | RuntimeException | LinkageError e) {
             LOG.error("dma-buf: no peer socket at {}: {}", p, e.getMessage());
         }
@@ -364,6 +365,7 @@ public class FrameworkComponent {
     void deactivate() {
         startWatchdog(null);
         if (peers != null) {
+            core.processShare(null);
             peers.close(); // the processes' buffers are dropped before the views go
             peers = null;
         }

@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.fence.DmaFence;
+import org.dmabuf.api.fence.DmaResv;
 import org.dmabuf.framework.internal.core.DmaBufCore;
 import org.dmabuf.framework.internal.core.FenceView;
 import org.dmabuf.framework.internal.core.LoadedModule;
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * {@code ERROR} naming what was wrong and what was expected, and changes
  * nothing; no peer can make the platform wait on it.
  */
-public final class PeerServer implements AutoCloseable {
+public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare {
     /** The protocol's version. */
     public static final int VERSION = 1;
     /** The largest message, in bytes. */
@@ -51,6 +52,10 @@ public final class PeerServer implements AutoCloseable {
     public static final int MAX_PEERS = 64;
     /** The eventfd value of a fence signalled without error; with error: {@code ERROR_BIT | errno}. */
     public static final long SIGNALLED = 1;
+    /** The most frames of its streams a process holds at once: past it, frames pass it by. */
+    public static final int MAX_FRAMES = 4;
+    /** How long a process may hold a frame before its release fence is signalled -ETIMEDOUT (by the watchdog). */
+    public static final long RELEASE_TIMEOUT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
     /** The most fences one process may wait for at once (GET beyond it: EAGAIN). */
     public static final int MAX_PENDING = 64;
     /** Set in an eventfd's value when the fence signalled with an error, the errno in the low 32 bits. */
@@ -63,6 +68,7 @@ public final class PeerServer implements AutoCloseable {
     private final int listening;
     private final Thread acceptor;
     private final Map<Integer, Peer> peers = new ConcurrentHashMap<>();
+    private final Map<String, java.util.Set<Peer>> streams = new ConcurrentHashMap<>();
     private final int uid;
     private volatile boolean closed;
 
@@ -166,6 +172,27 @@ public final class PeerServer implements AutoCloseable {
         return out;
     }
 
+    @Override
+    public boolean watched(String stream) {
+        java.util.Set<Peer> s = streams.get(stream);
+        return s != null && !s.isEmpty();
+    }
+
+    @Override
+    public int push(String stream, java.util.function.Function<LoadedModule, DmaBufCore.Handed> hand,
+            Map<String, String> attributes) {
+        java.util.Set<Peer> s = streams.get(stream);
+        int n = 0;
+        if (s != null) {
+            for (Peer p : s) {
+                if (p.frame(stream, hand, attributes)) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
     /** @return the processes connected now */
     public int count() {
         return peers.size();
@@ -265,6 +292,11 @@ public final class PeerServer implements AutoCloseable {
         private volatile LoadedModule module;
         private FenceView fences;
         private final java.util.Set<Armed> armed = ConcurrentHashMap.newKeySet();
+        // frames of its streams it holds, by their fd in its table, with the READ fence each put in its buffer
+        private final Map<Integer, DmaFence> frames = new ConcurrentHashMap<>();
+        private final java.util.Set<String> subscribed = ConcurrentHashMap.newKeySet();
+        private volatile org.dmabuf.api.fence.FenceContext releases;
+        private volatile boolean gone;
         private final Object fdLock = new Object();
         private boolean fdClosed; // guarded by fdLock: the connection's fd number is not ours any more
         private final long since = System.nanoTime();
@@ -324,9 +356,19 @@ public final class PeerServer implements AutoCloseable {
                         break;
                     }
                 }
+            } catch (Memfd.NativeException e) {
+                // a process that left while its reply was on its way is a process that closed its socket
+                why = e.errno() == 104 || e.errno() == 32 ? "closed its socket" : "failed: " + e.getMessage();
             } catch (IOException | RuntimeException e) {
                 why = "failed: " + e.getMessage();
             } finally {
+                gone = true;
+                for (String st : subscribed) {
+                    java.util.Set<Peer> set = streams.get(st);
+                    if (set != null) {
+                        set.remove(this);
+                    }
+                }
                 for (Armed a : List.copyOf(armed)) {
                     a.cancel(); // its eventfds closed, its callbacks off the fences
                 }
@@ -334,8 +376,13 @@ public final class PeerServer implements AutoCloseable {
                 LoadedModule m = module;
                 if (m != null) {
                     dropped = held();
-                    core.closeWithin(m);
+                    core.closeWithin(m); // its release fences are signalled -ENODEV with its contexts
                 }
+                for (DmaFence rel : frames.values()) {
+                    rel.signal();
+                    rel.put();
+                }
+                frames.clear();
                 peers.remove(fd);
                 synchronized (fdLock) {
                     fdClosed = true;
@@ -365,12 +412,13 @@ public final class PeerServer implements AutoCloseable {
                     case "HELLO" -> hello(r);
                     case "GET" -> get(r);
                     case "CLOSE" -> close(r);
+                    case "SUBSCRIBE" -> subscribe(r);
                     case "BYE" -> {
                         reply(fd, "BYE");
                         return false;
                     }
                     default -> reply(fd, "ERROR", "code", "EINVAL", "message", "unknown request '" + shown(r.verb())
-                            + "'; expected HELLO, GET, CLOSE or BYE");
+                            + "'; expected HELLO, GET, SUBSCRIBE, CLOSE or BYE");
                 }
             } catch (DmaBufException e) {
                 reply(fd, "ERROR", "code", e.errno().name(), "message", e.getMessage());
@@ -502,6 +550,106 @@ public final class PeerServer implements AutoCloseable {
             }
         }
 
+        private void subscribe(Request r) throws IOException {
+            String stream = r.args().get("stream");
+            if (stream == null || stream.isEmpty() || stream.length() > 200) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", "SUBSCRIBE " + (stream == null ? "without a stream"
+                        : "stream='" + shown(stream) + "'") + "; expected SUBSCRIBE stream=<name> (display/<device>)");
+                return;
+            }
+            if (subscribed.size() >= 16 && !subscribed.contains(stream)) {
+                reply(fd, "ERROR", "code", "EAGAIN", "message", "16 streams subscribed already; expected fewer");
+                return;
+            }
+            if (releases == null) {
+                releases = fences.contextAlloc("peer", "release@" + name());
+                releases.setTimeout(RELEASE_TIMEOUT_NANOS, true); // a frame held past it is let go for it
+            }
+            subscribed.add(stream);
+            streams.computeIfAbsent(stream, k -> ConcurrentHashMap.newKeySet()).add(this);
+            reply(fd, "SUBSCRIBED", "stream", stream);
+        }
+
+        /**
+         * A frame of a stream this process subscribes to, on the pusher's thread: a reference for the process,
+         * a READ fence of its in the buffer, the writers' eventfd, and a FRAME message that never waits.
+         *
+         * @return whether the process got it (false: it holds {@link #MAX_FRAMES}, or it is going, or its socket
+         *         is full)
+         */
+        boolean frame(String stream, java.util.function.Function<LoadedModule, DmaBufCore.Handed> hand,
+                Map<String, String> attributes) {
+            LoadedModule m = module;
+            org.dmabuf.api.fence.FenceContext ctx = releases;
+            if (gone || m == null || ctx == null || frames.size() >= MAX_FRAMES || armed.size() >= MAX_PENDING) {
+                return false;
+            }
+            DmaBufCore.Handed h;
+            try {
+                h = hand.apply(m);
+            } catch (DmaBufException e) {
+                return false; // its module is closing, or the buffer is going
+            }
+            DmaFence writers = null;
+            DmaFence release = null;
+            int event = -1;
+            try {
+                writers = writers(h.fd());
+                release = ctx.next();
+                DmaBuf ref = m.get(h.fd());
+                try {
+                    DmaResv resv = ref.resv();
+                    resv.lock();
+                    try {
+                        resv.reserveFences(1);
+                        resv.addFence(release, org.dmabuf.api.fence.DmaResvUsage.READ);
+                    } finally {
+                        resv.unlock();
+                    }
+                } finally {
+                    ref.put();
+                }
+                event = Native.eventfd();
+                List<String> kv = new ArrayList<>(List.of("stream", stream, "fd", String.valueOf(h.fd()), "ino",
+                        String.valueOf(h.ino()), "size", String.valueOf(h.size()), "name",
+                        h.name() == null ? "" : h.name(), "exp_name", h.expName(), "inode",
+                        String.valueOf(h.osInode())));
+                attributes.forEach((k, v) -> {
+                    kv.add(k);
+                    kv.add(v);
+                });
+                Native.sendNow(fd, encode("FRAME", kv.toArray(String[]::new)).getBytes(StandardCharsets.UTF_8),
+                        h.osFd(), event);
+            } catch (IOException | RuntimeException e) {
+                if (event >= 0) {
+                    Memfd.closeFd(event);
+                }
+                if (writers != null) {
+                    writers.put();
+                }
+                if (release != null) {
+                    release.signal();
+                    release.put();
+                }
+                try {
+                    m.close(h.fd());
+                } catch (DmaBufException closed) {
+                    // its module closed meanwhile: dropped with it
+                }
+                return false;
+            }
+            frames.put(h.fd(), release);
+            Armed a = new Armed(event, writers);
+            armed.add(a);
+            if (!writers.addCallback(a)) {
+                a.fire(writers.getStatus());
+            }
+            if (gone) {
+                a.cancel(); // it left while this was under way: nothing stays armed for it
+            }
+            return true;
+        }
+
         private void sendBuffer(DmaBufCore.Handed h, int event) throws IOException {
             Native.send(fd, encode("BUFFER", "fd", String.valueOf(h.fd()), "ino", String.valueOf(h.ino()), "size",
                     String.valueOf(h.size()), "name", h.name() == null ? "" : h.name(), "exp_name", h.expName(),
@@ -524,6 +672,11 @@ public final class PeerServer implements AutoCloseable {
                 return;
             }
             module.close(n);
+            DmaFence rel = frames.remove(n);
+            if (rel != null) {
+                rel.signal(); // the process let go of the frame: its renderer may write it again
+                rel.put();
+            }
             reply(fd, "CLOSED", "fd", String.valueOf(n));
         }
     }

@@ -276,6 +276,73 @@ class PeerServerTest {
         assertThat(Files.readString(sock)).isEqualTo("not a socket");
     }
 
+    // a subscriber the test drives line by line: "recv" prints the next message's verb and fd= (closing the fds
+    // it carried), "close N" asks CLOSE fd=N
+    private static final String SUBSCRIBER = String.join("\n",
+            "import os, socket, sys",
+            "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
+            "s.connect(sys.argv[1])",
+            "s.send(b'HELLO version=1'); s.recv(4096)",
+            "s.send(b'SUBSCRIBE stream=display/test'); print(s.recv(4096).decode(), flush=True)",
+            "for line in sys.stdin:",
+            "    cmd = line.split()",
+            "    if cmd[0] == 'recv':",
+            "        data, fds, _, _ = socket.recv_fds(s, 4096, 4)",
+            "        for f in fds: os.close(f)",
+            "        words = data.decode().split(' ')",
+            "        print(words[0] + ' ' + ' '.join(w for w in words if w.startswith(('fd=', 'frame='))) + ' fds=' + str(len(fds)), flush=True)",
+            "    elif cmd[0] == 'close':",
+            "        s.send(('CLOSE fd=' + cmd[1]).encode())");
+
+    @Test
+    void a_subscriber_gets_each_frame_with_its_attributes_and_holds_off_the_next_write_until_it_lets_go()
+            throws Exception {
+        start();
+        core.processShare(server);
+        Frame f = frame("scanout-0");
+        Process p = new ProcessBuilder("python3", "-c", SUBSCRIBER, server.path().toString())
+                .redirectErrorStream(true).start();
+        processes.add(p);
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        java.io.Writer in = new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
+        assertThat(out.readLine()).isEqualTo("SUBSCRIBED stream=display%2Ftest");
+        assertThat(gpu.processesWatch("display/test")).isTrue();
+        assertThat(gpu.processesWatch("display/other")).isFalse();
+
+        // four frames at most in its hands; each puts a READ fence of its in the buffer
+        for (int i = 0; i < PeerServer.MAX_FRAMES; i++) {
+            assertThat(gpu.shareWithProcesses("display/test", f.buf(), java.util.Map.of("frame", String.valueOf(i))))
+                    .isEqualTo(1);
+        }
+        assertThat(gpu.shareWithProcesses("display/test", f.buf(), java.util.Map.of("frame", "4")))
+                .as("a fifth passes it by").isZero();
+        List<String> fds = new ArrayList<>();
+        for (int i = 0; i < PeerServer.MAX_FRAMES; i++) {
+            in.write("recv\n");
+            in.flush();
+            String line = out.readLine();
+            assertThat(line).startsWith("FRAME fd=").contains("frame=" + i).endsWith("fds=2");
+            fds.add(line.substring("FRAME fd=".length(), line.indexOf(' ', "FRAME fd=".length())));
+        }
+        assertThat(f.buf().resv().testSignaled(DmaResvUsage.READ)).as("a writer must wait for the process")
+                .isFalse();
+        for (String fd : fds) {
+            in.write("close " + fd + "\n");
+            in.flush();
+        }
+        await("the process let go of every frame: the buffer is free to write",
+                () -> f.buf().resv().testSignaled(DmaResvUsage.READ));
+        assertThat(gpu.shareWithProcesses("display/test", f.buf(), java.util.Map.of("frame", "5"))).isEqualTo(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> gpu.shareWithProcesses("display/test", f.buf(),
+                java.util.Map.of("bad name", "x"))).hasMessageContaining("attribute 'bad name'");
+        p.destroyForcibly();
+        await("gone: its frames let go with it", () -> server.count() == 0
+                && f.buf().resv().testSignaled(DmaResvUsage.READ));
+        assertThat(gpu.processesWatch("display/test")).isFalse();
+        f.buf().put();
+        gpu.close(f.fd());
+    }
+
     private static long openFds() throws IOException {
         try (var s = Files.list(Path.of("/proc/self/fd"))) {
             return s.count();
