@@ -66,6 +66,7 @@ public final class RenderEngine implements RenderNode {
     // whether the driver links the annotations (dma_fence_begin/end_signalling, the emit tracepoint): a driver
     // built against drm 2.0 does not, and renders on without them
     private volatile boolean annotated = true;
+    private volatile boolean waitsForReaders = true; // whether the driver links sync_file_get_fence
     private volatile boolean closed;
 
     /**
@@ -207,7 +208,7 @@ public final class RenderEngine implements RenderNode {
     // the fences in the buffer now that a write must wait for (EXPORT_SYNC_FILE for a write, as a userspace
     // driver's implicit sync does); null when there is none pending, or the driver does not link the call
     private DmaFence prior(Target t) {
-        if (!annotated) {
+        if (!waitsForReaders) {
             return null;
         }
         try {
@@ -223,7 +224,12 @@ public final class RenderEngine implements RenderNode {
                 dmabuf.close(sync);
             }
         } catch (DmaBufException e) {
-            unannotated(e);
+            if (e.errno() != Errno.ENOENT) {
+                throw e;
+            }
+            waitsForReaders = false; // a driver built before: it does not link sync_file_get_fence
+            org.slf4j.LoggerFactory.getLogger("drm").info("{}: render jobs do not wait for the readers of their"
+                    + " buffers: {}", driver, e.getMessage());
             return null;
         }
     }
