@@ -442,7 +442,7 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
             long now = heapBytes.get();
             if (max != null && now + bytes > max) {
                 throw new DmaBufException(Errno.ENOMEM, func + ": module " + name + " holds " + now + " bytes of"
-                        + " heap memory, and " + bytes + " more would pass its max of " + max + " (heap_max, PID"
+                        + " heap memory, and " + bytes + " more would pass its max of " + max + " (heap.max, PID"
                         + " org.dmabuf.framework); expected at most " + Math.max(0, max - now) + " bytes");
             }
             if (heapBytes.compareAndSet(now, now + bytes)) {

@@ -152,7 +152,7 @@ public final class MemfdHeap implements HeapBackend {
             if (now + size > capacity || now + size < 0) {
                 throw new DmaBufException(Errno.ENOMEM, "dma_heap_buffer_alloc(" + NAME + "): " + size
                         + " bytes asked, " + (capacity - now) + " of " + capacity + " left; expected at most what is"
-                        + " left (configuration org.dmabuf.framework memfd_size)");
+                        + " left (configuration org.dmabuf.framework memfd.size)");
             }
         } while (!used.compareAndSet(now, now + size));
         try {

@@ -88,8 +88,9 @@ public class FrameworkComponent {
         /** @return the bound on a bundle's stop, in milliseconds */
         @AttributeDefinition(name = "Stop timeout", description = "Milliseconds a bundle's stop may wait on"
                 + " drivers (a callback that never returns, a reservation lock never unlocked) before what the"
-                + " bundle holds is revoked, as on hot-unplug; the stop then completes. Takes effect at once.")
-        long stop_timeout_ms() default 5000;
+                + " bundle holds is revoked, as on hot-unplug; the stop then completes. Takes effect at once."
+                + " -1: the framework property dmabuf.stop.timeout.ms, else 5000.")
+        long stop_timeout_ms() default -1;
 
         /** @return how long a driver may hold a reservation lock before it is reported, in seconds */
         @AttributeDefinition(name = "Callback timeout", description = "Seconds a driver may hold a buffer's"
@@ -312,16 +313,20 @@ public class FrameworkComponent {
         core.debug(v != null && Boolean.parseBoolean(v.trim()));
     }
 
-    // the configuration's stop_timeout_ms if it has one, else the framework property's, else the default
+    // the configuration's stop.timeout.ms if it says (bnd writes the annotation's defaults as component
+    // properties, so the default -1 stands for "not said"), else the framework property's, else 5000 ms
     private void stopTimeout(Config config, java.util.Map<String, Object> properties) {
         long ms = config.stop_timeout_ms();
-        String p = context.getProperty(STOP_TIMEOUT_PROPERTY);
-        if (!properties.containsKey("stop_timeout_ms") && p != null) {
-            try {
-                ms = Long.parseLong(p.trim());
-            } catch (NumberFormatException e) {
-                LOG.warn("dma-buf: {}={} is not a number of milliseconds; the stop bound stays {} ms",
-                        STOP_TIMEOUT_PROPERTY, p, ms);
+        if (ms < 0) {
+            ms = DmaBufCore.DEFAULT_STOP_TIMEOUT_NANOS / 1_000_000;
+            String p = context.getProperty(STOP_TIMEOUT_PROPERTY);
+            if (p != null) {
+                try {
+                    ms = Long.parseLong(p.trim());
+                } catch (NumberFormatException e) {
+                    LOG.warn("dma-buf: {}={} is not a number of milliseconds; the stop bound stays {} ms",
+                            STOP_TIMEOUT_PROPERTY, p, ms);
+                }
             }
         }
         core.stopTimeout(TimeUnit.MILLISECONDS.toNanos(Math.max(1, ms)));
@@ -352,7 +357,7 @@ public class FrameworkComponent {
                 }
                 int eq = t.indexOf('=');
                 if (eq <= 0) {
-                    throw new IllegalArgumentException("heap_max entry '" + t + "'; expected bsn=bytes, such as"
+                    throw new IllegalArgumentException("heap.max entry '" + t + "'; expected bsn=bytes, such as"
                             + " acme_gpu=256M");
                 }
                 out.put(t.substring(0, eq).trim(), org.dmabuf.framework.internal.console.Sizes.parse(t.substring(eq + 1).trim()));

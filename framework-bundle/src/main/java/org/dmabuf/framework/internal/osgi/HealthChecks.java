@@ -71,7 +71,7 @@ final class HealthChecks {
                 List<String> fences = w == null ? List.of() : w.overdueFences();
                 fences.forEach(f -> log.warn("pending past its timeout: {}", f));
                 List<String> locks = core.overdueLocks();
-                locks.forEach(l -> log.warn("held past callback_timeout_s: {}", l));
+                locks.forEach(l -> log.warn("held past callback.timeout.s: {}", l));
                 if (fences.isEmpty() && locks.isEmpty()) {
                     log.info("no fence pending past its timeout, no reservation lock held too long{}",
                             w == null ? " (the watchdog is off)" : "");

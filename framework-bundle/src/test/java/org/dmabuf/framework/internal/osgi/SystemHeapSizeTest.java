@@ -21,7 +21,7 @@ class SystemHeapSizeTest {
                 .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("acme_gpu", 256L << 20, "lima", 4096L,
                         "nvidia", 1L << 30));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> FrameworkComponent.heapMax(new String[] {"256M"}))
-                .hasMessage("heap_max entry '256M'; expected bsn=bytes, such as acme_gpu=256M");
+                .hasMessage("heap.max entry '256M'; expected bsn=bytes, such as acme_gpu=256M");
     }
 
     @Test
