@@ -155,6 +155,25 @@ final class Libc {
         }
     }
 
+    /** @return whether {@code fd} became readable within {@code timeoutMs} */
+    static boolean readable(int fd, int timeoutMs) throws PeerException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(STATE);
+            MemorySegment pfd = a.allocate(8, 4);
+            pfd.set(JAVA_INT, 0, fd);
+            pfd.set(JAVA_SHORT, 4, (short) 1 /* POLLIN */);
+            int r = (int) POLL.invokeExact(st, pfd, 1L, timeoutMs);
+            if (r < 0) {
+                throw failed("poll", st);
+            }
+            return r > 0;
+        } catch (PeerException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /** @return the 8-byte counter of an eventfd once readable, or -1 when {@code timeoutMs} ran out */
     static long awaitEventfd(int fd, int timeoutMs) throws PeerException {
         try (Arena a = Arena.ofConfined()) {

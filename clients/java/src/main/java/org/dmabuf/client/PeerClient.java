@@ -36,6 +36,8 @@ public final class PeerClient implements AutoCloseable {
     private final int fd;
     private final String module;
     private boolean closed;
+    // FRAMEs that came while a request waited for its reply: handed out by nextFrame first
+    private final java.util.ArrayDeque<Reply> frames = new java.util.ArrayDeque<>();
 
     private PeerClient(int fd, String module) {
         this.fd = fd;
@@ -77,12 +79,13 @@ public final class PeerClient implements AutoCloseable {
      * @throws PeerException ENOENT, EINVAL, ... as the platform says
      */
     public Buffer get(String name) throws IOException {
-        Reply r = request(fd, "GET", "name", name);
-        if (!r.verb().equals("BUFFER") || r.fds().length != 2) {
-            for (int f : r.fds()) {
-                Libc.close(f);
-            }
-            throw new PeerException("EPROTO", "expected BUFFER with 2 fds, got " + r.verb() + " with "
+        return mapped(request("GET", "name", name));
+    }
+
+    private Buffer mapped(Reply r) throws IOException {
+        if (!(r.verb().equals("BUFFER") || r.verb().equals("FRAME")) || r.fds().length != 2) {
+            close(r.fds());
+            throw new PeerException("EPROTO", "expected BUFFER or FRAME with 2 fds, got " + r.verb() + " with "
                     + r.fds().length);
         }
         Arena arena = Arena.ofShared();
@@ -95,6 +98,53 @@ public final class PeerClient implements AutoCloseable {
             Libc.close(r.fds()[0]);
             Libc.close(r.fds()[1]);
             throw e;
+        }
+    }
+
+    /**
+     * {@code SUBSCRIBE stream=...}: from now on the platform sends each frame of that stream
+     * ({@code display/<device>}: every whole frame the display scans out); take them with {@link #nextFrame}.
+     *
+     * @param stream the stream's name
+     * @throws PeerException EINVAL, EAGAIN, as the platform says
+     */
+    public void subscribe(String stream) throws IOException {
+        Reply r = request("SUBSCRIBE", "stream", stream);
+        if (!r.verb().equals("SUBSCRIBED")) {
+            throw new PeerException("EPROTO", "expected SUBSCRIBED, got " + r.verb());
+        }
+    }
+
+    /**
+     * The next frame of a subscribed stream, mapped. Its attributes ({@code frame}, {@code width},
+     * {@code height}, {@code stride}, {@code format}, {@code crc32}) are {@link Buffer#attribute}s. Close it
+     * soon: while this process holds it, the renderer does not write it again (a second at most), and it holds
+     * four at most.
+     *
+     * @param timeout how long to wait for one
+     * @return the frame
+     * @throws java.util.concurrent.TimeoutException when none came in time
+     */
+    public Buffer nextFrame(Duration timeout) throws IOException, java.util.concurrent.TimeoutException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (frames.isEmpty()) {
+            long left = end - System.nanoTime();
+            if (left <= 0 || !Libc.readable(fd, (int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)))) {
+                throw new java.util.concurrent.TimeoutException("no frame within " + timeout);
+            }
+            Reply r = receive(fd);
+            if (r.verb().equals("FRAME")) {
+                frames.add(r);
+            } else {
+                close(r.fds()); // a CLOSED of a frame let go without waiting for its reply
+            }
+        }
+        return mapped(frames.poll());
+    }
+
+    private static void close(int[] fds) {
+        for (int f : fds) {
+            Libc.close(f);
         }
     }
 
@@ -113,6 +163,14 @@ public final class PeerClient implements AutoCloseable {
             this.eventfd = eventfd;
             this.arena = arena;
             this.memory = memory;
+        }
+
+        /**
+         * @param name an attribute of a frame ({@code frame}, {@code width}, {@code crc32}...)
+         * @return its value, or {@code null}
+         */
+        public String attribute(String name) {
+            return args.get(name);
         }
 
         /** @return the buffer's ino in the platform */
@@ -167,7 +225,7 @@ public final class PeerClient implements AutoCloseable {
             Libc.close(memfd);
             Libc.close(eventfd);
             if (!PeerClient.this.closed) {
-                request(fd, "CLOSE", "fd", args.get("fd"));
+                PeerClient.this.request("CLOSE", "fd", args.get("fd"));
             }
         }
     }
@@ -179,9 +237,13 @@ public final class PeerClient implements AutoCloseable {
             return;
         }
         try {
-            request(fd, "BYE");
+            request("BYE");
         } finally {
             closed = true;
+            for (Reply r : frames) {
+                close(r.fds()); // frames never taken: dropped with the connection
+            }
+            frames.clear();
             Libc.close(fd);
         }
     }
@@ -210,13 +272,32 @@ public final class PeerClient implements AutoCloseable {
         return new Reply(parts[0], args, fds);
     }
 
-    private static Reply request(int fd, String verb, String... kv) throws IOException {
+    // a request of this connection: FRAMEs that come before its reply wait for nextFrame
+    private Reply request(String verb, String... kv) throws IOException {
         Libc.send(fd, encode(verb, kv));
+        while (true) {
+            Reply r = receive(fd);
+            if (!r.verb().equals("FRAME")) {
+                return check(r);
+            }
+            frames.add(r);
+        }
+    }
+
+    private static Reply receive(int fd) throws IOException {
         Libc.Packet p = Libc.receive(fd, MAX_MESSAGE);
         if (p.data().length == 0) {
             throw new PeerException("ECONNRESET", "the platform closed the connection");
         }
-        Reply r = decode(p.data(), p.fds());
+        return decode(p.data(), p.fds());
+    }
+
+    private static Reply request(int fd, String verb, String... kv) throws IOException {
+        Libc.send(fd, encode(verb, kv));
+        return check(receive(fd));
+    }
+
+    private static Reply check(Reply r) throws IOException {
         if (r.verb().equals("ERROR")) {
             for (int f : r.fds()) {
                 Libc.close(f);

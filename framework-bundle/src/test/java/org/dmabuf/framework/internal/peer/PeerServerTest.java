@@ -343,6 +343,31 @@ class PeerServerTest {
         gpu.close(f.fd());
     }
 
+    @Test
+    void the_java_client_takes_a_streams_frames_and_its_close_lets_the_renderer_write_again() throws Exception {
+        start();
+        core.processShare(server);
+        Frame f = frame("scanout-java");
+        try (org.dmabuf.client.PeerClient peer = org.dmabuf.client.PeerClient.connect(server.path(), "viewer")) {
+            peer.subscribe("display/java");
+            assertThat(gpu.shareWithProcesses("display/java", f.buf(), java.util.Map.of("frame", "7"))).isEqualTo(1);
+            try (org.dmabuf.client.PeerClient.Buffer b = peer.nextFrame(java.time.Duration.ofSeconds(10))) {
+                assertThat(b.attribute("frame")).isEqualTo("7");
+                assertThat(b.awaitWriters(java.time.Duration.ofSeconds(10))).isZero();
+                CRC32 crc = new CRC32();
+                crc.update(b.memory().asByteBuffer());
+                assertThat(crc.getValue()).isEqualTo(f.crc());
+                assertThat(f.buf().resv().testSignaled(DmaResvUsage.READ)).as("held: a writer waits").isFalse();
+            }
+            assertThat(f.buf().resv().testSignaled(DmaResvUsage.READ)).as("let go").isTrue();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> peer.nextFrame(java.time.Duration.ofMillis(50)))
+                    .isInstanceOf(java.util.concurrent.TimeoutException.class);
+        }
+        await("disconnected", () -> server.count() == 0);
+        f.buf().put();
+        gpu.close(f.fd());
+    }
+
     private static long openFds() throws IOException {
         try (var s = Files.list(Path.of("/proc/self/fd"))) {
             return s.count();
