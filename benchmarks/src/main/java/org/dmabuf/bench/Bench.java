@@ -47,7 +47,7 @@ public final class Bench {
         ChainedOptionsBuilder o = new OptionsBuilder()
                 .include(include)
                 .resultFormat(ResultFormatType.JSON).result(json.toString())
-                .jvmArgsAppend("-Xmx4g", "--sun-misc-unsafe-memory-access=allow",
+                .jvmArgsAppend("-Xmx4g", "--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED",
                         "-Ddmabuf.home=" + System.getProperty("dmabuf.home"),
                         "-Ddmabuf.bench.out=" + target.toAbsolutePath());
         if (full) {
