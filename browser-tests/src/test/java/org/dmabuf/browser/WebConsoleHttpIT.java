@@ -46,6 +46,29 @@ class WebConsoleHttpIT {
     }
 
     @Test
+    void a_process_connected_to_the_peer_socket_is_listed_while_it_is_there() throws Exception {
+        String script = String.join("\n", "import socket, sys",
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)", "s.connect(sys.argv[1])",
+                "s.send(b'HELLO version=1')", "print(s.recv(4096).decode(), flush=True)", "sys.stdin.read()");
+        Process p = new ProcessBuilder("python3", "-c", script,
+                platform.home.resolve("run/dmabuf.sock").toString()).redirectErrorStream(true).start();
+        try {
+            String hello = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8)).readLine();
+            assertThat(hello).startsWith("WELCOME version=1");
+            assertThat(platform.get(PAGE, true).body()).contains("<h2>Processes</h2>",
+                    "<tr><td>pid " + p.pid() + " (python3)</td><td>0</td></tr>");
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (platform.get(PAGE, true).body().contains("pid " + p.pid() + " (python3)")) {
+            assertThat(System.nanoTime()).as("gone from the page once it died").isLessThan(end);
+        }
+    }
+
+    @Test
     void every_request_without_credentials_gets_401() throws Exception {
         for (String p : new String[] {PAGE, PAGE + "/state", PAGE + "/graph.svg", PAGE + "/display/0000:00:02.0.png",
                 "/system/console/bundles", "/system/console/status-dmabuf.txt"}) {

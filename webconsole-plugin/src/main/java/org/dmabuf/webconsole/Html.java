@@ -141,6 +141,16 @@ final class Html {
                     + m.heapBytes() + "</td></tr>");
         }
         w.println("</table>");
+        List<org.dmabuf.api.debugfs.ModuleInfo> processes = state.processes();
+        w.println("<h2>Processes</h2><table id=\"dmabuf-processes\"><tr><th>Process</th><th>Buffers held</th>"
+                + "</tr>");
+        for (org.dmabuf.api.debugfs.ModuleInfo p : processes) {
+            w.println("<tr><td>" + esc(p.name()) + "</td><td>" + p.fds() + "</td></tr>");
+        }
+        if (processes.isEmpty()) {
+            w.println("<tr><td colspan=\"2\">none connected to the peer socket (docs/cross-process.md)</td></tr>");
+        }
+        w.println("</table>");
         Map<String, List<String>> refused = state.refused();
         if (!refused.isEmpty()) {
             w.println("<h2>Refused, and why</h2><div id=\"dmabuf-refused\">");

@@ -66,6 +66,14 @@ final class StateView {
         return gate.modules();
     }
 
+    /**
+     * @return the processes outside the JVM that hold buffers through the peer socket (docs/cross-process.md):
+     *         the modules of no bundle named {@code pid <pid> (<comm>)}
+     */
+    List<org.dmabuf.api.debugfs.ModuleInfo> processes() {
+        return core.modules().stream().filter(m -> m.bundleId() < 0 && m.name().startsWith("pid ")).toList();
+    }
+
     /** @return the gate's explanation of each module it refused, by symbolic name */
     Map<String, List<String>> refused() {
         Map<String, List<String>> out = new TreeMap<>();
