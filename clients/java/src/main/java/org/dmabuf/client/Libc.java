@@ -176,18 +176,11 @@ final class Libc {
 
     /** @return the 8-byte counter of an eventfd once readable, or -1 when {@code timeoutMs} ran out */
     static long awaitEventfd(int fd, int timeoutMs) throws PeerException {
+        if (!readable(fd, timeoutMs)) {
+            return -1;
+        }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(STATE);
-            MemorySegment pfd = a.allocate(8, 4);
-            pfd.set(JAVA_INT, 0, fd);
-            pfd.set(JAVA_SHORT, 4, (short) 1 /* POLLIN */);
-            int r = (int) POLL.invokeExact(st, pfd, 1L, timeoutMs);
-            if (r < 0) {
-                throw failed("poll", st);
-            }
-            if (r == 0) {
-                return -1;
-            }
             MemorySegment v = a.allocate(JAVA_LONG);
             if ((long) READ.invokeExact(st, fd, v, 8L) != 8) {
                 throw failed("read(eventfd)", st);

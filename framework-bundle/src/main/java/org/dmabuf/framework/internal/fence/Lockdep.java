@@ -562,16 +562,9 @@ public final class Lockdep {
         StringBuilder b = text.get();
         b.append("\nbundles: ").append(bundles.isEmpty() ? "(the framework's own code)" : String.join(", ", bundles))
                 .append('\n');
-        Report r = new Report(title, b.toString(), List.copyOf(bundles));
-        if (REPORTS.size() < MAX_REPORTS) {
-            REPORTS.add(r);
-        }
-        LOG.warn("\n{}", r.text());
-        try {
-            listener.accept(r);
-        } catch (RuntimeException e) {
-            LOG.error("lockdep: the report's listener failed", e);
-        }
+        String report = b.toString();
+        LOG.warn("\n{}", report);
+        record(title, report, List.copyOf(bundles));
     }
 
     // the place: the first two frames of bundles' code, else of code that is not the framework's

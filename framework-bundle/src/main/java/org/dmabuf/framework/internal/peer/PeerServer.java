@@ -483,11 +483,7 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 module.close(h.fd());
                 throw e;
             }
-            Armed a = new Armed(event, writers);
-            armed.add(a);
-            if (!writers.addCallback(a)) {
-                a.fire(writers.getStatus());
-            }
+            arm(event, writers);
         }
 
         // the writers' fences of the buffer at fd, as a reader waits for them (EXPORT_SYNC_FILE, SYNC_READ)
@@ -503,6 +499,16 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
             } finally {
                 ref.put();
             }
+        }
+
+        // the eventfd fires when the writers are done (at once if they are)
+        private Armed arm(int event, DmaFence writers) {
+            Armed a = new Armed(event, writers);
+            armed.add(a);
+            if (!writers.addCallback(a)) {
+                a.fire(writers.getStatus());
+            }
+            return a;
         }
 
         /** A fence a process waits for through its eventfd: fired once, or cancelled when the process goes. */
@@ -639,11 +645,7 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 return false;
             }
             frames.put(h.fd(), release);
-            Armed a = new Armed(event, writers);
-            armed.add(a);
-            if (!writers.addCallback(a)) {
-                a.fire(writers.getStatus());
-            }
+            Armed a = arm(event, writers);
             if (gone) {
                 a.cancel(); // it left while this was under way: nothing stays armed for it
             }
