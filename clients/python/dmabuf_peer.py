@@ -12,6 +12,7 @@ nothing copied.
     python3 dmabuf_peer.py --socket run/dmabuf.sock get frame-1 [--crc 1a2b3c4d]
     python3 dmabuf_peer.py --socket run/dmabuf.sock hold frame-1
     python3 dmabuf_peer.py --socket run/dmabuf.sock watch display/0000:00:02.0 --frames 30
+    python3 dmabuf_peer.py --socket run/dmabuf.sock camera camera/front --frames 60
 
 `get` prints one JSON line: what it received, the CRC-32 of the bytes it
 mapped, whether it matched --crc, and the proof that nothing was copied (the
@@ -20,14 +21,20 @@ holds the buffer, then waits for stdin to close (a test kills it). `watch`
 subscribes to a display's stream and checks every frame it is handed: its
 header's frame number and its CRC-32 against the ones the display expects,
 then lets go of it (which lets the GPU render into that buffer again).
+`camera` acts as a camera: it makes its own memfds, sends them (IMPORT, as
+udmabuf takes them), publishes them as a stream (PUBLISH) and fills each
+buffer with the frame the display asks for (FILL), in the display's test
+pattern, so the display's CRC check shows whether a frame arrived whole.
 """
 
 import argparse
+import fcntl
 import json
 import mmap
 import os
 import select
 import socket
+import struct
 import sys
 import urllib.parse
 import zlib
@@ -102,6 +109,15 @@ class Peer:
         verb, args = decode(data)
         return verb, args, fds
 
+    def send_with(self, verb, fds, **kv):
+        """Sends a request with fds, returns its reply."""
+        socket.send_fds(self.sock, [encode(verb, **kv)], fds)
+        data, rfds, _flags, _addr = socket.recv_fds(self.sock, MAX_MESSAGE, 4)
+        rverb, args = decode(data)
+        if rverb == "ERROR":
+            raise PeerError(args.get("code"), args.get("message"))
+        return rverb, args
+
     def close_buffer(self, fd):
         self.request("CLOSE", fd=fd)
 
@@ -143,11 +159,23 @@ def main(argv=None):
     w = sub.add_parser("watch", help="check every frame of a display's stream")
     w.add_argument("stream")
     w.add_argument("--frames", type=int, default=30)
+    c = sub.add_parser("camera", help="send frames of your own for a display to show")
+    c.add_argument("stream", help="the stream's name, camera/<name>")
+    c.add_argument("--frames", type=int, default=60, help="frames to fill before leaving; 0: until killed")
+    c.add_argument("--buffers", type=int, default=3)
+    c.add_argument("--width", type=int, default=640)
+    c.add_argument("--height", type=int, default=480)
+    c.add_argument("--display", help="the one display to be shown on (its device name)")
+    c.add_argument("--ranking", type=int, help="the stream's service.ranking (100 when absent: above the GPUs')")
+    c.add_argument("--eventfd", action="store_true",
+                   help="answer each FILL at once with an eventfd, and signal it once the frame is written")
     a = p.parse_args(argv)
 
     peer = Peer(a.socket)
     if a.cmd == "watch":
         return watch(peer, a.stream, a.frames, a.timeout)
+    if a.cmd == "camera":
+        return camera(peer, a)
     args, memfd, eventfd = peer.get(a.name)
     size = int(args["size"])
     if a.cmd == "hold":
@@ -190,7 +218,8 @@ def watch(peer, stream, count, timeout_s):
         size = int(args["height"]) * int(args["stride"])
         with mmap.mmap(memfd, int(args["size"]), mmap.MAP_SHARED, mmap.PROT_READ) as m:
             number = int.from_bytes(m[0:8], "little")
-            crc = zlib.crc32(m[0:size]) & 0xFFFFFFFF
+            with memoryview(m) as pixels:
+                crc = zlib.crc32(pixels[0:size]) & 0xFFFFFFFF  # read in place: no copy
             zero_copy = zero_copy and int(args["inode"]) in mapped_inodes()
         os.close(memfd)
         os.close(eventfd)
@@ -204,6 +233,84 @@ def watch(peer, stream, count, timeout_s):
               "module": peer.module}
     print(json.dumps(result), flush=True)
     return 0 if bad == 0 and zero_copy else 1
+
+
+MAGIC = 0x444D414255462D31  # "DMABUF-1": the test pattern's header, after the frame number
+XOR = [bytes(v ^ b for v in range(256)) for b in range(256)]
+
+
+def render(m, frame, width, height, stride):
+    """Writes frame `frame` of the display's test pattern (org.dmabuf.api.display.TestPattern) into m."""
+    shift = frame * 4
+    red = bytes((x + shift) & 0xFF for x in range(width))
+    low = bytes(x & 0x3F for x in range(width))
+    alpha = b"\xff" * width
+    row = bytearray(width * 4)
+    row[2::4] = red
+    row[3::4] = alpha
+    for y in range(height):
+        row[0::4] = low.translate(XOR[(y ^ shift) & 0xFF])
+        row[1::4] = bytes((((y + frame * 2) & 0xFF),)) * width
+        m[y * stride:y * stride + width * 4] = row
+    struct.pack_into("<qQ", m, 0, frame, MAGIC)
+
+
+def camera(peer, a):
+    """Publishes a stream of its own memfds and fills each frame it is asked for; prints one JSON line."""
+    stride = a.width * 4
+    size = -(-stride * a.height // mmap.PAGESIZE) * mmap.PAGESIZE
+    memfds, maps, fds, inodes_ok = [], [], [], True
+    for i in range(a.buffers):
+        memfd = os.memfd_create(f"camera-{i}", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        os.ftruncate(memfd, size)
+        fcntl.fcntl(memfd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW)  # as udmabuf requires
+        _, args = peer.send_with("IMPORT", [memfd], size=size, name=f"camera-{i}")
+        inodes_ok = inodes_ok and int(args["inode"]) == os.fstat(memfd).st_ino  # the platform maps this file
+        memfds.append(memfd)
+        maps.append(mmap.mmap(memfd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE))
+        fds.append(args["fd"])
+    kv = {"stream": a.stream, "fds": ",".join(fds), "width": a.width, "height": a.height, "stride": stride}
+    if a.display:
+        kv["display"] = a.display
+    if a.ranking is not None:
+        kv["ranking"] = a.ranking
+    verb, _, _ = peer.request("PUBLISH", **kv)
+    print(json.dumps({"published": a.stream, "buffers": len(fds), "zero_copy": inodes_ok}), flush=True)
+    filled, errors, first, last = 0, [], None, None
+    while a.frames == 0 or filled < a.frames:
+        verb, args, rfds = peer.next_message()
+        if verb == "ERROR":
+            errors.append(args.get("message"))
+            continue
+        if verb != "FILL":
+            for fd in rfds:
+                os.close(fd)
+            continue
+        index, frame = int(args["index"]), int(args["frame"])
+        before = rfds[0]
+        wait_fence(before, a.timeout)  # the buffer's readers are done with it
+        os.close(before)
+        if a.eventfd:
+            done = os.eventfd(0, os.EFD_CLOEXEC)
+            socket.send_fds(peer.sock, [encode("FILLED", stream=a.stream, index=index, frame=frame)], [done])
+            render(maps[index], frame, a.width, a.height, stride)
+            os.eventfd_write(done, 1)  # the write fence signals: the display may read it
+            os.close(done)
+        else:
+            render(maps[index], frame, a.width, a.height, stride)
+            peer.sock.send(encode("FILLED", stream=a.stream, index=index, frame=frame))
+        filled += 1
+        first = frame if first is None else first
+        last = frame
+    peer.request("UNPUBLISH", stream=a.stream)
+    peer.bye()
+    for m in maps:
+        m.close()
+    for fd in memfds:
+        os.close(fd)
+    print(json.dumps({"stream": a.stream, "filled": filled, "first": first, "last": last, "errors": errors,
+                      "zero_copy": inodes_ok, "bytes_copied": 0 if inodes_ok else None}), flush=True)
+    return 0 if inodes_ok else 1
 
 
 if __name__ == "__main__":

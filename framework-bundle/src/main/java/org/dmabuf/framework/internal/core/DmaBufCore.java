@@ -268,6 +268,36 @@ public final class DmaBufCore implements DmaBufDebug {
         return new Handed(fd, osFd, inode, found.ino, found.size, found.name(), found.expName);
     }
 
+    /**
+     * udmabuf's {@code UDMABUF_CREATE}: memory a process sent becomes a dma-buf, exported by {@code exporter}
+     * (the kernel's udmabuf driver), its one reference installed in the process's table.
+     *
+     * @param exporter the exporting module
+     * @param process the process's module
+     * @param info the export (its private data the process's memory: freed with the buffer)
+     * @param name the buffer's name, or {@code null}
+     * @return what to tell the process
+     * @throws DmaBufException EMFILE when the process's table is full (the memory is freed then)
+     */
+    public Handed importFromProcess(LoadedModule exporter, LoadedModule process, ExportInfo<?> info, String name) {
+        DmaBufObject buf = export(exporter, info);
+        if (name != null) {
+            buf.setName(name);
+        }
+        long inode;
+        int osFd;
+        try {
+            ProcessShareable s = (ProcessShareable) buf.priv;
+            osFd = s.osFd();
+            inode = s.osInode();
+        } catch (java.io.IOException | RuntimeException e) {
+            buf.put();
+            throw new DmaBufException(Errno.ENOMEM, "UDMABUF_CREATE: " + e.getMessage(), e);
+        }
+        int fd = process.install(buf, "UDMABUF_CREATE");
+        return new Handed(fd, osFd, inode, buf.ino, buf.size, buf.name(), buf.expName);
+    }
+
     /** @return whether debug mode is on */
     public boolean debug() {
         return debug;

@@ -34,7 +34,7 @@ public final class MemfdHeap implements HeapBackend {
 
     private final long capacity;
     private final AtomicLong used = new AtomicLong();
-    private final DmaBufOps<MemfdMemory> ops = DmaBufOps.<MemfdMemory>builder()
+    private static final DmaBufOps<MemfdMemory> OPS = DmaBufOps.<MemfdMemory>builder()
             .attach((m, attachment) -> m.checkReach(attachment.device(), "dma_buf_attach"))
             .map((m, attachment, dir) -> m.checkReach(null, "dma_buf_map_attachment").segment())
             .unmap((m, attachment, seg, dir) -> { })
@@ -48,14 +48,30 @@ public final class MemfdHeap implements HeapBackend {
         this.capacity = capacity;
     }
 
-    /** Memory of one memfd, handed to an exporter or exported by the heap. */
-    public final class MemfdMemory implements DeviceMemory, org.dmabuf.framework.internal.core.ProcessShareable {
+    /**
+     * The export of memory of a memfd that is not the heap's: a process's, taken by udmabuf
+     * (docs/cross-process.md). The same operations as the heap's buffers.
+     *
+     * @param memfd the memory, closed when the buffer is released
+     * @param expName the exporter's name
+     * @return what to export
+     */
+    public static ExportInfo<MemfdMemory> exportOf(Memfd memfd, String expName) {
+        MemfdMemory m = new MemfdMemory(memfd, expName, n -> { });
+        return ExportInfo.builder(OPS, m, m.size()).expName(expName).build();
+    }
+
+    /** Memory of one memfd, handed to an exporter or exported by the heap, or a process's (udmabuf). */
+    public static final class MemfdMemory implements DeviceMemory,
+            org.dmabuf.framework.internal.core.ProcessShareable {
         private final Memfd memfd;
+        private final String heap;
         private final java.util.function.LongConsumer freed;
         private final java.util.concurrent.atomic.AtomicBoolean free = new java.util.concurrent.atomic.AtomicBoolean();
 
-        MemfdMemory(Memfd memfd, java.util.function.LongConsumer freed) {
+        MemfdMemory(Memfd memfd, String heap, java.util.function.LongConsumer freed) {
             this.memfd = memfd;
+            this.heap = heap;
             this.freed = freed;
         }
 
@@ -86,7 +102,7 @@ public final class MemfdHeap implements HeapBackend {
 
         @Override
         public String heap() {
-            return NAME;
+            return heap;
         }
 
         @Override
@@ -107,20 +123,19 @@ public final class MemfdHeap implements HeapBackend {
         @Override
         public void free() {
             if (!free.compareAndSet(false, true)) {
-                throw new DmaBufException(Errno.EINVAL, "DeviceMemory.free: " + size() + " bytes of " + NAME
+                throw new DmaBufException(Errno.EINVAL, "DeviceMemory.free: " + size() + " bytes of " + heap
                         + " were freed already; expected one free per allocation");
             }
             try {
                 memfd.close(); // unmapped: a stale view fails; a process that received the fd keeps its pages
             } finally {
-                used.addAndGet(-size());
                 freed.accept(size());
             }
         }
 
         @Override
         public String toString() {
-            return size() + " bytes of " + NAME + " (memfd fd " + memfd.fd() + ")";
+            return size() + " bytes of " + heap + " (memfd fd " + memfd.fd() + ")";
         }
     }
 
@@ -156,7 +171,10 @@ public final class MemfdHeap implements HeapBackend {
             }
         } while (!used.compareAndSet(now, now + size));
         try {
-            return new MemfdMemory(Memfd.create("dmabuf-" + NAME, size), freed);
+            return new MemfdMemory(Memfd.create("dmabuf-" + NAME, size), NAME, n -> {
+                used.addAndGet(-n);
+                freed.accept(n);
+            });
         } catch (IOException | RuntimeException e) {
             used.addAndGet(-size);
             throw new DmaBufException(Errno.ENOMEM, "dma_heap_buffer_alloc(" + NAME + "): " + e.getMessage(), e);
@@ -166,7 +184,7 @@ public final class MemfdHeap implements HeapBackend {
     @Override
     public ExportInfo<?> allocate(long len, int fileFlags, java.util.function.LongConsumer freed) {
         MemfdMemory m = (MemfdMemory) allocateMemory(len, freed);
-        return ExportInfo.builder(ops, m, m.size()).flags(fileFlags).expName(NAME).build();
+        return ExportInfo.builder(OPS, m, m.size()).flags(fileFlags).expName(NAME).build();
     }
 
     @Override

@@ -172,6 +172,64 @@ public final class Memfd implements AutoCloseable {
         }
     }
 
+    /** {@code F_SEAL_WRITE}: udmabuf refuses a memfd with it (the exporter could not write its pages). */
+    public static final int F_SEAL_WRITE = 8;
+    /** {@code F_SEAL_FUTURE_WRITE}: refused too, as {@code udmabuf} does. */
+    public static final int F_SEAL_FUTURE_WRITE = 16;
+
+    /**
+     * Takes a memfd another process sent (udmabuf's {@code UDMABUF_CREATE}): checks it as {@code udmabuf} does and
+     * maps its first {@code size} bytes; the fd is ours from then on, closed with the mapping by {@link #close}.
+     * On any failure the fd is closed and nothing is mapped.
+     *
+     * @param fd the received fd
+     * @param size the bytes to take: positive, a multiple of the page size, at most the file's size
+     * @param pageSize the page size
+     * @return the memory
+     * @throws IllegalArgumentException naming what is wrong: not a memfd, not sealed against shrinking, sealed
+     *         against writing, a size that is not page-aligned or beyond the file's end
+     */
+    public static Memfd adopt(int fd, long size, long pageSize) throws IOException {
+        try {
+            int seals;
+            try {
+                seals = seals(fd);
+            } catch (NativeException e) {
+                throw new IllegalArgumentException("the fd is not a memfd (F_GET_SEALS: " + e.getMessage() + ");"
+                        + " expected one made by memfd_create with MFD_ALLOW_SEALING");
+            }
+            if ((seals & F_SEAL_SHRINK) == 0) {
+                throw new IllegalArgumentException("the memfd is not sealed against shrinking; expected F_SEAL_SHRINK"
+                        + " (fcntl F_ADD_SEALS), as udmabuf requires");
+            }
+            if ((seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0) {
+                throw new IllegalArgumentException("the memfd is sealed against writing; expected no F_SEAL_WRITE"
+                        + " nor F_SEAL_FUTURE_WRITE, as udmabuf requires");
+            }
+            if (size <= 0 || size % pageSize != 0) {
+                throw new IllegalArgumentException("size " + size + " is not page aligned; expected a positive"
+                        + " multiple of " + pageSize + " bytes");
+            }
+            long length = java.nio.file.Files.size(Path.of("/proc/self/fd/" + fd));
+            if (length < size) {
+                throw new IllegalArgumentException("the memfd holds " + length + " bytes, fewer than size " + size
+                        + "; expected at least size bytes (ftruncate it first)");
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            closeFd(fd);
+            throw e;
+        }
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            return new Memfd(fd, size, arena, ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena));
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            closeFd(fd);
+            throw e;
+        }
+    }
+
     /** @return the seals of {@code fd} ({@code F_GET_SEALS}) */
     public static int seals(int fd) throws IOException {
         try (Arena call = Arena.ofConfined()) {

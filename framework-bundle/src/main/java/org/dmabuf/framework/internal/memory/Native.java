@@ -63,6 +63,15 @@ public final class Native {
     private static final MethodHandle WRITE = Memfd.libc("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT,
             ADDRESS, JAVA_LONG));
 
+    private static final MethodHandle POLL = Memfd.libc("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG,
+            JAVA_INT));
+    private static final MethodHandle READ = Memfd.libc("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT,
+            ADDRESS, JAVA_LONG));
+    /** {@code POLLIN}. */
+    public static final short POLLIN = 1;
+    /** {@code POLLERR | POLLHUP | POLLNVAL}: the fd is broken, closed or not open. */
+    public static final short POLL_BROKEN = 0x8 | 0x10 | 0x20;
+
     private Native() {
     }
 
@@ -336,5 +345,83 @@ public final class Native {
         } catch (Throwable t) {
             throw rethrow(t);
         }
+    }
+
+    /**
+     * {@code poll(2)} for {@code POLLIN}.
+     *
+     * @param fds the fds
+     * @param timeoutMillis how long at most; 0 returns at once
+     * @return each fd's {@code revents} ({@link #POLLIN}, {@link #POLL_BROKEN}), 0 for none; all 0 on a timeout
+     *         or a signal
+     */
+    public static short[] poll(int[] fds, int timeoutMillis) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Memfd.captureState(a);
+            MemorySegment p = a.allocate(8L * Math.max(1, fds.length), 8);
+            for (int i = 0; i < fds.length; i++) {
+                p.set(JAVA_INT, 8L * i, fds[i]);
+                p.set(JAVA_SHORT, 8L * i + 4, POLLIN);
+            }
+            int n = (int) POLL.invokeExact(st, p, (long) fds.length, timeoutMillis);
+            short[] out = new short[fds.length];
+            if (n < 0) {
+                if (Memfd.errno(st) == EINTR) {
+                    return out;
+                }
+                throw failed("poll", st);
+            }
+            for (int i = 0; i < fds.length; i++) {
+                out[i] = p.get(JAVA_SHORT, 8L * i + 6);
+            }
+            return out;
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Reads and resets the counter of an eventfd of ours (non-blocking: 0 when it is 0).
+     *
+     * @param eventfd an eventfd made by {@link #eventfd()}
+     * @return its counter before the read
+     */
+    public static long drain(int eventfd) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Memfd.captureState(a);
+            MemorySegment v = a.allocate(JAVA_LONG);
+            long n = (long) READ.invokeExact(st, eventfd, v, 8L);
+            if (n == 8) {
+                return v.get(JAVA_LONG, 0);
+            }
+            if (Memfd.errno(st) == 11) { // EAGAIN: nothing yet
+                return 0;
+            }
+            throw failed("read(eventfd)", st);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * The counter of an eventfd another process made, read without consuming it and without ever blocking (its
+     * file may be in blocking mode, and the process may read it too): {@code /proc/self/fdinfo}'s
+     * {@code eventfd-count}.
+     *
+     * @param eventfd the fd
+     * @return its counter
+     * @throws IOException when it is not an eventfd
+     */
+    public static long eventfdCount(int eventfd) throws IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/fdinfo/" + eventfd))) {
+            if (line.startsWith("eventfd-count:")) {
+                return Long.parseUnsignedLong(line.substring("eventfd-count:".length()).strip(), 16);
+            }
+        }
+        throw new IOException("fd " + eventfd + " is not an eventfd; expected one made by eventfd(2)");
     }
 }

@@ -193,7 +193,24 @@ public class FrameworkComponent {
             return;
         }
         try {
-            peers = org.dmabuf.framework.internal.peer.PeerServer.start(core, java.nio.file.Path.of(p.trim()));
+            peers = org.dmabuf.framework.internal.peer.PeerServer.start(core, java.nio.file.Path.of(p.trim()),
+                    new org.dmabuf.framework.internal.peer.PeerServer.Publisher() {
+                        // a process's stream of frames: a service of the framework's, while the process keeps it
+                        @Override
+                        public Object publish(org.dmabuf.api.ProcessFrames frames, java.util.Map<String, Object> props) {
+                            return context.registerService(org.dmabuf.api.ProcessFrames.class, frames,
+                                    new java.util.Hashtable<>(props));
+                        }
+
+                        @Override
+                        public void unpublish(Object handle) {
+                            try {
+                                ((ServiceRegistration<?>) handle).unregister();
+                            } catch (IllegalStateException stopped) {
+                                // the framework bundle is stopping: unregistered with it
+                            }
+                        }
+                    });
             core.processShare(peers); // displays hand their frames to the processes that subscribe
         } catch (java.io.IOException | RuntimeException | LinkageError e) {
             LOG.error("dma-buf: no peer socket at {}: {}", p, e.getMessage());

@@ -16,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.DmaBufException;
+import org.dmabuf.api.Errno;
+import org.dmabuf.api.ProcessFrames;
 import org.dmabuf.api.fence.DmaFence;
 import org.dmabuf.api.fence.DmaResv;
 import org.dmabuf.framework.internal.core.DmaBufCore;
@@ -56,6 +58,16 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
     public static final int MAX_FRAMES = 4;
     /** How long a process may hold a frame before its release fence is signalled -ETIMEDOUT (by the watchdog). */
     public static final long RELEASE_TIMEOUT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    /** The exporter of the memory processes send: the kernel's driver of the same name. */
+    public static final String UDMABUF = "udmabuf";
+    /** The largest memfd a process may send, as udmabuf's {@code size_limit_mb} (64). */
+    public static final long UDMABUF_SIZE_LIMIT = 64L << 20;
+    /** The most streams one process publishes at once. */
+    public static final int MAX_STREAMS = 4;
+    /** The most buffers a stream has. */
+    public static final int MAX_STREAM_BUFFERS = 8;
+    /** The ranking of a stream's render node when its process says none: above the GPUs' (0). */
+    public static final int DEFAULT_RANKING = 100;
     /** The most fences one process may wait for at once (GET beyond it: EAGAIN). */
     public static final int MAX_PENDING = 64;
     /** Set in an eventfd's value when the fence signalled with an error, the errno in the low 32 bits. */
@@ -70,13 +82,38 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
     private final Map<Integer, Peer> peers = new ConcurrentHashMap<>();
     private final Map<String, java.util.Set<Peer>> streams = new ConcurrentHashMap<>();
     private final int uid;
+    private final Publisher publisher;
+    private final EventfdWatcher watcher;
+    private final Map<String, Stream> published = new ConcurrentHashMap<>();
+    // the kernel's udmabuf driver: exports the memory processes send, holds the buffers of their streams
+    private final LoadedModule udmabuf;
+    private final FenceView udmabufFences;
     private volatile boolean closed;
 
-    private PeerServer(DmaBufCore core, Path path, int listening, int uid) {
+    /**
+     * Where the streams processes publish go: the framework registers each as a {@link ProcessFrames} service.
+     */
+    public interface Publisher {
+        /**
+         * @param frames the stream
+         * @param properties its service properties
+         * @return what {@link #unpublish} takes
+         */
+        Object publish(ProcessFrames frames, Map<String, Object> properties);
+
+        /** @param handle what {@link #publish} returned */
+        void unpublish(Object handle);
+    }
+
+    private PeerServer(DmaBufCore core, Path path, int listening, int uid, Publisher publisher) throws IOException {
         this.core = core;
         this.path = path;
         this.listening = listening;
         this.uid = uid;
+        this.publisher = publisher;
+        this.watcher = new EventfdWatcher();
+        this.udmabuf = core.openModule(UDMABUF, -1);
+        this.udmabufFences = new FenceView(udmabuf);
         this.acceptor = new Thread(this::acceptLoop, "dmabuf-peers " + path.getFileName());
         this.acceptor.setDaemon(true);
     }
@@ -90,6 +127,15 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
      * @return the running server
      */
     public static PeerServer start(DmaBufCore core, Path path) throws IOException {
+        return start(core, path, null);
+    }
+
+    /**
+     * As {@link #start(DmaBufCore, Path)}, publishing the streams of frames processes make.
+     *
+     * @param publisher where they go, or {@code null}: {@code PUBLISH} is refused
+     */
+    public static PeerServer start(DmaBufCore core, Path path, Publisher publisher) throws IOException {
         Path dir = path.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -109,7 +155,13 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
             throw e;
         }
         int uid = (int) Files.getAttribute(path, "unix:uid");
-        PeerServer s = new PeerServer(core, path, fd, uid);
+        PeerServer s;
+        try {
+            s = new PeerServer(core, path, fd, uid, publisher);
+        } catch (IOException | RuntimeException e) {
+            Memfd.closeFd(fd);
+            throw e;
+        }
         s.acceptor.start();
         LOG.info("dma-buf: processes reach buffers at {} (protocol {})", path, VERSION);
         return s;
@@ -224,11 +276,26 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 break;
             }
         }
+        for (Stream st : List.copyOf(published.values())) {
+            st.end("the platform stops");
+        }
+        watcher.close();
+        udmabuf.close();
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {
             LOG.warn("dma-buf peers: could not remove {}: {}", path, e.getMessage());
         }
+    }
+
+    /** @return the streams processes publish now, one line each */
+    public List<String> streams() {
+        return published.values().stream().map(Stream::describe).sorted().toList();
+    }
+
+    /** @return the eventfds of processes watched now (their release and write-done fences) */
+    public int watchedEventfds() {
+        return watcher.watching();
     }
 
     // --- the protocol ---------------------------------------------------------------------------------------
@@ -280,6 +347,259 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
             return Files.readString(Path.of("/proc/" + pid + "/comm")).strip();
         } catch (IOException e) {
             return "?";
+        }
+    }
+
+    private static void addFence(DmaBuf buf, DmaFence fence, org.dmabuf.api.fence.DmaResvUsage usage) {
+        DmaResv resv = buf.resv();
+        resv.lock();
+        try {
+            resv.reserveFences(1);
+            resv.addFence(fence, usage);
+        } finally {
+            resv.unlock();
+        }
+    }
+
+    /**
+     * A stream of frames a process publishes: its buffers, held by udmabuf (as a V4L2 queue holds the buffers
+     * queued to it), and the fills it was asked for. Registered as a {@link ProcessFrames} service until the
+     * process ends it or leaves.
+     */
+    final class Stream implements ProcessFrames {
+        final Peer peer;
+        final String name;
+        final int width;
+        final int height;
+        final int stride;
+        final int count;
+        private final int[] held; // fds of udmabuf's table, one per buffer
+        private final long[] pendingFrame;
+        private final DmaFence[] pending; // guarded by this
+        private final org.dmabuf.api.fence.FenceContext jobs;
+        private volatile boolean live = true;
+        volatile Object handle;
+        private long fills; // guarded by this
+        private long late; // guarded by this
+
+        Stream(Peer peer, String name, int width, int height, int stride, int count) {
+            this.peer = peer;
+            this.name = name;
+            this.width = width;
+            this.height = height;
+            this.stride = stride;
+            this.count = count;
+            this.held = new int[count];
+            java.util.Arrays.fill(held, -1);
+            this.pendingFrame = new long[count];
+            this.pending = new DmaFence[count];
+            this.jobs = udmabufFences.contextAlloc(UDMABUF, name + "@" + peer.name());
+            jobs.setTimeout(RELEASE_TIMEOUT_NANOS, true); // a process that never fills is timed out by the watchdog
+        }
+
+        // takes udmabuf's own reference to each buffer at the process's fds
+        void hold(int[] fds) {
+            for (int i = 0; i < fds.length; i++) {
+                held[i] = udmabuf.receive(peer.module.send(fds[i]));
+            }
+        }
+
+        String describe() {
+            synchronized (this) {
+                return name + ": " + peer.name() + ", " + count + " buffers of " + width + "x" + height + " XR24, "
+                        + fills + " fills asked, " + late + " late";
+            }
+        }
+
+        @Override
+        public String stream() {
+            return name;
+        }
+
+        @Override
+        public String process() {
+            return peer.name();
+        }
+
+        @Override
+        public String format() {
+            return "XR24";
+        }
+
+        @Override
+        public int width() {
+            return width;
+        }
+
+        @Override
+        public int height() {
+            return height;
+        }
+
+        @Override
+        public int stride() {
+            return stride;
+        }
+
+        @Override
+        public int count() {
+            return count;
+        }
+
+        @Override
+        public boolean isLive() {
+            return live;
+        }
+
+        private void check(int index, String func) {
+            if (!live) {
+                throw new DmaBufException(Errno.ENODEV, func + ": stream " + name + " of " + peer.name() + " ended;"
+                        + " expected a live stream");
+            }
+            if (index < 0 || index >= count) {
+                throw new DmaBufException(Errno.EINVAL, func + ": index " + index + " of stream " + name + "; expected"
+                        + " 0 to " + (count - 1));
+            }
+        }
+
+        @Override
+        public org.dmabuf.api.FdTransfer send(int index) {
+            check(index, "ProcessFrames.send");
+            try {
+                return udmabuf.send(held[index]);
+            } catch (DmaBufException e) {
+                throw new DmaBufException(Errno.ENODEV, "ProcessFrames.send: stream " + name + " ended; expected a"
+                        + " live stream", e);
+            }
+        }
+
+        @Override
+        public DmaFence fill(int index, long frame) {
+            check(index, "ProcessFrames.fill");
+            DmaFence job = jobs.next();
+            DmaFence before = null;
+            int event = -1;
+            try {
+                DmaBuf buf = udmabuf.get(held[index]);
+                try {
+                    before = syncFence(buf, DmaBuf.SYNC_WRITE); // what a writer waits for, before the job is in
+                    addFence(buf, job, org.dmabuf.api.fence.DmaResvUsage.WRITE);
+                } finally {
+                    buf.put();
+                }
+                event = Native.eventfd();
+            } catch (IOException | RuntimeException e) {
+                if (before != null) {
+                    before.put();
+                }
+                fail(job, -12); // ENOMEM: no eventfd
+                return job;
+            }
+            DmaFence cancelled;
+            synchronized (this) {
+                cancelled = pending[index];
+                pending[index] = job.get();
+                pendingFrame[index] = frame;
+                fills++;
+            }
+            if (cancelled != null) {
+                fail(cancelled, -125); // ECANCELED: asked again before it was filled
+                cancelled.put();
+            }
+            try {
+                Native.sendNow(peer.fd, encode("FILL", "stream", name, "index", String.valueOf(index), "frame",
+                        String.valueOf(frame)).getBytes(StandardCharsets.UTF_8), event);
+            } catch (IOException | RuntimeException e) {
+                Memfd.closeFd(event);
+                before.put();
+                DmaFence mine = take(index, frame);
+                if (mine != null) {
+                    fail(mine, -11); // EAGAIN: the process does not read its socket
+                    mine.put();
+                }
+                return job;
+            }
+            Peer.Armed a = peer.arm(event, before); // the process's eventfd fires when the earlier fences are done
+            if (peer.gone) {
+                a.cancel(); // it left meanwhile: nothing stays armed for it
+            }
+            return job;
+        }
+
+        /** @return the pending fill of {@code frame} into {@code index}, taken, or {@code null} */
+        synchronized DmaFence take(int index, long frame) {
+            DmaFence f = pending[index];
+            if (f == null || pendingFrame[index] != frame) {
+                return null;
+            }
+            pending[index] = null;
+            if (f.isSignaled()) {
+                late++;
+            }
+            return f;
+        }
+
+        private static void fail(DmaFence f, int error) {
+            try {
+                if (!f.isSignaled()) {
+                    f.setError(error);
+                    f.signal();
+                }
+            } catch (DmaBufException raced) {
+                // signalled meanwhile (the watchdog): its status stands
+            }
+        }
+
+        /** Ends the stream: unregistered, its pending fills signalled -ENODEV, its buffers let go by udmabuf. */
+        void end(String why) {
+            if (!published.remove(name, this)) {
+                return;
+            }
+            live = false;
+            Object h = handle;
+            if (h != null) {
+                try {
+                    publisher.unpublish(h);
+                } catch (RuntimeException e) {
+                    LOG.warn("dma-buf peers: {}: unpublishing failed: {}", name, e.getMessage());
+                }
+            }
+            DmaFence[] left;
+            synchronized (this) {
+                left = pending.clone();
+                java.util.Arrays.fill(pending, null);
+            }
+            for (DmaFence f : left) {
+                if (f != null) {
+                    fail(f, Errno.ENODEV.code());
+                    f.put();
+                }
+            }
+            for (int f : held) {
+                if (f >= 0) {
+                    try {
+                        udmabuf.close(f);
+                    } catch (DmaBufException e) {
+                        // closed with udmabuf already
+                    }
+                }
+            }
+            LOG.info("dma-buf peers: stream {} ended: {}", name, why);
+        }
+
+        @Override
+        public String toString() {
+            return name + " of " + peer.name();
+        }
+    }
+
+    // the fences a reader (SYNC_READ) or a writer (SYNC_WRITE) of buf waits for, as one fence
+    private DmaFence syncFence(DmaBuf buf, int flags) {
+        int sync = buf.exportSyncFile(flags);
+        try {
+            return udmabufFences.syncFileGetFence(sync);
+        } finally {
+            udmabuf.close(sync);
         }
     }
 
@@ -343,17 +663,23 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                     if (m == null) {
                         break;
                     }
-                    for (int f : m.fds()) {
-                        Memfd.closeFd(f); // no request of version 1 carries fds
-                    }
-                    if (m.truncated()) {
-                        reply(fd, "ERROR", "code", "EMSGSIZE", "message", "a message longer than " + MAX_MESSAGE
-                                + " bytes or with more than " + Native.MAX_FDS + " fds; expected a shorter one");
-                        continue;
-                    }
-                    if (!handle(m)) {
-                        why = "said BYE";
-                        break;
+                    int[] fds = m.fds().clone(); // each request takes the ones it uses (set to -1); the rest closed
+                    try {
+                        if (m.truncated()) {
+                            reply(fd, "ERROR", "code", "EMSGSIZE", "message", "a message longer than " + MAX_MESSAGE
+                                    + " bytes or with more than " + Native.MAX_FDS + " fds; expected a shorter one");
+                            continue;
+                        }
+                        if (!handle(m, fds)) {
+                            why = "said BYE";
+                            break;
+                        }
+                    } finally {
+                        for (int f : fds) {
+                            if (f >= 0) {
+                                Memfd.closeFd(f);
+                            }
+                        }
                     }
                 }
             } catch (Memfd.NativeException e) {
@@ -363,6 +689,12 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 why = "failed: " + e.getMessage();
             } finally {
                 gone = true;
+                for (Stream st : List.copyOf(published.values())) {
+                    if (st.peer == this) {
+                        st.end(name() + " left");
+                    }
+                }
+                watcher.forget(this); // the fences it was to signal: -ENODEV
                 for (String st : subscribed) {
                     java.util.Set<Peer> set = streams.get(st);
                     if (set != null) {
@@ -394,7 +726,7 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
         }
 
         // one request; false to end the connection
-        private boolean handle(Native.Message msg) throws IOException {
+        private boolean handle(Native.Message msg, int[] fds) throws IOException {
             Request r;
             try {
                 r = decode(msg.data());
@@ -407,18 +739,35 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                         + " HELLO version=" + VERSION + " first");
                 return true;
             }
+            int takes = switch (r.verb()) {
+                case "IMPORT" -> 1;
+                case "CLOSE", "FILLED" -> Math.min(1, fds.length);
+                default -> 0;
+            };
+            if (fds.length != takes) {
+                reply(fd, "ERROR", "code", "EMSGSIZE", "message", shown(r.verb()) + " with " + fds.length + " fd"
+                        + (fds.length == 1 ? "" : "s") + "; expected " + (r.verb().equals("IMPORT")
+                                ? "exactly one, the memfd" : takes == 0 && !r.verb().equals("CLOSE")
+                                        && !r.verb().equals("FILLED") ? "none" : "at most one, an eventfd")
+                        + " (they are closed)");
+                return true;
+            }
             try {
                 switch (r.verb()) {
                     case "HELLO" -> hello(r);
                     case "GET" -> get(r);
-                    case "CLOSE" -> close(r);
+                    case "CLOSE" -> close(r, fds);
                     case "SUBSCRIBE" -> subscribe(r);
+                    case "IMPORT" -> importMemfd(r, fds);
+                    case "PUBLISH" -> publish(r);
+                    case "UNPUBLISH" -> unpublish(r);
+                    case "FILLED" -> filled(r, fds);
                     case "BYE" -> {
                         reply(fd, "BYE");
                         return false;
                     }
                     default -> reply(fd, "ERROR", "code", "EINVAL", "message", "unknown request '" + shown(r.verb())
-                            + "'; expected HELLO, GET, SUBSCRIBE, CLOSE or BYE");
+                            + "'; expected HELLO, GET, SUBSCRIBE, CLOSE, IMPORT, PUBLISH, UNPUBLISH, FILLED or BYE");
                 }
             } catch (DmaBufException e) {
                 reply(fd, "ERROR", "code", e.errno().name(), "message", e.getMessage());
@@ -556,6 +905,15 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
             }
         }
 
+        private static boolean isEventfd(int f) {
+            try {
+                Native.eventfdCount(f);
+                return true;
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }
+
         private void subscribe(Request r) throws IOException {
             String stream = r.args().get("stream");
             if (stream == null || stream.isEmpty() || stream.length() > 200) {
@@ -567,10 +925,7 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 reply(fd, "ERROR", "code", "EAGAIN", "message", "16 streams subscribed already; expected fewer");
                 return;
             }
-            if (releases == null) {
-                releases = fences.contextAlloc("peer", "release@" + name());
-                releases.setTimeout(RELEASE_TIMEOUT_NANOS, true); // a frame held past it is let go for it
-            }
+            releases();
             subscribed.add(stream);
             streams.computeIfAbsent(stream, k -> ConcurrentHashMap.newKeySet()).add(this);
             reply(fd, "SUBSCRIBED", "stream", stream);
@@ -604,14 +959,7 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 release = ctx.next();
                 DmaBuf ref = m.get(h.fd());
                 try {
-                    DmaResv resv = ref.resv();
-                    resv.lock();
-                    try {
-                        resv.reserveFences(1);
-                        resv.addFence(release, org.dmabuf.api.fence.DmaResvUsage.READ);
-                    } finally {
-                        resv.unlock();
-                    }
+                    addFence(ref, release, org.dmabuf.api.fence.DmaResvUsage.READ);
                 } finally {
                     ref.put();
                 }
@@ -652,13 +1000,283 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
             return true;
         }
 
+        // the context of its release fences, made at its first use
+        private synchronized org.dmabuf.api.fence.FenceContext releases() {
+            if (releases == null) {
+                org.dmabuf.api.fence.FenceContext c = fences.contextAlloc("peer", "release@" + name());
+                c.setTimeout(RELEASE_TIMEOUT_NANOS, true); // a frame held past it is let go for it
+                releases = c;
+            }
+            return releases;
+        }
+
+        // a READ fence of the process in the buffer at its fd: its release fence, signalled by its eventfd
+        private DmaFence releaseFence(int bufferFd) {
+            DmaBuf ref = module.get(bufferFd);
+            try {
+                DmaFence rel = releases().next();
+                addFence(ref, rel, org.dmabuf.api.fence.DmaResvUsage.READ);
+                return rel;
+            } finally {
+                ref.put();
+            }
+        }
+
+        /**
+         * {@code IMPORT size=<bytes> [name=<name>]} with a memfd: udmabuf's {@code UDMABUF_CREATE}. The memfd
+         * becomes a dma-buf exported by udmabuf, whose reference is an fd of the process's table.
+         */
+        private void importMemfd(Request r, int[] fds) throws IOException {
+            String v = r.args().get("size");
+            long size;
+            try {
+                size = Long.parseLong(v == null ? "" : v);
+            } catch (NumberFormatException e) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", "IMPORT size=" + (v == null ? "(none)" : shown(v))
+                        + "; expected the bytes to take from the memfd, a multiple of the page size");
+                return;
+            }
+            if (size > UDMABUF_SIZE_LIMIT) {
+                reply(fd, "ERROR", "code", "E2BIG", "message", "IMPORT size=" + size + " is over udmabuf's limit;"
+                        + " expected at most " + UDMABUF_SIZE_LIMIT + " bytes (size_limit_mb=64)");
+                return;
+            }
+            String name = r.args().get("name");
+            if (name != null && (name.isEmpty() || name.length() > 32)) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", "IMPORT name='" + shown(name) + "'; expected 1 to 32"
+                        + " characters (DMA_BUF_NAME_LEN)");
+                return;
+            }
+            Memfd memory;
+            try {
+                memory = Memfd.adopt(fds[0], size, org.dmabuf.framework.internal.memory.PageAllocator.PAGE_SIZE);
+            } catch (IllegalArgumentException e) {
+                fds[0] = -1; // adopt closed it
+                LOG.warn("dma-buf peers: {}: udmabuf: {}", name(), e.getMessage());
+                reply(fd, "ERROR", "code", "EINVAL", "message", e.getMessage());
+                return;
+            } catch (IOException e) {
+                fds[0] = -1;
+                reply(fd, "ERROR", "code", "ENOMEM", "message", "the memfd cannot be mapped (" + e.getMessage()
+                        + "); expected memory to spare");
+                return;
+            }
+            fds[0] = -1; // the memory's now, closed with the buffer
+            DmaBufCore.Handed h = core.importFromProcess(udmabuf, module,
+                    org.dmabuf.framework.internal.heap.MemfdHeap.exportOf(memory, UDMABUF), name);
+            try {
+                reply(fd, "IMPORTED", "fd", String.valueOf(h.fd()), "ino", String.valueOf(h.ino()), "size",
+                        String.valueOf(h.size()), "name", h.name() == null ? "" : h.name(), "exp_name", h.expName(),
+                        "inode", String.valueOf(h.osInode()));
+            } catch (IOException | RuntimeException e) {
+                module.close(h.fd());
+                throw e;
+            }
+        }
+
+        private static int intArg(Request r, String key, int min, int max, int absent) {
+            String v = r.args().get(key);
+            if (v == null && absent != Integer.MIN_VALUE) {
+                return absent;
+            }
+            try {
+                int n = Integer.parseInt(v == null ? "" : v);
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw new IllegalArgumentException(r.verb() + " " + key + "=" + (v == null ? "(none)" : shown(v))
+                    + "; expected a number from " + min + " to " + max);
+        }
+
+        /**
+         * {@code PUBLISH stream=<name> fds=<fd>,<fd>,... width=.. height=.. stride=.. [format=XR24]
+         * [display=<device>] [ranking=<n>]}: the process's imported buffers become a stream of frames it fills
+         * when asked, registered as a {@link ProcessFrames} service.
+         */
+        private void publish(Request r) throws IOException {
+            String stream = r.args().get("stream");
+            if (stream == null || stream.isEmpty() || stream.length() > 200) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", "PUBLISH " + (stream == null ? "without a stream"
+                        : "stream='" + shown(stream) + "'") + "; expected PUBLISH stream=<name> (camera/<name>)");
+                return;
+            }
+            if (publisher == null) {
+                reply(fd, "ERROR", "code", "EOPNOTSUPP", "message", "this platform takes no streams from processes;"
+                        + " expected PUBLISH only where the framework publishes them");
+                return;
+            }
+            int width, height, stride, ranking;
+            try {
+                width = intArg(r, "width", 1, 16384, Integer.MIN_VALUE);
+                height = intArg(r, "height", 1, 16384, Integer.MIN_VALUE);
+                stride = intArg(r, "stride", 1, Integer.MAX_VALUE, Integer.MIN_VALUE);
+                ranking = intArg(r, "ranking", -1000, 1000, DEFAULT_RANKING);
+            } catch (IllegalArgumentException e) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", e.getMessage());
+                return;
+            }
+            String format = r.args().getOrDefault("format", "XR24");
+            if (!format.equals("XR24")) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", "PUBLISH format=" + shown(format) + "; expected"
+                        + " XR24 (XRGB8888, linear)");
+                return;
+            }
+            if (stride != width * 4) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", "PUBLISH stride=" + stride + " for width=" + width
+                        + "; expected width * 4 = " + width * 4 + " (XR24, linear, rows unpadded)");
+                return;
+            }
+            String list = r.args().getOrDefault("fds", "");
+            String[] parts = list.isEmpty() ? new String[0] : list.split(",");
+            if (parts.length < 1 || parts.length > MAX_STREAM_BUFFERS) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", "PUBLISH fds=" + shown(list) + "; expected 1 to "
+                        + MAX_STREAM_BUFFERS + " fds of IMPORTED replies, comma-separated");
+                return;
+            }
+            if (published.values().stream().filter(st -> st.peer == this).count() >= MAX_STREAMS) {
+                reply(fd, "ERROR", "code", "EAGAIN", "message", MAX_STREAMS + " streams published by this process"
+                        + " already; expected fewer");
+                return;
+            }
+            long need = (long) stride * height;
+            int[] bufferFds = new int[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                int n;
+                try {
+                    n = Integer.parseInt(parts[i].strip());
+                } catch (NumberFormatException e) {
+                    n = -1;
+                }
+                String bad = null;
+                if (n < 3) {
+                    bad = "'" + shown(parts[i]) + "' is not an fd of this process";
+                } else {
+                    for (int j = 0; j < i; j++) {
+                        if (bufferFds[j] == n) {
+                            bad = "fd " + n + " is named twice";
+                        }
+                    }
+                }
+                if (bad == null) {
+                    DmaBuf b = module.get(n); // EBADF when it holds no buffer there
+                    try {
+                        if (!UDMABUF.equals(b.expName())) {
+                            bad = "fd " + n + " is a buffer of " + b.expName() + ", not one it sent";
+                        } else if (b.size() < need) {
+                            bad = "fd " + n + " has " + b.size() + " bytes, fewer than stride * height = " + need;
+                        }
+                    } finally {
+                        b.put();
+                    }
+                }
+                if (bad != null) {
+                    reply(fd, "ERROR", "code", "EINVAL", "message", "PUBLISH: " + bad + "; expected the fds of"
+                            + " IMPORTED replies, each of at least stride * height bytes");
+                    return;
+                }
+                bufferFds[i] = n;
+            }
+            String display = r.args().get("display");
+            Stream st = new Stream(this, stream, width, height, stride, bufferFds.length);
+            if (published.putIfAbsent(stream, st) != null) {
+                reply(fd, "ERROR", "code", "EEXIST", "message", "stream " + shown(stream) + " is published already;"
+                        + " expected a name of its own");
+                return;
+            }
+            try {
+                st.hold(bufferFds);
+                Map<String, Object> props = new LinkedHashMap<>();
+                props.put(ProcessFrames.PROP_STREAM, stream);
+                props.put(ProcessFrames.PROP_PID, (long) creds.pid());
+                props.put("service.ranking", ranking);
+                if (display != null && !display.isEmpty()) {
+                    props.put(ProcessFrames.PROP_DISPLAY, display);
+                }
+                st.handle = publisher.publish(st, props);
+            } catch (RuntimeException e) {
+                st.end("its publishing failed: " + e.getMessage());
+                throw e;
+            }
+            LOG.info("dma-buf peers: {} publishes {}: {} buffers of {}x{} XR24", name(), stream, bufferFds.length,
+                    width, height);
+            reply(fd, "PUBLISHED", "stream", stream);
+        }
+
+        private Stream own(Request r) throws IOException {
+            String stream = r.args().get("stream");
+            Stream st = stream == null ? null : published.get(stream);
+            if (st == null || st.peer != this) {
+                reply(fd, "ERROR", "code", "ENOENT", "message", r.verb() + " stream=" + (stream == null ? "(none)"
+                        : shown(stream)) + ": not a stream this process publishes; expected the name of its PUBLISH");
+                return null;
+            }
+            return st;
+        }
+
+        private void unpublish(Request r) throws IOException {
+            Stream st = own(r);
+            if (st != null) {
+                st.end(name() + " ended it");
+                reply(fd, "UNPUBLISHED", "stream", st.name);
+            }
+        }
+
+        /**
+         * {@code FILLED stream=<name> index=<i> frame=<n>}, with or without an eventfd: the process wrote the
+         * frame it was asked for (or will have once it signals the eventfd). No reply unless it is wrong.
+         */
+        private void filled(Request r, int[] fds) throws IOException {
+            Stream st = own(r);
+            if (st == null) {
+                return;
+            }
+            int index;
+            long frame;
+            try {
+                index = intArg(r, "index", 0, st.count - 1, Integer.MIN_VALUE);
+                frame = Long.parseLong(r.args().getOrDefault("frame", ""));
+            } catch (IllegalArgumentException e) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", e.getMessage().startsWith("FILLED") ? e.getMessage()
+                        : "FILLED frame=" + shown(r.args().getOrDefault("frame", "(none)")) + "; expected the frame"
+                                + " number of its FILL");
+                return;
+            }
+            int event = fds.length == 1 ? fds[0] : -1;
+            if (event >= 0 && !isEventfd(event)) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", "FILLED with an fd that is not an eventfd; expected"
+                        + " none, or the eventfd of your write fence");
+                return;
+            }
+            DmaFence job = st.take(index, frame);
+            if (job == null) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", "FILLED index=" + index + " frame=" + frame + ": no"
+                        + " such FILL is pending (it was never asked, or it timed out); expected the index and frame"
+                        + " of a FILL");
+                return;
+            }
+            if (event < 0) {
+                job.signal();
+                job.put();
+            } else if (watcher.watch(event, job, RELEASE_TIMEOUT_NANOS, this, name() + ": " + st.name + " frame "
+                    + frame)) {
+                fds[0] = -1;
+            } else {
+                job.setError(Errno.EBUSY.code()); // too many eventfds watched: the frame is not trusted
+                job.signal();
+                job.put();
+            }
+        }
+
         private void sendBuffer(DmaBufCore.Handed h, int event) throws IOException {
             Native.send(fd, encode("BUFFER", "fd", String.valueOf(h.fd()), "ino", String.valueOf(h.ino()), "size",
                     String.valueOf(h.size()), "name", h.name() == null ? "" : h.name(), "exp_name", h.expName(),
                     "inode", String.valueOf(h.osInode())).getBytes(StandardCharsets.UTF_8), h.osFd(), event);
         }
 
-        private void close(Request r) throws IOException {
+        private void close(Request r, int[] fds) throws IOException {
             String v = r.args().get("fd");
             int n;
             try {
@@ -673,9 +1291,29 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                         + " expected the fd of a BUFFER reply");
                 return;
             }
-            module.close(n);
-            DmaFence rel = frames.remove(n);
-            if (rel != null) {
+            int event = fds.length == 1 ? fds[0] : -1;
+            if (event >= 0 && !isEventfd(event)) {
+                reply(fd, "ERROR", "code", "EINVAL", "message", "CLOSE fd=" + n + " with an fd that is not an eventfd;"
+                        + " expected none, or the eventfd of your release fence");
+                return;
+            }
+            DmaFence rel;
+            if (frames.containsKey(n) || event < 0) {
+                module.close(n);
+                rel = frames.remove(n);
+            } else {
+                rel = releaseFence(n); // a buffer it took with GET: its release fence goes in as a READ fence
+                module.close(n);
+            }
+            if (rel != null && event >= 0) {
+                // the release fence stays until the process signals its eventfd (or a second passes)
+                if (watcher.watch(event, rel, RELEASE_TIMEOUT_NANOS, this, name() + ": release fence of fd " + n)) {
+                    fds[0] = -1;
+                } else {
+                    rel.signal(); // too many watched: let go now rather than hold the buffer
+                    rel.put();
+                }
+            } else if (rel != null) {
                 rel.signal(); // the process let go of the frame: its renderer may write it again
                 rel.put();
             }

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.peer;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.dmabuf.api.Errno;
+import org.dmabuf.api.fence.DmaFence;
+import org.dmabuf.framework.internal.memory.Memfd;
+import org.dmabuf.framework.internal.memory.Native;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fences that processes signal: each is an {@code eventfd} a process sent
+ * (its release fence for a frame it read, its write-done fence for a frame
+ * it filled), watched by one thread with {@code poll(2)}. When the eventfd
+ * becomes readable its fence is signalled, with the error the process put in
+ * it ({@code (1 << 32) | errno}, as the platform's own eventfds carry); a
+ * process that never signals is timed out, as the watchdog times out a
+ * driver's fence, and a process that leaves has its fences signalled
+ * {@code -ENODEV}. The counter is read from {@code /proc/self/fdinfo},
+ * never with {@code read(2)}: the process's file may be blocking, and it may
+ * read the counter too, and nothing of the platform waits on a process.
+ */
+final class EventfdWatcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
+    /** The most eventfds watched at once, over every process. */
+    static final int MAX_WATCHED = 1024;
+
+    /** One eventfd and the fence it stands for. */
+    private record Watch(int eventfd, DmaFence fence, long deadline, Object owner, String what) {
+    }
+
+    private final int wake;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Watch> added = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Object> leaving = new ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean closed;
+
+    EventfdWatcher() throws IOException {
+        wake = Native.eventfd();
+        thread = new Thread(this::loop, "dmabuf-peer-fences");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Watches {@code eventfd} (which becomes ours: closed once it fired, timed out or its owner left) and
+     * signals {@code fence} when it is readable; the fence's reference is ours too, put then.
+     *
+     * @param eventfd the process's eventfd
+     * @param fence the fence it stands for
+     * @param timeoutNanos how long the process has
+     * @param owner the process, for {@link #forget}
+     * @param what for the log: what the fence is
+     * @return false when too many are watched (nothing taken: the caller keeps both)
+     */
+    boolean watch(int eventfd, DmaFence fence, long timeoutNanos, Object owner, String what) {
+        if (count.incrementAndGet() > MAX_WATCHED || closed) {
+            count.decrementAndGet();
+            return false;
+        }
+        added.add(new Watch(eventfd, fence, System.nanoTime() + timeoutNanos, owner, what));
+        poke();
+        return true;
+    }
+
+    /** The process left: its fences are signalled {@code -ENODEV}, its eventfds closed, soon. */
+    void forget(Object owner) {
+        leaving.add(owner);
+        poke();
+    }
+
+    /** @return the eventfds watched now */
+    int watching() {
+        return count.get();
+    }
+
+    private void poke() {
+        try {
+            Native.signal(wake, 1);
+        } catch (IOException e) {
+            // the counter is full: the thread is awake anyway
+        }
+    }
+
+    private void loop() {
+        List<Watch> watches = new ArrayList<>();
+        while (!closed) {
+            for (Watch w; (w = added.poll()) != null;) {
+                watches.add(w);
+            }
+            for (Object o; (o = leaving.poll()) != null;) {
+                Object owner = o;
+                watches.removeIf(w -> w.owner() == owner && finish(w, Errno.ENODEV.code(), null));
+            }
+            long now = System.nanoTime();
+            long next = Long.MAX_VALUE;
+            for (var it = watches.iterator(); it.hasNext();) {
+                Watch w = it.next();
+                if (w.fence().isSignaled()) { // the watchdog or the process's leaving signalled it first
+                    finish(w, 0, null);
+                    it.remove();
+                } else if (now - w.deadline() >= 0) {
+                    finish(w, Errno.ETIMEDOUT.code(), "not signalled within its time; signalled -ETIMEDOUT");
+                    it.remove();
+                } else {
+                    next = Math.min(next, w.deadline() - now);
+                }
+            }
+            int[] fds = new int[watches.size() + 1];
+            fds[0] = wake;
+            for (int i = 0; i < watches.size(); i++) {
+                fds[i + 1] = watches.get(i).eventfd();
+            }
+            short[] ready;
+            try {
+                ready = Native.poll(fds, next == Long.MAX_VALUE ? 1000
+                        : (int) Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(next) + 1)));
+                if (ready[0] != 0) {
+                    Native.drain(wake);
+                }
+            } catch (IOException e) {
+                LOG.error("dma-buf peers: poll failed: {}; the fences of processes are timed out instead",
+                        e.getMessage());
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                continue;
+            }
+            List<Watch> done = new ArrayList<>();
+            for (int i = 1; i < fds.length; i++) {
+                if (ready[i] == 0) {
+                    continue;
+                }
+                Watch w = watches.get(i - 1);
+                int status;
+                if ((ready[i] & Native.POLL_BROKEN) != 0) {
+                    status = Errno.EBADF.code();
+                } else {
+                    status = statusOf(w.eventfd());
+                }
+                finish(w, status, status < 0 ? "signalled with " + status : null);
+                done.add(w);
+            }
+            watches.removeAll(done);
+        }
+        for (Watch w : watches) {
+            finish(w, Errno.ENODEV.code(), null);
+        }
+        for (Watch w; (w = added.poll()) != null;) {
+            finish(w, Errno.ENODEV.code(), null);
+        }
+    }
+
+    // the value the process wrote: 1 when its work is done; (1 << 32) | errno when it failed
+    private static int statusOf(int eventfd) {
+        try {
+            long v = Native.eventfdCount(eventfd);
+            if ((v & PeerServer.ERROR_BIT) != 0) {
+                int errno = (int) (v & 0xFFFF_FFFFL);
+                return errno > 0 && errno < 4096 ? -errno : Errno.EIO.code();
+            }
+            return 0;
+        } catch (IOException | NumberFormatException e) {
+            return Errno.EBADF.code(); // the process sent something that is not an eventfd
+        }
+    }
+
+    // signals and lets go of one watch; true, for removeIf
+    private boolean finish(Watch w, int status, String why) {
+        try {
+            if (!w.fence().isSignaled()) {
+                if (status < 0) {
+                    w.fence().setError(status);
+                }
+                w.fence().signal();
+                if (why != null) {
+                    LOG.warn("dma-buf peers: {}: {}", w.what(), why);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("dma-buf peers: {}: {}", w.what(), e.getMessage());
+        } finally {
+            w.fence().put();
+            Memfd.closeFd(w.eventfd());
+            count.decrementAndGet();
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        poke();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Memfd.closeFd(wake);
+    }
+}
