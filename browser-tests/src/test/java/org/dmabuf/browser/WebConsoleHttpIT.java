@@ -4,6 +4,7 @@ package org.dmabuf.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -67,6 +68,35 @@ class WebConsoleHttpIT {
             assertThat(System.nanoTime()).as("gone from the page once it died").isLessThan(end);
         }
     }
+
+    @Test
+    void a_camera_process_is_drawn_in_the_graph_beside_the_buffers_it_holds() throws Exception {
+        Process p = new ProcessBuilder("python3", Path.of("..", "clients", "python", "dmabuf_peer.py")
+                .toAbsolutePath().toString(), "--socket", platform.home.resolve("run/dmabuf.sock").toString(),
+                "camera", "camera/graph", "--frames", "0", "--display", "none") // on no display: nobody asks
+                .redirectErrorStream(true).start();
+        try {
+            String published = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8)).readLine();
+            assertThat(published).contains("\"published\": \"camera/graph\"");
+            String svg = platform.get(PAGE + "/graph.svg", true).body();
+            String process = "pid " + p.pid() + " (python3)";
+            assertThat(svg).contains("attached device, process", "<g class=\"process\">", ">" + process + "<",
+                    "camera-0", "camera-1", "camera-2", ">udmabuf<");
+            // one dashed line from each of its three buffers to it, in the process colour
+            assertThat(Pattern.compile("<line [^>]*stroke=\"" + PROCESS_COLOUR + "\"").matcher(svg).results().count())
+                    .isEqualTo(3);
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (platform.get(PAGE + "/graph.svg", true).body().contains("pid " + p.pid())) {
+            assertThat(System.nanoTime()).as("gone from the graph once it died").isLessThan(end);
+        }
+    }
+
+    private static final String PROCESS_COLOUR = "#8e44ad";
 
     @Test
     void every_request_without_credentials_gets_401() throws Exception {

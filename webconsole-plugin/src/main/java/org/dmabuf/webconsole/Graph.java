@@ -11,14 +11,17 @@ import java.util.Set;
 
 /**
  * Who exports to whom, drawn as SVG: exporters on the left, their buffers in
- * the middle, and the devices attached to each buffer on the right; one
- * colour per driver, so a PRIME buffer reads as "green to blue".
+ * the middle, and the devices attached to each buffer on the right, with
+ * the processes outside the JVM that hold it (dashed, docs/cross-process.md);
+ * one colour per driver, so a PRIME buffer reads as "green to blue".
  */
 final class Graph {
     private static final int ROW = 34;
     private static final int BOX_H = 24;
     private static final int[] X = {10, 230, 470};
     private static final int W = 200;
+    /** The colour of processes outside the JVM. */
+    static final int PROCESS = 0x8E44AD;
 
     private Graph() {
     }
@@ -52,10 +55,13 @@ final class Graph {
     static String svg(List<StateView.Edge> edges) {
         Set<String> exporters = new LinkedHashSet<>();
         Set<String> devices = new LinkedHashSet<>();
+        Set<String> processes = new LinkedHashSet<>();
         for (StateView.Edge e : edges) {
             exporters.add(e.exporter());
             devices.addAll(e.devices());
+            processes.addAll(e.processes());
         }
+        devices.addAll(processes); // the right column: devices, then processes
         int rows = Math.max(1, Math.max(edges.size(), Math.max(exporters.size(), devices.size())));
         int height = rows * ROW + 40;
         StringBuilder s = new StringBuilder();
@@ -63,7 +69,8 @@ final class Graph {
                 .append(height).append("\" font-family=\"sans-serif\" font-size=\"12\">");
         s.append("<text x=\"").append(X[0]).append("\" y=\"14\" font-weight=\"bold\">exporter</text>");
         s.append("<text x=\"").append(X[1]).append("\" y=\"14\" font-weight=\"bold\">dma-buf</text>");
-        s.append("<text x=\"").append(X[2]).append("\" y=\"14\" font-weight=\"bold\">attached device</text>");
+        s.append("<text x=\"").append(X[2]).append("\" y=\"14\" font-weight=\"bold\">")
+                .append(processes.isEmpty() ? "attached device" : "attached device, process").append("</text>");
         if (edges.isEmpty()) {
             s.append("<text x=\"").append(X[1]).append("\" y=\"40\">no buffers</text></svg>");
             return s.toString();
@@ -76,7 +83,8 @@ final class Graph {
             boxes.add(box(X[0], ey.get(ex), ex, colour(ex)));
         }
         for (String dev : devices) {
-            boxes.add(box(X[2], dy.get(dev), dev, 0x888888));
+            boolean process = processes.contains(dev);
+            boxes.add(box(X[2], dy.get(dev), dev, process ? PROCESS : 0x888888, process));
         }
         int i = 0;
         for (StateView.Edge e : edges) {
@@ -86,6 +94,9 @@ final class Graph {
             lines.add(line(X[0] + W, ey.get(e.exporter()) + BOX_H / 2, X[1], y + BOX_H / 2, c));
             for (String d : e.devices()) {
                 lines.add(line(X[1] + W, y + BOX_H / 2, X[2], dy.get(d) + BOX_H / 2, c));
+            }
+            for (String p : e.processes()) {
+                lines.add(line(X[1] + W, y + BOX_H / 2, X[2], dy.get(p) + BOX_H / 2, PROCESS));
             }
         }
         lines.forEach(s::append);
@@ -103,8 +114,13 @@ final class Graph {
     }
 
     private static String box(int x, int y, String label, int rgb) {
-        return "<g><rect x=\"" + x + "\" y=\"" + y + "\" width=\"" + W + "\" height=\"" + BOX_H + "\" rx=\"4\" fill=\""
-                + css(rgb) + "\" fill-opacity=\"0.2\" stroke=\"" + css(rgb) + "\"/><text x=\"" + (x + 6) + "\" y=\""
+        return box(x, y, label, rgb, false);
+    }
+
+    private static String box(int x, int y, String label, int rgb, boolean process) {
+        return "<g" + (process ? " class=\"process\"" : "") + "><rect x=\"" + x + "\" y=\"" + y + "\" width=\"" + W
+                + "\" height=\"" + BOX_H + "\" rx=\"4\" fill=\"" + css(rgb) + "\" fill-opacity=\"0.2\" stroke=\""
+                + css(rgb) + (process ? "\" stroke-dasharray=\"4 2" : "") + "\"/><text x=\"" + (x + 6) + "\" y=\""
                 + (y + 16) + "\">" + Html.esc(label) + "</text></g>";
     }
 

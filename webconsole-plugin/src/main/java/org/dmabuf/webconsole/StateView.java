@@ -146,15 +146,22 @@ final class StateView {
         return out;
     }
 
-    /** Who exports to whom: exporter -> buffers, and buffer -> attached devices, for the graph. */
-    record Edge(String exporter, long ino, String name, List<String> devices) {
+    /**
+     * Who exports to whom: exporter -> buffers, and buffer -> attached devices and the processes outside the JVM
+     * that hold it (docs/cross-process.md), for the graph.
+     */
+    record Edge(String exporter, long ino, String name, List<String> devices, List<String> processes) {
     }
 
     List<Edge> graph() {
+        boolean peers = !processes().isEmpty(); // a holder lookup per buffer only while processes are connected
         Map<Long, Edge> out = new LinkedHashMap<>();
         for (BufferInfo b : core.buffers()) {
+            List<String> procs = peers ? core.holders(b.ino()).stream().filter(h -> h.startsWith("pid "))
+                    .map(h -> h.substring(0, h.indexOf(": ") < 0 ? h.length() : h.indexOf(": "))).distinct()
+                    .toList() : List.of();
             out.put(b.ino(), new Edge(b.exporter(), b.ino(), b.name() == null ? "" : b.name(),
-                    List.copyOf(b.attachedDevices())));
+                    List.copyOf(b.attachedDevices()), procs));
         }
         return new ArrayList<>(out.values());
     }

@@ -65,4 +65,18 @@ public interface DmaBufDebug {
     default List<String> debugReports() {
         return List.of();
     }
+
+    /**
+     * {@code dmabuf:holders}: who holds a buffer, one line per holding,
+     * each starting with the module's name and a colon: {@code nvidia: fd 3},
+     * {@code pid 4242 (python3): fd 4} for a process at the peer socket
+     * (docs/cross-process.md), with where it was taken in debug mode.
+     *
+     * @param ino the buffer's inode number
+     * @return the holdings; empty when nobody holds it or there is no such buffer
+     * @since 1.3
+     */
+    default List<String> holders(long ino) {
+        return List.of();
+    }
 }

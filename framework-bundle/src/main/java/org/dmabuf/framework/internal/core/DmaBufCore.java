@@ -330,6 +330,7 @@ public final class DmaBufCore implements DmaBufDebug {
      *
      * @return one line per holding, by module; empty when nobody does (or there is no such buffer)
      */
+    @Override
     public List<String> holders(long ino) {
         List<String> out = new ArrayList<>();
         for (LoadedModule m : openModules()) {

@@ -81,6 +81,11 @@ final class PublicServices {
         }
 
         @Override
+        public List<String> holders(long ino) {
+            return core.holders(ino);
+        }
+
+        @Override
         public String toString() {
             return "dma-buf debugfs";
         }
