@@ -90,11 +90,11 @@ class Peer:
         return rverb, args, fds
 
     def get(self, name):
-        """GET name=...: returns (args, memfd, eventfd)."""
+        """GET name=...: returns (args, memfd, eventfd, reference); closing the reference drops it."""
         verb, args, fds = self.request("GET", name=name)
-        if verb != "BUFFER" or len(fds) != 2:
-            raise PeerError("EPROTO", f"expected BUFFER with 2 fds, got {verb} with {len(fds)}")
-        return args, fds[0], fds[1]
+        if verb != "BUFFER" or len(fds) != 3:
+            raise PeerError("EPROTO", f"expected BUFFER with 3 fds, got {verb} with {len(fds)}")
+        return args, fds[0], fds[1], fds[2]
 
     def subscribe(self, stream):
         verb, args, _ = self.request("SUBSCRIBE", stream=stream)
@@ -115,8 +115,10 @@ class Peer:
         data, rfds, _flags, _addr = socket.recv_fds(self.sock, MAX_MESSAGE, 4)
         rverb, args = decode(data)
         if rverb == "ERROR":
+            for fd in rfds:
+                os.close(fd)
             raise PeerError(args.get("code"), args.get("message"))
-        return rverb, args
+        return rverb, args, rfds
 
     def close_buffer(self, fd):
         self.request("CLOSE", fd=fd)
@@ -176,7 +178,7 @@ def main(argv=None):
         return watch(peer, a.stream, a.frames, a.timeout)
     if a.cmd == "camera":
         return camera(peer, a)
-    args, memfd, eventfd = peer.get(a.name)
+    args, memfd, eventfd, reference = peer.get(a.name)
     size = int(args["size"])
     if a.cmd == "hold":
         print("READY", args["ino"], flush=True)
@@ -194,6 +196,7 @@ def main(argv=None):
     os.close(memfd)
     os.close(eventfd)
     peer.close_buffer(args["fd"])
+    os.close(reference)  # after CLOSE; closing it alone drops the reference as well
     peer.bye()
     print(json.dumps(result), flush=True)
     return 0 if result["crc_ok"] and zero_copy and status == 0 else 1
@@ -213,7 +216,7 @@ def watch(peer, stream, count, timeout_s):
             if verb == "ERROR":
                 raise PeerError(args.get("code"), args.get("message"))
             continue  # CLOSED
-        memfd, eventfd = fds
+        memfd, eventfd, reference = fds
         status = wait_fence(eventfd, timeout_s)
         size = int(args["height"]) * int(args["stride"])
         with mmap.mmap(memfd, int(args["size"]), mmap.MAP_SHARED, mmap.PROT_READ) as m:
@@ -227,7 +230,7 @@ def watch(peer, stream, count, timeout_s):
         good += whole
         bad += not whole
         numbers.append(int(args["frame"]))
-        peer.sock.send(encode("CLOSE", fd=args["fd"]))  # let go: the GPU may render into it again
+        os.close(reference)  # let go: the GPU may render into it again (as CLOSE fd=... would)
     result = {"stream": stream, "frames": good + bad, "good": good, "bad": bad, "zero_copy": zero_copy,
               "bytes_copied": 0 if zero_copy else None, "first": numbers[0], "last": numbers[-1],
               "module": peer.module}
@@ -259,12 +262,13 @@ def camera(peer, a):
     """Publishes a stream of its own memfds and fills each frame it is asked for; prints one JSON line."""
     stride = a.width * 4
     size = -(-stride * a.height // mmap.PAGESIZE) * mmap.PAGESIZE
-    memfds, maps, fds, inodes_ok = [], [], [], True
+    memfds, maps, fds, refs, inodes_ok = [], [], [], [], True
     for i in range(a.buffers):
         memfd = os.memfd_create(f"camera-{i}", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
         os.ftruncate(memfd, size)
         fcntl.fcntl(memfd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW)  # as udmabuf requires
-        _, args = peer.send_with("IMPORT", [memfd], size=size, name=f"camera-{i}")
+        _, args, ref = peer.send_with("IMPORT", [memfd], size=size, name=f"camera-{i}")
+        refs.extend(ref)  # the reference to the dma-buf udmabuf made: held while it is open
         inodes_ok = inodes_ok and int(args["inode"]) == os.fstat(memfd).st_ino  # the platform maps this file
         memfds.append(memfd)
         maps.append(mmap.mmap(memfd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE))
@@ -306,7 +310,7 @@ def camera(peer, a):
     peer.bye()
     for m in maps:
         m.close()
-    for fd in memfds:
+    for fd in memfds + refs:
         os.close(fd)
     print(json.dumps({"stream": a.stream, "filled": filled, "first": first, "last": last, "errors": errors,
                       "zero_copy": inodes_ok, "bytes_copied": 0 if inodes_ok else None}), flush=True)

@@ -83,20 +83,19 @@ public final class PeerClient implements AutoCloseable {
     }
 
     private Buffer mapped(Reply r) throws IOException {
-        if (!(r.verb().equals("BUFFER") || r.verb().equals("FRAME")) || r.fds().length != 2) {
+        if (!(r.verb().equals("BUFFER") || r.verb().equals("FRAME")) || r.fds().length != 3) {
             close(r.fds());
-            throw new PeerException("EPROTO", "expected BUFFER or FRAME with 2 fds, got " + r.verb() + " with "
-                    + r.fds().length);
+            throw new PeerException("EPROTO", "expected BUFFER or FRAME with 3 fds (memory, fence, reference), got "
+                    + r.verb() + " with " + r.fds().length);
         }
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(Path.of("/proc/self/fd/" + r.fds()[0]), StandardOpenOption.READ)) {
             long size = Long.parseLong(r.args().get("size"));
             MemorySegment memory = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            return new Buffer(r.args(), r.fds()[0], r.fds()[1], arena, memory);
+            return new Buffer(r.args(), r.fds()[0], r.fds()[1], r.fds()[2], arena, memory);
         } catch (IOException | RuntimeException e) {
             arena.close();
-            Libc.close(r.fds()[0]);
-            Libc.close(r.fds()[1]);
+            close(r.fds()); // the reference too: the platform drops it
             throw e;
         }
     }
@@ -153,14 +152,16 @@ public final class PeerClient implements AutoCloseable {
         private final Map<String, String> args;
         private final int memfd;
         private final int eventfd;
+        private final int reference;
         private final Arena arena;
         private final MemorySegment memory;
         private boolean closed;
 
-        Buffer(Map<String, String> args, int memfd, int eventfd, Arena arena, MemorySegment memory) {
+        Buffer(Map<String, String> args, int memfd, int eventfd, int reference, Arena arena, MemorySegment memory) {
             this.args = args;
             this.memfd = memfd;
             this.eventfd = eventfd;
+            this.reference = reference;
             this.arena = arena;
             this.memory = memory;
         }
@@ -224,8 +225,12 @@ public final class PeerClient implements AutoCloseable {
             arena.close();
             Libc.close(memfd);
             Libc.close(eventfd);
-            if (!PeerClient.this.closed) {
-                PeerClient.this.request("CLOSE", "fd", args.get("fd"));
+            try {
+                if (!PeerClient.this.closed) {
+                    PeerClient.this.request("CLOSE", "fd", args.get("fd"));
+                }
+            } finally {
+                Libc.close(reference); // closing it alone would drop the reference too
             }
         }
     }

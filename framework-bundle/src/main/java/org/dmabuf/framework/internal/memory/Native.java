@@ -67,6 +67,9 @@ public final class Native {
             JAVA_INT));
     private static final MethodHandle READ = Memfd.libc("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT,
             ADDRESS, JAVA_LONG));
+    private static final MethodHandle PIPE2 = Memfd.libc("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final int O_NONBLOCK = 0x800;
+    private static final int O_CLOEXEC = 0x80000;
     /** {@code POLLIN}. */
     public static final short POLLIN = 1;
     /** {@code POLLERR | POLLHUP | POLLNVAL}: the fd is broken, closed or not open. */
@@ -423,5 +426,36 @@ public final class Native {
             }
         }
         throw new IOException("fd " + eventfd + " is not an eventfd; expected one made by eventfd(2)");
+    }
+
+    /** @return a pipe, {@code [read end, write end]}, close-on-exec and non-blocking */
+    public static int[] pipe() throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Memfd.captureState(a);
+            MemorySegment fds = a.allocate(JAVA_INT, 2);
+            if ((int) PIPE2.invokeExact(st, fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+                throw failed("pipe2", st);
+            }
+            return new int[] {fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Reads and throws away what is in a non-blocking fd, up to 4096 bytes. */
+    public static void discard(int fd) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Memfd.captureState(a);
+            MemorySegment buf = a.allocate(4096);
+            if ((long) READ.invokeExact(st, fd, buf, 4096L) < 0 && Memfd.errno(st) != 11) {
+                throw failed("read", st);
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 }

@@ -62,6 +62,8 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
     public static final String UDMABUF = "udmabuf";
     /** The largest memfd a process may send, as udmabuf's {@code size_limit_mb} (64). */
     public static final long UDMABUF_SIZE_LIMIT = 64L << 20;
+    /** The most buffers one process holds at once (GET, IMPORT and frames beyond it: EMFILE). */
+    public static final int MAX_HELD = 128;
     /** The most streams one process publishes at once. */
     public static final int MAX_STREAMS = 4;
     /** The most buffers a stream has. */
@@ -83,7 +85,7 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
     private final Map<String, java.util.Set<Peer>> streams = new ConcurrentHashMap<>();
     private final int uid;
     private final Publisher publisher;
-    private final EventfdWatcher watcher;
+    private final FdWatcher watcher;
     private final Map<String, Stream> published = new ConcurrentHashMap<>();
     // the kernel's udmabuf driver: exports the memory processes send, holds the buffers of their streams
     private final LoadedModule udmabuf;
@@ -111,7 +113,7 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
         this.listening = listening;
         this.uid = uid;
         this.publisher = publisher;
-        this.watcher = new EventfdWatcher();
+        this.watcher = new FdWatcher();
         this.udmabuf = core.openModule(UDMABUF, -1);
         this.udmabufFences = new FenceView(udmabuf);
         this.acceptor = new Thread(this::acceptLoop, "dmabuf-peers " + path.getFileName());
@@ -615,8 +617,17 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
         // frames of its streams it holds, by their fd in its table, with the READ fence each put in its buffer
         private final Map<Integer, DmaFence> frames = new ConcurrentHashMap<>();
         private final java.util.Set<String> subscribed = ConcurrentHashMap.newKeySet();
-        private volatile org.dmabuf.api.fence.FenceContext releases;
+        // its release fences' timelines: one per fence it may have pending at once, each reused once its fence
+        // signalled, so that two of its fences in one buffer are never of one context (a reservation object keeps
+        // one fence per context, and a process lets go in any order)
+        private final org.dmabuf.api.fence.FenceContext[] releaseSlots =
+                new org.dmabuf.api.fence.FenceContext[MAX_FRAMES + MAX_PENDING];
+        private final boolean[] slotBusy = new boolean[MAX_FRAMES + MAX_PENDING]; // guarded by releaseSlots
         private volatile boolean gone;
+        // its references: by its fd in the platform, the watch of the pipe whose write end it holds
+        private final Object refLock = new Object();
+        private final Map<Integer, FdWatcher.Reference> refs = new java.util.HashMap<>(); // guarded by refLock
+        private final java.util.Set<Integer> hungUp = new java.util.HashSet<>(); // guarded by refLock
         private final Object fdLock = new Object();
         private boolean fdClosed; // guarded by fdLock: the connection's fd number is not ours any more
         private final long since = System.nanoTime();
@@ -792,6 +803,64 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                     "module", name());
         }
 
+        /**
+         * A reference fd for the buffer at the process's fd {@code n}: the write end of a pipe whose read end is
+         * watched, so that the process's closing it (or every copy of it) drops its reference. The caller sends
+         * it, then closes its own copy (until then no hangup can come).
+         */
+        private int referenceFor(int n) throws IOException {
+            int[] pipe = Native.pipe();
+            FdWatcher.Reference[] self = new FdWatcher.Reference[1];
+            FdWatcher.Reference r = watcher.watchReference(pipe[0], this, () -> hungUp(n, self[0]));
+            if (r == null) {
+                Memfd.closeFd(pipe[0]);
+                Memfd.closeFd(pipe[1]);
+                throw new IOException("the platform watches " + FdWatcher.MAX_WATCHED + " fds of processes already");
+            }
+            self[0] = r;
+            synchronized (refLock) {
+                hungUp.remove(n);
+                refs.put(n, r);
+            }
+            return pipe[1];
+        }
+
+        // a reference that was never handed after all
+        private void unreference(int n) {
+            FdWatcher.Reference r;
+            synchronized (refLock) {
+                r = refs.remove(n);
+            }
+            watcher.cancel(r);
+        }
+
+        // on the watcher's thread: the process closed its reference fd, and every copy of it
+        private void hungUp(int n, FdWatcher.Reference r) {
+            synchronized (refLock) {
+                if (!refs.remove(n, r)) {
+                    return; // it said CLOSE first
+                }
+                hungUp.add(n); // before the close: a new buffer at n clears it
+            }
+            try {
+                module.close(n);
+            } catch (DmaBufException e) {
+                // its module closed meanwhile: dropped with it
+            }
+            DmaFence rel = frames.remove(n);
+            if (rel != null) {
+                rel.signal(); // it let go of the frame: its renderer may write it again
+                rel.put();
+            }
+            LOG.debug("dma-buf peers: {} closed its reference to fd {}", name(), n);
+        }
+
+        private boolean full() {
+            synchronized (refLock) {
+                return refs.size() >= MAX_HELD;
+            }
+        }
+
         private void get(Request r) throws IOException {
             String name = r.args().get("name");
             if (name == null || name.isEmpty()) {
@@ -803,10 +872,16 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                         + " process; expected it to wait for some first (at most " + MAX_PENDING + ")");
                 return;
             }
+            if (full()) {
+                reply(fd, "ERROR", "code", "EMFILE", "message", "this process holds " + MAX_HELD + " buffers;"
+                        + " expected it to close some first");
+                return;
+            }
             DmaBufCore.Handed h = core.handToProcess(module, name);
             // everything that can fail, before the reply: nothing fails after BUFFER, so replies stay in step
             DmaFence writers;
             int event;
+            int ref;
             try {
                 writers = writers(h.fd());
                 try {
@@ -815,22 +890,32 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                     writers.put();
                     throw e;
                 }
+                try {
+                    ref = referenceFor(h.fd());
+                } catch (IOException e) {
+                    Memfd.closeFd(event);
+                    writers.put();
+                    throw e;
+                }
             } catch (IOException e) {
                 module.close(h.fd());
-                reply(fd, "ERROR", "code", "ENOMEM", "message", "no eventfd for the fence (" + e.getMessage()
-                        + "); expected the JVM to have fds to spare");
+                reply(fd, "ERROR", "code", "ENOMEM", "message", "no eventfd or pipe for the buffer ("
+                        + e.getMessage() + "); expected the JVM to have fds to spare");
                 return;
             } catch (RuntimeException e) {
                 module.close(h.fd());
                 throw e;
             }
             try {
-                sendBuffer(h, event);
+                sendBuffer(h, event, ref);
             } catch (IOException | RuntimeException e) {
                 Memfd.closeFd(event);
                 writers.put();
+                unreference(h.fd());
                 module.close(h.fd());
                 throw e;
+            } finally {
+                Memfd.closeFd(ref); // the process has its copy: the reference is its
             }
             arm(event, writers);
         }
@@ -925,7 +1010,6 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 reply(fd, "ERROR", "code", "EAGAIN", "message", "16 streams subscribed already; expected fewer");
                 return;
             }
-            releases();
             subscribed.add(stream);
             streams.computeIfAbsent(stream, k -> ConcurrentHashMap.newKeySet()).add(this);
             reply(fd, "SUBSCRIBED", "stream", stream);
@@ -941,8 +1025,7 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
         boolean frame(String stream, java.util.function.Function<LoadedModule, DmaBufCore.Handed> hand,
                 Map<String, String> attributes) {
             LoadedModule m = module;
-            org.dmabuf.api.fence.FenceContext ctx = releases;
-            if (gone || m == null || ctx == null || frames.size() >= MAX_FRAMES || armed.size() >= MAX_PENDING) {
+            if (gone || m == null || frames.size() >= MAX_FRAMES || armed.size() >= MAX_PENDING || full()) {
                 return false;
             }
             DmaBufCore.Handed h;
@@ -954,16 +1037,22 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
             DmaFence writers = null;
             DmaFence release = null;
             int event = -1;
+            int ref = -1;
             try {
                 writers = writers(h.fd());
-                release = ctx.next();
-                DmaBuf ref = m.get(h.fd());
+                release = nextRelease();
+                if (release == null) {
+                    throw new DmaBufException(Errno.EBUSY, "every release timeline of " + name() + " is in use");
+                }
+                DmaBuf buf = m.get(h.fd());
                 try {
-                    addFence(ref, release, org.dmabuf.api.fence.DmaResvUsage.READ);
+                    addFence(buf, release, org.dmabuf.api.fence.DmaResvUsage.READ);
                 } finally {
-                    ref.put();
+                    buf.put();
                 }
                 event = Native.eventfd();
+                frames.put(h.fd(), release); // before it is sent: the process may let go as soon as it has it
+                ref = referenceFor(h.fd());
                 List<String> kv = new ArrayList<>(List.of("stream", stream, "fd", String.valueOf(h.fd()), "ino",
                         String.valueOf(h.ino()), "size", String.valueOf(h.size()), "name",
                         h.name() == null ? "" : h.name(), "exp_name", h.expName(), "inode",
@@ -973,8 +1062,14 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                     kv.add(v);
                 });
                 Native.sendNow(fd, encode("FRAME", kv.toArray(String[]::new)).getBytes(StandardCharsets.UTF_8),
-                        h.osFd(), event);
+                        h.osFd(), event, ref);
+                Memfd.closeFd(ref); // the process has its copy: the reference is its
             } catch (IOException | RuntimeException e) {
+                if (ref >= 0) {
+                    Memfd.closeFd(ref);
+                    unreference(h.fd());
+                }
+                frames.remove(h.fd());
                 if (event >= 0) {
                     Memfd.closeFd(event);
                 }
@@ -992,7 +1087,6 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 }
                 return false;
             }
-            frames.put(h.fd(), release);
             Armed a = arm(event, writers);
             if (gone) {
                 a.cancel(); // it left while this was under way: nothing stays armed for it
@@ -1000,21 +1094,50 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
             return true;
         }
 
-        // the context of its release fences, made at its first use
-        private synchronized org.dmabuf.api.fence.FenceContext releases() {
-            if (releases == null) {
-                org.dmabuf.api.fence.FenceContext c = fences.contextAlloc("peer", "release@" + name());
-                c.setTimeout(RELEASE_TIMEOUT_NANOS, true); // a frame held past it is let go for it
-                releases = c;
+        /** @return a new release fence on a free timeline of its, or {@code null} when every one is in use */
+        private DmaFence nextRelease() {
+            int slot = -1;
+            org.dmabuf.api.fence.FenceContext c;
+            synchronized (releaseSlots) {
+                for (int i = 0; i < slotBusy.length && slot < 0; i++) {
+                    if (!slotBusy[i]) {
+                        slot = i;
+                    }
+                }
+                if (slot < 0) {
+                    return null;
+                }
+                if (releaseSlots[slot] == null) {
+                    c = fences.contextAlloc("peer", "release" + slot + "@" + name());
+                    c.setTimeout(RELEASE_TIMEOUT_NANOS, true); // a frame held past it is let go for it
+                    releaseSlots[slot] = c;
+                }
+                slotBusy[slot] = true;
+                c = releaseSlots[slot];
             }
-            return releases;
+            int free = slot;
+            DmaFence rel = c.next();
+            if (!rel.addCallback(f -> {
+                synchronized (releaseSlots) {
+                    slotBusy[free] = false;
+                }
+            })) {
+                synchronized (releaseSlots) {
+                    slotBusy[free] = false;
+                }
+            }
+            return rel;
         }
 
         // a READ fence of the process in the buffer at its fd: its release fence, signalled by its eventfd
         private DmaFence releaseFence(int bufferFd) {
             DmaBuf ref = module.get(bufferFd);
             try {
-                DmaFence rel = releases().next();
+                DmaFence rel = nextRelease();
+                if (rel == null) {
+                    throw new DmaBufException(Errno.EBUSY, "CLOSE with a release fence: " + slotBusy.length
+                            + " release fences of this process are pending; expected it to signal some first");
+                }
                 addFence(ref, rel, org.dmabuf.api.fence.DmaResvUsage.READ);
                 return rel;
             } finally {
@@ -1034,6 +1157,11 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
             } catch (NumberFormatException e) {
                 reply(fd, "ERROR", "code", "EINVAL", "message", "IMPORT size=" + (v == null ? "(none)" : shown(v))
                         + "; expected the bytes to take from the memfd, a multiple of the page size");
+                return;
+            }
+            if (full()) {
+                reply(fd, "ERROR", "code", "EMFILE", "message", "this process holds " + MAX_HELD + " buffers;"
+                        + " expected it to close some first");
                 return;
             }
             if (size > UDMABUF_SIZE_LIMIT) {
@@ -1064,13 +1192,25 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
             fds[0] = -1; // the memory's now, closed with the buffer
             DmaBufCore.Handed h = core.importFromProcess(udmabuf, module,
                     org.dmabuf.framework.internal.heap.MemfdHeap.exportOf(memory, UDMABUF), name);
+            int ref;
             try {
-                reply(fd, "IMPORTED", "fd", String.valueOf(h.fd()), "ino", String.valueOf(h.ino()), "size",
-                        String.valueOf(h.size()), "name", h.name() == null ? "" : h.name(), "exp_name", h.expName(),
-                        "inode", String.valueOf(h.osInode()));
+                ref = referenceFor(h.fd());
+            } catch (IOException e) {
+                module.close(h.fd());
+                reply(fd, "ERROR", "code", "ENOMEM", "message", "no pipe for the reference (" + e.getMessage()
+                        + "); expected the JVM to have fds to spare");
+                return;
+            }
+            try {
+                Native.send(fd, encode("IMPORTED", "fd", String.valueOf(h.fd()), "ino", String.valueOf(h.ino()),
+                        "size", String.valueOf(h.size()), "name", h.name() == null ? "" : h.name(), "exp_name",
+                        h.expName(), "inode", String.valueOf(h.osInode())).getBytes(StandardCharsets.UTF_8), ref);
             } catch (IOException | RuntimeException e) {
+                unreference(h.fd());
                 module.close(h.fd());
                 throw e;
+            } finally {
+                Memfd.closeFd(ref);
             }
         }
 
@@ -1270,10 +1410,10 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
             }
         }
 
-        private void sendBuffer(DmaBufCore.Handed h, int event) throws IOException {
+        private void sendBuffer(DmaBufCore.Handed h, int event, int ref) throws IOException {
             Native.send(fd, encode("BUFFER", "fd", String.valueOf(h.fd()), "ino", String.valueOf(h.ino()), "size",
                     String.valueOf(h.size()), "name", h.name() == null ? "" : h.name(), "exp_name", h.expName(),
-                    "inode", String.valueOf(h.osInode())).getBytes(StandardCharsets.UTF_8), h.osFd(), event);
+                    "inode", String.valueOf(h.osInode())).getBytes(StandardCharsets.UTF_8), h.osFd(), event, ref);
         }
 
         private void close(Request r, int[] fds) throws IOException {
@@ -1297,6 +1437,17 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                         + " expected none, or the eventfd of your release fence");
                 return;
             }
+            FdWatcher.Reference ref;
+            boolean dropped;
+            synchronized (refLock) { // never I/O under it: the watcher's thread takes it too
+                ref = refs.remove(n);
+                dropped = ref == null && hungUp.remove(n);
+            }
+            if (dropped) {
+                reply(fd, "CLOSED", "fd", String.valueOf(n)); // it closed its reference fd first: dropped already
+                return;
+            }
+            watcher.cancel(ref);
             DmaFence rel;
             if (frames.containsKey(n) || event < 0) {
                 module.close(n);

@@ -276,23 +276,35 @@ class PeerServerTest {
         assertThat(Files.readString(sock)).isEqualTo("not a socket");
     }
 
-    // a subscriber the test drives line by line: "recv" prints the next message's verb and fd= (closing the fds
-    // it carried), "close N" asks CLOSE fd=N
+    // a subscriber the test drives line by line: "recv" prints the next message's verb and fd= (closing the memory
+    // and the eventfd it carried, keeping the reference fd), "close N" asks CLOSE fd=N and then closes the reference,
+    // "drop N" only closes the reference fd (as a process that just closes what it holds)
     private static final String SUBSCRIBER = String.join("\n",
             "import os, socket, sys",
             "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
             "s.connect(sys.argv[1])",
             "s.send(b'HELLO version=1'); s.recv(4096)",
             "s.send(b'SUBSCRIBE stream=display/test'); print(s.recv(4096).decode(), flush=True)",
+            "refs = {}",
             "for line in sys.stdin:",
             "    cmd = line.split()",
             "    if cmd[0] == 'recv':",
             "        data, fds, _, _ = socket.recv_fds(s, 4096, 4)",
-            "        for f in fds: os.close(f)",
+            "        for f in fds[:2]: os.close(f)",
             "        words = data.decode().split(' ')",
+            "        refs[[w for w in words if w.startswith('fd=')][0][3:]] = fds[2]",
             "        print(words[0] + ' ' + ' '.join(w for w in words if w.startswith(('fd=', 'frame='))) + ' fds=' + str(len(fds)), flush=True)",
             "    elif cmd[0] == 'close':",
-            "        s.send(('CLOSE fd=' + cmd[1]).encode())");
+            "        s.send(('CLOSE fd=' + cmd[1]).encode())",
+            "        os.close(refs.pop(cmd[1]))",
+            "    elif cmd[0] == 'drop':",
+            "        os.close(refs.pop(cmd[1]))");
+
+    private static int unsignalledReaders(DmaBuf buf) {
+        List<DmaFence> readers = buf.resv().getFences(DmaResvUsage.READ);
+        readers.forEach(DmaFence::put);
+        return readers.size();
+    }
 
     @Test
     void a_subscriber_gets_each_frame_with_its_attributes_and_holds_off_the_next_write_until_it_lets_go()
@@ -321,17 +333,23 @@ class PeerServerTest {
             in.write("recv\n");
             in.flush();
             String line = out.readLine();
-            assertThat(line).startsWith("FRAME fd=").contains("frame=" + i).endsWith("fds=2");
+            assertThat(line).startsWith("FRAME fd=").contains("frame=" + i).endsWith("fds=3");
             fds.add(line.substring("FRAME fd=".length(), line.indexOf(' ', "FRAME fd=".length())));
         }
         assertThat(f.buf().resv().testSignaled(DmaResvUsage.READ)).as("a writer must wait for the process")
                 .isFalse();
-        for (String fd : fds) {
+        for (String fd : fds.subList(0, 2)) {
             in.write("close " + fd + "\n");
+            in.flush();
+        }
+        await("two frames let go with CLOSE", () -> unsignalledReaders(f.buf()) == 2);
+        for (String fd : fds.subList(2, 4)) {
+            in.write("drop " + fd + "\n"); // it only closes its reference fd: the reference goes as well
             in.flush();
         }
         await("the process let go of every frame: the buffer is free to write",
                 () -> f.buf().resv().testSignaled(DmaResvUsage.READ));
+        await("and holds no buffer", () -> core.holders(f.buf().inode()).stream().noneMatch(l -> l.startsWith("pid ")));
         assertThat(gpu.shareWithProcesses("display/test", f.buf(), java.util.Map.of("frame", "5"))).isEqualTo(1);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> gpu.shareWithProcesses("display/test", f.buf(),
                 java.util.Map.of("bad name", "x"))).hasMessageContaining("attribute 'bad name'");

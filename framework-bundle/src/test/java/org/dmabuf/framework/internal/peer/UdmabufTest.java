@@ -238,13 +238,16 @@ class UdmabufTest {
             "       'big': lambda: memfd(8192, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW),",
             "       'writeseal': lambda: memfd(4096, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_WRITE),",
             "       'pipe': lambda: os.pipe()[0], 'eventfd': lambda: os.eventfd(0)}",
+            "kept = []",
             "for line in sys.stdin:",
             "    kind, _, msg = line.rstrip('\\n').partition(' ')",
             "    if kind == '-':",
             "        s.send(msg.encode())",
             "    else:",
             "        socket.send_fds(s, [msg.encode()], [fds[kind]()])",
-            "    print(s.recv(4096).decode(errors='replace'), flush=True)");
+            "    data, rfds, _, _ = socket.recv_fds(s, 4096, 4)",
+            "    kept.extend(rfds)  # the reference fds: closing them would drop the references",
+            "    print(data.decode(errors='replace'), flush=True)");
 
     @Test
     void bad_input_from_a_process_gets_an_error_naming_what_was_expected_and_changes_nothing() throws Exception {

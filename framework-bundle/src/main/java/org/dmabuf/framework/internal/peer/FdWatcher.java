@@ -15,7 +15,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fences that processes signal: each is an {@code eventfd} a process sent
+ * The fds of processes that the platform watches, on one thread with
+ * {@code poll(2)}: the eventfds they signal, and the references they hold.
+ *
+ * <p>References: each buffer a process is handed comes with a reference fd,
+ * the write end of a pipe whose read end the platform keeps; when every copy
+ * of it is closed (the process closed it, or exited), the read end hangs up
+ * and the platform drops the process's reference, as the kernel drops a
+ * dma-buf's when its file's last fd is closed. An fd in flight in a socket is
+ * still open, so nothing is dropped before the process received it.
+ *
+ * <p>Fences that processes signal: each is an {@code eventfd} a process sent
  * (its release fence for a frame it read, its write-done fence for a frame
  * it filled), watched by one thread with {@code poll(2)}. When the eventfd
  * becomes readable its fence is signalled, with the error the process put in
@@ -26,13 +36,26 @@ import org.slf4j.LoggerFactory;
  * never with {@code read(2)}: the process's file may be blocking, and it may
  * read the counter too, and nothing of the platform waits on a process.
  */
-final class EventfdWatcher implements AutoCloseable {
+final class FdWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
-    /** The most eventfds watched at once, over every process. */
-    static final int MAX_WATCHED = 1024;
+    /** The most fds watched at once, over every process: 64 processes holding 128 buffers each, and fences. */
+    static final int MAX_WATCHED = 16384;
 
-    /** One eventfd and the fence it stands for. */
-    private record Watch(int eventfd, DmaFence fence, long deadline, Object owner, String what) {
+    /** One watched fd: an eventfd and the fence it stands for, or a reference's read end and what its end does. */
+    private record Watch(int eventfd, DmaFence fence, long deadline, Object owner, String what, Reference ref) {
+        boolean reference() {
+            return ref != null;
+        }
+    }
+
+    /** A reference's watch, for {@link #cancel}. */
+    static final class Reference {
+        private final Runnable hangup;
+        private volatile boolean cancelled;
+
+        Reference(Runnable hangup) {
+            this.hangup = hangup;
+        }
     }
 
     private final int wake;
@@ -42,7 +65,7 @@ final class EventfdWatcher implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
-    EventfdWatcher() throws IOException {
+    FdWatcher() throws IOException {
         wake = Native.eventfd();
         thread = new Thread(this::loop, "dmabuf-peer-fences");
         thread.setDaemon(true);
@@ -65,10 +88,42 @@ final class EventfdWatcher implements AutoCloseable {
             count.decrementAndGet();
             return false;
         }
-        added.add(new Watch(eventfd, fence, System.nanoTime() + timeoutNanos, owner, what));
+        added.add(new Watch(eventfd, fence, System.nanoTime() + timeoutNanos, owner, what, null));
         poke();
         return true;
     }
+
+    /**
+     * Watches the read end of a reference's pipe (which becomes ours, closed once it hung up or was cancelled)
+     * and runs {@code hangup} on this thread when every copy of the write end is closed; never when cancelled
+     * or when the owner left first.
+     *
+     * @param readEnd the pipe's read end, non-blocking
+     * @param owner the process
+     * @param hangup what its end does: drops the process's reference; must not block
+     * @return the watch, for {@link #cancel}; {@code null} when too many are watched (nothing taken)
+     */
+    Reference watchReference(int readEnd, Object owner, Runnable hangup) {
+        if (count.incrementAndGet() > MAX_WATCHED || closed) {
+            count.decrementAndGet();
+            return null;
+        }
+        Reference r = new Reference(hangup);
+        added.add(new Watch(readEnd, null, Long.MAX_VALUE, owner, "reference", r));
+        poke();
+        return r;
+    }
+
+    /** Stops watching a reference (the process said CLOSE): its end does nothing. */
+    void cancel(Reference r) {
+        if (r != null && !r.cancelled) {
+            r.cancelled = true;
+            cancelled.add(r);
+            poke();
+        }
+    }
+
+    private final ConcurrentLinkedQueue<Reference> cancelled = new ConcurrentLinkedQueue<>();
 
     /** The process left: its fences are signalled {@code -ENODEV}, its eventfds closed, soon. */
     void forget(Object owner) {
@@ -95,6 +150,10 @@ final class EventfdWatcher implements AutoCloseable {
             for (Watch w; (w = added.poll()) != null;) {
                 watches.add(w);
             }
+            for (Reference c; (c = cancelled.poll()) != null;) {
+                Reference r = c;
+                watches.removeIf(w -> w.ref() == r && finish(w, 0, null));
+            }
             for (Object o; (o = leaving.poll()) != null;) {
                 Object owner = o;
                 watches.removeIf(w -> w.owner() == owner && finish(w, Errno.ENODEV.code(), null));
@@ -103,6 +162,9 @@ final class EventfdWatcher implements AutoCloseable {
             long next = Long.MAX_VALUE;
             for (var it = watches.iterator(); it.hasNext();) {
                 Watch w = it.next();
+                if (w.reference()) {
+                    continue; // no deadline: held as long as the process holds it
+                }
                 if (w.fence().isSignaled()) { // the watchdog or the process's leaving signalled it first
                     finish(w, 0, null);
                     it.remove();
@@ -137,6 +199,22 @@ final class EventfdWatcher implements AutoCloseable {
                     continue;
                 }
                 Watch w = watches.get(i - 1);
+                if (w.reference()) {
+                    if ((ready[i] & Native.POLL_BROKEN) == 0) {
+                        discard(w.eventfd()); // the process wrote into its reference: ignored
+                        continue;
+                    }
+                    try {
+                        if (!w.ref().cancelled) {
+                            w.ref().hangup.run(); // every copy of the write end is closed: the reference goes
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.warn("dma-buf peers: dropping a reference failed: {}", e.getMessage());
+                    }
+                    finish(w, 0, null);
+                    done.add(w);
+                    continue;
+                }
                 int status;
                 if ((ready[i] & Native.POLL_BROKEN) != 0) {
                     status = Errno.EBADF.code();
@@ -170,8 +248,21 @@ final class EventfdWatcher implements AutoCloseable {
         }
     }
 
-    // signals and lets go of one watch; true, for removeIf
+    private static void discard(int readEnd) {
+        try {
+            Native.discard(readEnd);
+        } catch (IOException e) {
+            // nothing to read after all
+        }
+    }
+
+    // signals and lets go of one watch (a reference's: only closes it); true, for removeIf
     private boolean finish(Watch w, int status, String why) {
+        if (w.reference()) {
+            Memfd.closeFd(w.eventfd());
+            count.decrementAndGet();
+            return true;
+        }
         try {
             if (!w.fence().isSignaled()) {
                 if (status < 0) {
