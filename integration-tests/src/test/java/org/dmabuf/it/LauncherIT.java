@@ -47,6 +47,22 @@ public class LauncherIT {
     }
 
     @Test
+    public void the_cross_process_demo_prints_frames_received_crcs_matched_and_nothing_copied_both_ways()
+            throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Platform.home().resolve("demo/cross-process.sh").toString(), "30")
+                .directory(tmp.getRoot()).redirectErrorStream(true);
+        pb.environment().remove("JAVA_HOME");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("the demo did not finish within 120 s", p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(out, 0, p.exitValue());
+        assertTrue(out, out.contains("frames received: 30, CRCs matched: 30, bad: 0, bytes copied: 0"));
+        assertTrue(out, out.lines().anyMatch(l -> l.matches("i915: 30 frames shown, 30 CRC matches, 0 bad, 0 skipped, .*"
+                + "rendered by udmabuf camera/demo \\(PRIME\\)")));
+        assertTrue(out, out.contains("bytes copied: 0"));
+    }
+
+    @Test
     public void a_script_that_succeeds_prints_its_output_and_exits_0() throws Exception {
         Run r = run("""
                 # comments and blank lines are skipped
