@@ -263,6 +263,48 @@ class PeerServerTest {
     }
 
     @Test
+    void thousands_of_connections_are_refused_past_the_limit_and_leave_nothing_behind() throws Exception {
+        start();
+        long threads = Thread.activeCount();
+        long idle = openFds();
+        String script = String.join("\n",
+                "import resource, socket, sys",
+                "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)",
+                "resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))",
+                "held, refused, other = [], 0, 0",
+                "for i in range(2000):",
+                "    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
+                "    s.connect(sys.argv[1])",
+                "    if len(held) < 64:",
+                "        s.send(b'HELLO version=1')",
+                "    reply = s.recv(4096).decode()",
+                "    if reply.startswith('WELCOME'):",
+                "        held.append(s)",
+                "    elif reply.startswith('ERROR code=EMFILE'):",
+                "        refused += 1; s.close()",
+                "    else:",
+                "        other += 1; s.close()",
+                "print(len(held), refused, other, flush=True)",
+                "sys.stdin.readline()");
+        Process p = new ProcessBuilder("python3", "-c", script, server.path().toString()).redirectErrorStream(true)
+                .start();
+        processes.add(p);
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(out.readLine()).isEqualTo(PeerServer.MAX_PEERS + " " + (2000 - PeerServer.MAX_PEERS) + " 0");
+        assertThat(server.count()).isEqualTo(PeerServer.MAX_PEERS);
+        p.getOutputStream().close(); // it ends: its 64 connections close
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        await("every connection's thread ended", () -> server.count() == 0 && Thread.activeCount() <= threads);
+        await("and every fd is closed", () -> {
+            try {
+                return openFds() <= idle;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
     void the_socket_is_the_owners_alone_and_a_stale_one_is_replaced_but_never_another_file() throws Exception {
         start();
         assertThat(Files.getPosixFilePermissions(server.path())).extracting(Object::toString)
