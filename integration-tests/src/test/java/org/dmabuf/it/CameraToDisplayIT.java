@@ -57,7 +57,8 @@ public class CameraToDisplayIT extends PlatformTest {
             assertTrue("the JVM maps the camera's memfds", Files.readAllLines(Path.of("/proc/self/maps")).stream()
                     .anyMatch(l -> l.contains("/memfd:camera-0")));
             String bufinfo = console.run("dmabuf:bufinfo");
-            assertTrue(bufinfo, bufinfo.contains("udmabuf") && bufinfo.contains("camera-0"));
+            assertTrue(bufinfo, bufinfo.contains("udmabuf") && bufinfo.contains("camera-0")
+                    && bufinfo.contains(": pid " + camera.pid() + " (python3), fd "));
             assertTrue(console.run("dmabuf:peers"), console.run("dmabuf:peers").contains("pid " + camera.pid()));
 
             DisplayStats s = intel.run(60, TimeUnit.SECONDS.toNanos(60));

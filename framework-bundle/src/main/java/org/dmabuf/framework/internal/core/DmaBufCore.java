@@ -826,6 +826,17 @@ public final class DmaBufCore implements DmaBufDebug {
             }
         }
         w.end();
+        // the references of processes at the peer socket (docs/cross-process.md): their fds, a few tables only
+        StringBuilder held = null;
+        for (LoadedModule m : openModules()) {
+            if (m.bundleId() < 0 && m.name().startsWith("pid ")) {
+                StringBuilder[] into = {held == null ? new StringBuilder() : held};
+                m.eachBufferFd((b, fd) -> into[0].append(b.ino).append('\t').append("ino ").append(b.ino).append(": ")
+                        .append(m.name()).append(", fd ").append(fd).append('\n'));
+                held = into[0].isEmpty() ? held : into[0];
+            }
+        }
+        out.append(section("Held by processes (the peer socket):", held));
         out.append(section("Leaked (release failed, memory not returned):", leaks));
         out.append(section("Busy (reservation lock held in a driver's code):", busy));
     }

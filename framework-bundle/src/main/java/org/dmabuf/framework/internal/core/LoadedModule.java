@@ -215,6 +215,21 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
      * {@code dmabuf:holders}: what this module holds of the buffer {@code ino}, one line each, with where
      * it was taken in debug mode.
      */
+    /** Calls {@code each} with every buffer in this module's fd table and its fd, as the table is now. */
+    void eachBufferFd(java.util.function.ObjIntConsumer<DmaBufObject> each) {
+        for (int fd : fds.fds()) {
+            Object f;
+            try {
+                f = fds.withFile(fd, "bufinfo", x -> x);
+            } catch (DmaBufException closedMeanwhile) {
+                continue;
+            }
+            if (f instanceof DmaBufObject b) {
+                each.accept(b, fd);
+            }
+        }
+    }
+
     List<String> holding(long ino) {
         List<String> out = new ArrayList<>();
         for (int fd : fds.fds()) {

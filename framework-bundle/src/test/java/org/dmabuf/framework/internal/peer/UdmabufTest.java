@@ -168,6 +168,9 @@ class UdmabufTest {
 
         DmaBuf[] bufs = receive(f);
         assertThat(bufs[0].expName()).isEqualTo("udmabuf");
+        // bufinfo says which process holds each: its three references
+        assertThat(core.bufinfo()).contains("\nHeld by processes (the peer socket):\n")
+                .contains("ino " + bufs[0].inode() + ": pid " + p.pid() + " (python3), fd ");
         assertThat(bufs[0].size()).isEqualTo(8192);
         // the platform maps the file the process made: its name is the process's (memfd_create("camera-0"))
         assertThat(memfdMappings("camera-")).hasSize(3);
