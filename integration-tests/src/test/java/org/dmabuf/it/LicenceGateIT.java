@@ -10,8 +10,10 @@ import static org.junit.Assert.fail;
 import java.util.List;
 
 import org.dmabuf.api.debugfs.BufferInfo;
+import org.dmabuf.api.debugfs.ModuleInfo;
 import org.dmabuf.it.bundles.blobapi.BlobApi;
 import org.dmabuf.it.bundles.licence.BorrowerActivator;
+import org.dmabuf.it.bundles.licence.FdThiefActivator;
 import org.dmabuf.it.bundles.licence.GiverActivator;
 import org.dmabuf.it.bundles.licence.HolderActivator;
 import org.dmabuf.it.bundles.licence.NoopActivator;
@@ -228,7 +230,8 @@ public class LicenceGateIT extends PlatformTest {
             ServiceReference<?> report = context.getServiceReferences(String.class, "(test.thief=test.thief)")
                     .iterator().next();
             assertEquals("the service hook hides DmaBufService", "null", report.getProperty("lookup"));
-            String expected = "test.thief: Unknown symbol dma_heap_find (err -2): reached through test.giver's DMA-BUF view";
+            // the view is test.giver's: whatever the licence, another bundle's use of it is refused first
+            String expected = "heap: test.giver's DMA-BUF view used by test.thief; expected your own view and fds";
             assertTrue(String.valueOf(report.getProperty("direct")),
                     String.valueOf(report.getProperty("direct")).contains(expected));
             assertTrue(String.valueOf(report.getProperty("reflection")),
@@ -236,6 +239,39 @@ public class LicenceGateIT extends PlatformTest {
             assertTrue("a frame of no bundle is not trusted: " + report.getProperty("trampoline"),
                     String.valueOf(report.getProperty("trampoline")).contains(expected));
             assertEquals("nothing was allocated", buffers, debug.bufferCount());
+        } finally {
+            thief.uninstall();
+            giver.uninstall();
+        }
+    }
+
+    @Test
+    public void another_bundles_fds_are_out_of_reach_by_every_route_whatever_the_licence() throws Exception {
+        Bundle giver = TestBundles.bundle("test.giver3").activator(GiverActivator.class).install(context);
+        Bundle thief = TestBundles.bundle("test.fdthief").activator(FdThiefActivator.class).install(context);
+        try {
+            giver.start();
+            ModuleInfo before = module("test.giver3");
+            int buffers = debug.bufferCount();
+            thief.start();
+            ServiceReference<?> report = context.getServiceReferences(String.class, "(test.fdthief=test.fdthief)")
+                    .iterator().next();
+            for (String route : List.of("dup", "send", "get", "close", "reflection", "trampoline")) {
+                String outcome = String.valueOf(report.getProperty(route));
+                assertTrue(route + ": " + outcome, outcome.startsWith("DmaBufException: ") && outcome.contains(
+                        ": fd 3 is not test.fdthief's: it is in test.giver3's fd table; expected your own view and fds")
+                        && outcome.endsWith("(-EBADF: Bad file descriptor)"));
+            }
+            assertTrue(String.valueOf(report.getProperty("fds")), String.valueOf(report.getProperty("fds")).contains(
+                    "fds: test.giver3's DMA-BUF view used by test.fdthief; expected your own view and fds"));
+            assertTrue("a thread that runs no bundle's code is nobody's: " + report.getProperty("nobundle"),
+                    String.valueOf(report.getProperty("nobundle")).contains(
+                            "fds: test.giver3's DMA-BUF view used by code of no bundle"));
+            ModuleInfo after = module("test.giver3");
+            assertEquals("the victim's fds and references are as they were", before, after);
+            assertEquals("nothing was made", buffers, debug.bufferCount());
+            assertEquals("and the thief holds nothing", 0, module("test.fdthief") == null ? 0
+                    : module("test.fdthief").fds());
         } finally {
             thief.uninstall();
             giver.uninstall();
@@ -263,8 +299,8 @@ public class LicenceGateIT extends PlatformTest {
                 b.start();
                 String outcome = String.valueOf(context.getServiceReferences(String.class, "(test.borrower=" + bsn
                         + ")").iterator().next().getProperty("outcome"));
-                assertTrue(outcome, outcome.contains(bsn + ": Unknown symbol dma_heap_find (err -2): reached through"
-                        + " test.giver2's DMA-BUF view"));
+                assertTrue(outcome, outcome.contains("heap: test.giver2's DMA-BUF view used by " + bsn
+                        + "; expected your own view and fds"));
                 assertTrue("judged and tainted: " + taintLabelOf(bsn), taintLabelOf(bsn).contains(" " + bsn + "(P) "));
                 assertTrue(why(bsn), why(bsn).contains("'Proprietary'"));
             }

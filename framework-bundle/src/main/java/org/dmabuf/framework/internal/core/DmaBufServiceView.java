@@ -24,21 +24,25 @@ public final class DmaBufServiceView extends FdTableView implements DmaBufServic
 
     @Override
     public <T> DmaBuf export(ExportInfo<T> info) {
+        FdCallers.unwoven(module, "export", -1);
         return module.export(info);
     }
 
     @Override
     public DmaBuf get(int fd) {
+        FdCallers.unwoven(module, "get", fd);
         return module.get(fd);
     }
 
     @Override
     public Heap heap(String name) {
+        FdCallers.unwoven(module, "heap", -1);
         return module.heap(name);
     }
 
     @Override
     public List<Heap> heaps() {
+        FdCallers.unwoven(module, "heaps", -1);
         return module.heaps();
     }
 
@@ -49,6 +53,7 @@ public final class DmaBufServiceView extends FdTableView implements DmaBufServic
 
     @Override
     public int shareWithProcesses(String stream, DmaBuf buf, java.util.Map<String, String> attributes) {
+        FdCallers.unwoven(module, "shareWithProcesses", -1);
         return module.shareWithProcesses(stream, buf, attributes);
     }
 

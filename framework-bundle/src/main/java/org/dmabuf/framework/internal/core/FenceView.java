@@ -125,6 +125,11 @@ public final class FenceView extends FdTableView implements DmaFenceService {
 
     @Override
     public int syncFileCreate(DmaFence fence) {
+        FdCallers.unwoven(module, "syncFileCreate", -1);
+        return syncFileCreateChecked(fence);
+    }
+
+    int syncFileCreateChecked(DmaFence fence) {
         module.require(Symbol.SYNC_FILE_CREATE);
         return createSyncFile(module, Fences.ours(fence, "sync_file_create").get(), "sync_file_create");
     }
@@ -135,6 +140,11 @@ public final class FenceView extends FdTableView implements DmaFenceService {
 
     @Override
     public DmaFence syncFileGetFence(int fd) {
+        FdCallers.unwoven(module, "syncFileGetFence", fd);
+        return syncFileGetFenceChecked(fd);
+    }
+
+    DmaFence syncFileGetFenceChecked(int fd) {
         module.require(Symbol.SYNC_FILE_GET_FENCE);
         return module.syncFileFence(fd, "sync_file_get_fence");
     }
@@ -142,6 +152,11 @@ public final class FenceView extends FdTableView implements DmaFenceService {
     // SYNC_IOC_MERGE: an ioctl, open to every bundle
     @Override
     public int syncFileMerge(String name, int fd1, int fd2) {
+        FdCallers.unwoven(module, "syncFileMerge", fd1);
+        return syncFileMergeChecked(name, fd1, fd2);
+    }
+
+    int syncFileMergeChecked(String name, int fd1, int fd2) {
         DmaFence a = module.syncFileFence(fd1, "SYNC_IOC_MERGE");
         DmaFence b;
         try {
@@ -161,6 +176,11 @@ public final class FenceView extends FdTableView implements DmaFenceService {
     // SYNC_IOC_FILE_INFO: an ioctl, open to every bundle
     @Override
     public SyncFileInfo syncFileInfo(int fd) {
+        FdCallers.unwoven(module, "syncFileInfo", fd);
+        return syncFileInfoChecked(fd);
+    }
+
+    SyncFileInfo syncFileInfoChecked(int fd) {
         SyncFile sf = module.syncFile(fd, "SYNC_IOC_FILE_INFO");
         List<SyncFileInfo.Fence> fences = new ArrayList<>();
         int status;
@@ -198,6 +218,11 @@ public final class FenceView extends FdTableView implements DmaFenceService {
     // SYNC_IOC_SET_DEADLINE: an ioctl, open to every bundle
     @Override
     public void syncFileSetDeadline(int fd, long deadlineNanos) {
+        FdCallers.unwoven(module, "syncFileSetDeadline", fd);
+        syncFileSetDeadlineChecked(fd, deadlineNanos);
+    }
+
+    void syncFileSetDeadlineChecked(int fd, long deadlineNanos) {
         DmaFence f = module.syncFileFence(fd, "SYNC_IOC_SET_DEADLINE");
         try {
             f.setDeadline(deadlineNanos);

@@ -13,7 +13,7 @@ import org.dmabuf.framework.internal.memory.PageAllocator;
 /** A heap opened by one bundle: allocations land in that bundle's fd table. */
 final class HeapView implements Heap {
     private final HeapBackend backend;
-    private final LoadedModule module;
+    final LoadedModule module;
 
     HeapView(HeapBackend backend, LoadedModule module) {
         this.backend = backend;
@@ -33,6 +33,11 @@ final class HeapView implements Heap {
     // dma_heap_ioctl_allocate and dma_heap_buffer_alloc
     @Override
     public int allocate(long len, int fdFlags, long heapFlags) {
+        FdCallers.unwoven(module, "DMA_HEAP_IOCTL_ALLOC", -1);
+        return allocateChecked(len, fdFlags, heapFlags);
+    }
+
+    int allocateChecked(long len, int fdFlags, long heapFlags) {
         module.require(Symbol.DMA_HEAP_BUFFER_ALLOC);
         String func = "DMA_HEAP_IOCTL_ALLOC(" + backend.name() + ")";
         if (len <= 0) {
@@ -75,6 +80,11 @@ final class HeapView implements Heap {
 
     @Override
     public DeviceMemory allocateMemory(long len) {
+        FdCallers.unwoven(module, "dma_heap_buffer_alloc", -1);
+        return allocateMemoryChecked(len);
+    }
+
+    DeviceMemory allocateMemoryChecked(long len) {
         module.require(Symbol.DMA_HEAP_BUFFER_ALLOC);
         if (len <= 0) {
             throw new DmaBufException(Errno.EINVAL, "dma_heap_buffer_alloc(" + backend.name() + "): len " + len

@@ -215,6 +215,21 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
      * {@code dmabuf:holders}: what this module holds of the buffer {@code ino}, one line each, with where
      * it was taken in debug mode.
      */
+    // the bundles other than the owner that may use this view (libraries it links), as judged once each
+    private final java.util.concurrent.ConcurrentHashMap<Long, Boolean> helpers =
+            new java.util.concurrent.ConcurrentHashMap<>(4);
+
+    /** @throws DmaBufException EBADF unless {@code caller} is this module's bundle, a library it links, or ours */
+    void checkCaller(FdCallers.Rule rule, long caller, String func, int fd) {
+        if (caller == bundleId || caller == FdCallers.TRUSTED) {
+            return;
+        }
+        if (caller >= 0 && helpers.computeIfAbsent(caller, c -> rule.helper(this, c))) {
+            return;
+        }
+        throw FdCallers.refused(rule, this, caller, func, fd);
+    }
+
     /** Calls {@code each} with every buffer in this module's fd table and its fd, as the table is now. */
     void eachBufferFd(java.util.function.ObjIntConsumer<DmaBufObject> each) {
         for (int fd : fds.fds()) {

@@ -47,10 +47,14 @@ public final class GateActivator implements BundleActivator {
         // each hook published as a lambda of its one method: whoever gets the hook service from the registry
         // gets that method only, never the keeper (its bundle listener, its caller guard)
         Gatekeeper k = keeper;
+        // fd calls and views are their owner's (docs/security.md): judged by the class that calls, woven in
+        org.dmabuf.framework.internal.core.FdCallers.rule(k);
+        FdCallWeaver weaver = new FdCallWeaver(context.getBundle());
         regs = List.of(
                 context.registerService(ResolverHookFactory.class, k::begin, null),
                 context.registerService(FindHook.class, k::find, null),
-                context.registerService(EventListenerHook.class, k::event, null));
+                context.registerService(EventListenerHook.class, k::event, null),
+                context.registerService(org.osgi.framework.hooks.weaving.WeavingHook.class, weaver::weave, null));
         running = service;
     }
 
@@ -74,6 +78,7 @@ public final class GateActivator implements BundleActivator {
 
     @Override
     public void stop(BundleContext context) {
+        org.dmabuf.framework.internal.core.FdCallers.rule(null);
         running = null;
         uevents.close();
         uevents = UeventPoster.NONE;

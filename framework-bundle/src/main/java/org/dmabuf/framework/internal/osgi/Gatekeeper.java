@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * It also sets taint as modules load (P, O) and link (inherited P).
  */
 final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHook, SynchronousBundleListener,
-        CallerGuard {
+        CallerGuard, org.dmabuf.framework.internal.core.FdCallers.Rule {
     static final Logger LOG = LoggerFactory.getLogger("module");
     /** Service property: how a service's symbol is exported. */
     static final String SERVICE_EXPORT = "dmabuf.export";
@@ -77,8 +77,11 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
         uevents = poster;
     }
 
+    private final BundleContext context;
+
     Gatekeeper(LicenceGate gate, BundleContext context) {
         this.gate = gate;
+        this.context = context;
         this.self = context.getBundle();
         this.facts = new BundleFacts(self.getBundleId());
     }
@@ -497,5 +500,73 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
                 + ": reached through " + owner.name() + "'s DMA-BUF view (a passed-on object or reflection); "
                 + m.bsn() + " is licensed '" + m.licence().name() + "', expected a GPL-compatible licence for "
                 + "GPL-only symbols");
+    }
+
+    // --- 4. whose view: the owner check of fd calls (docs/security.md) ---------------------------------
+
+    @Override
+    public long bundleOf(Class<?> c) {
+        Bundle b = FrameworkUtil.getBundle(c);
+        return b == null ? org.dmabuf.framework.internal.core.FdCallers.NONE
+                : b.equals(self) ? org.dmabuf.framework.internal.core.FdCallers.TRUSTED : b.getBundleId();
+    }
+
+    @Override
+    public long stackCaller() {
+        ClassLoader ours = Gatekeeper.class.getClassLoader();
+        return WALKER.walk(frames -> {
+            boolean viewLayer = true;
+            for (var it = frames.iterator(); it.hasNext();) {
+                Class<?> c = it.next().getDeclaringClass();
+                ClassLoader l = c.getClassLoader();
+                if (l == ours) {
+                    String n = c.getName();
+                    boolean view = n.startsWith("org.dmabuf.api.") || n.startsWith("org.dmabuf.framework.internal.core.")
+                            || n.startsWith("org.dmabuf.framework.woven.") || n.startsWith(Gatekeeper.class.getName());
+                    if (!view && viewLayer) {
+                        // the framework's own code, calling the view directly (nothing foreign in between)
+                        return org.dmabuf.framework.internal.core.FdCallers.TRUSTED;
+                    }
+                    // the view itself and the API's default methods; or framework code beneath a foreign frame
+                    // (a proxy or trampoline the framework was made to call): never trusted, a bundle is sought
+                    continue;
+                }
+                viewLayer = false;
+                Bundle b = l == null ? null : FrameworkUtil.getBundle(c);
+                if (b != null) {
+                    return b.getBundleId(); // the first frame of a bundle: code of no bundle is never the caller
+                }
+            }
+            return org.dmabuf.framework.internal.core.FdCallers.NONE;
+        });
+    }
+
+    @Override
+    public boolean helper(LoadedModule owner, long caller) {
+        Bundle o = context.getBundle(owner.bundleId());
+        Bundle c = context.getBundle(caller);
+        if (o == null || c == null) {
+            return false;
+        }
+        ModuleFacts m = facts.of(c);
+        if (gate.proprietary(m)) {
+            return false; // a library acts for its callers only under a GPL-compatible licence
+        }
+        org.osgi.framework.wiring.BundleWiring w = o.adapt(org.osgi.framework.wiring.BundleWiring.class);
+        if (w == null) {
+            return false;
+        }
+        for (org.osgi.framework.wiring.BundleWire wire : w.getRequiredWires(null)) {
+            if (wire.getProvider().getBundle().equals(c)) {
+                return true; // the owner links it: it imports a package of it, or requires it
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String name(long bundleId) {
+        Bundle b = context.getBundle(bundleId);
+        return b == null ? "bundle " + bundleId : b.getSymbolicName();
     }
 }
