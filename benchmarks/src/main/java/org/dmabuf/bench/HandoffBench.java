@@ -3,6 +3,7 @@ package org.dmabuf.bench;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.ByteBuf;
@@ -10,10 +11,13 @@ import io.netty.buffer.PooledByteBufAllocator;
 import org.dmabuf.api.Attachment;
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.DmaBufService;
+import org.dmabuf.api.FdTransfer;
 import org.dmabuf.api.DmaDirection;
 import org.dmabuf.api.Mapping;
 import org.dmabuf.framework.internal.core.DmaBufCore;
 import org.dmabuf.framework.internal.core.DmaBufServiceView;
+import org.dmabuf.framework.internal.core.FdCallers;
+import org.dmabuf.framework.internal.core.WovenCalls;
 import org.dmabuf.framework.internal.core.LoadedModule;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -84,6 +88,80 @@ public class HandoffBench {
         buf.detach(a);
         buf.put();
         importer.close(ifd);
+    }
+
+    /**
+     * The handoff as a woven module makes it, with the owner check on: each fd call passes the calling class's
+     * {@code MethodHandles.lookup()} and the view compares that class's bundle with its owner
+     * (docs/security.md). {@link AsNvidia} and {@link AsI915} stand for the two drivers' woven classes.
+     */
+    @Benchmark
+    public void handoff_woven(Judged judged, Blackhole bh) {
+        int ifd = AsI915.receive(importer, AsNvidia.send(exporter, fd));
+        DmaBuf buf = AsI915.get(importer, ifd);
+        Attachment a = buf.attach(Cores.IGPU);
+        Mapping m = a.mapAttachment(DmaDirection.FROM_DEVICE);
+        bh.consume(m.segment());
+        a.unmapAttachment(m);
+        buf.detach(a);
+        buf.put();
+        AsI915.close(importer, ifd);
+    }
+
+    /** What the weaving hook makes of the exporter's calls: the lookup of its own class. */
+    static final class AsNvidia {
+        static FdTransfer send(DmaBufService v, int fd) {
+            return WovenCalls.send(v, fd, MethodHandles.lookup());
+        }
+    }
+
+    /** What the weaving hook makes of the importer's calls. */
+    static final class AsI915 {
+        static int receive(DmaBufService v, FdTransfer t) {
+            return WovenCalls.receive(v, t, MethodHandles.lookup());
+        }
+
+        static DmaBuf get(DmaBufService v, int fd) {
+            return WovenCalls.get(v, fd, MethodHandles.lookup());
+        }
+
+        static void close(DmaBufService v, int fd) {
+            WovenCalls.close(v, fd, MethodHandles.lookup());
+        }
+    }
+
+    /** The owner check on, as the gate installs it in OSGi: each stand-in class is its driver's bundle. */
+    @State(Scope.Benchmark)
+    public static class Judged {
+        @Setup(Level.Trial)
+        public void on() {
+            FdCallers.rule(new FdCallers.Rule() {
+                @Override
+                public long bundleOf(Class<?> c) {
+                    return c == AsNvidia.class ? 20 : c == AsI915.class ? 19 : FdCallers.NONE;
+                }
+
+                @Override
+                public long stackCaller() {
+                    return FdCallers.NONE; // nothing here is unwoven
+                }
+
+                @Override
+                public boolean helper(LoadedModule owner, long caller) {
+                    return false;
+                }
+
+                @Override
+                public String name(long bundleId) {
+                    return "bundle " + bundleId;
+                }
+            });
+        }
+
+        @TearDown(Level.Trial)
+        public void off() {
+            FdCallers.rule(null);
+        }
     }
 
     @Benchmark

@@ -364,6 +364,12 @@ public final class DmaBufCore implements DmaBufDebug {
      * @return what was cleaned up, or {@code null} when the cleanup goes on in the background
      */
     public LoadedModule.Holdings closeWithin(LoadedModule m) {
+        if (m.idle()) {
+            // nothing held, nothing pending: closing calls nobody, so it needs no thread nor bound (a view got
+            // and ungot: 40 us of thread handoff before, docs/performance.md). What the bundle makes between the
+            // look and the close is released here, inline, as the worker would have
+            return m.close();
+        }
         long bound = stopTimeoutNanos;
         java.util.concurrent.FutureTask<LoadedModule.Holdings> task = new java.util.concurrent.FutureTask<>(() -> {
             try {

@@ -628,6 +628,33 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
     }
 
     /** @return what the module holds now */
+    /**
+     * @return whether closing it now calls no driver: no fd but the standard streams, nothing tracked, no
+     *         reservation lock held, no fence pending on its timelines (a bundle that ungets a view it used for
+     *         nothing, the common case: closed at once, without the bounded stop's thread)
+     */
+    boolean idle() {
+        List<FenceContextImpl> cs;
+        synchronized (this) {
+            if (closed || refs.size() + attachments.size() + vmaps.size() + transfers.size() > 0
+                    || resvHolds.get() > 0) {
+                return false;
+            }
+            for (int fd : fds.fds()) {
+                if (fd > 2) {
+                    return false;
+                }
+            }
+            cs = contexts.isEmpty() ? List.of() : List.copyOf(contexts);
+        }
+        for (FenceContextImpl c : cs) {
+            if (!c.pendingFences().isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public synchronized Holdings holdings() {
         return new Holdings(fds.openCount(), refs.size(), attachments.size(), vmaps.size(), transfers.size());
     }
