@@ -59,4 +59,23 @@ public interface FileDescriptors {
      *         standard streams included (as {@code ls /proc/self/fd})
      */
     int[] fds();
+
+    /**
+     * For a library that takes a bundle's view at an entry point (the drm
+     * helpers' engines, say): checks that the code that called the library
+     * may use this view: the view's own bundle, or a library that bundle
+     * links (docs/security.md, "The owner rule"). Without it a bundle holding
+     * a stolen view could pass it to a library the owner links, and have the
+     * library act with the owner's rights.
+     *
+     * <p>Called by the library, on the caller's thread, at the entry point,
+     * before it keeps the view. Costs a walk of the stack (about a
+     * microsecond): for constructors and setup, not for hot paths. Outside
+     * OSGi nothing is judged.
+     *
+     * @throws DmaBufException {@link Errno#EBADF} when the library's caller may not use the view
+     * @since 1.3
+     */
+    default void checkLibraryCaller() {
+    }
 }

@@ -147,6 +147,11 @@ public class HandoffBench {
                 }
 
                 @Override
+                public long libraryCaller() {
+                    return FdCallers.NONE;
+                }
+
+                @Override
                 public boolean helper(LoadedModule owner, long caller) {
                     return false;
                 }

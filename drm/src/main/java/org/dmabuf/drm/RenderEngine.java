@@ -75,8 +75,11 @@ public final class RenderEngine implements RenderNode {
      * @param dmabuf the driver's view of the DMA-BUF core
      * @param fences the driver's view of the fences
      * @param heap the heap framebuffers come from
+     * @throws DmaBufException EBADF when the views are not the caller's own, nor given to it by their owner
      */
     public RenderEngine(String driver, Device device, DmaBufService dmabuf, DmaFenceService fences, String heap) {
+        dmabuf.checkLibraryCaller(); // the views are their caller's to give (docs/security.md): no stolen view acts here
+        fences.checkLibraryCaller();
         this.driver = driver;
         this.device = device;
         this.dmabuf = dmabuf;

@@ -84,8 +84,10 @@ public final class ScanoutEngine implements DisplayEngine {
      * @param dmabuf the display driver's view of the DMA-BUF core
      * @param format the mode: frames' layout
      * @param own the display GPU's own render engine, or {@code null} when it has none
+     * @throws DmaBufException EBADF when the view is not the caller's own, nor given to it by its owner
      */
     public ScanoutEngine(String driver, Device device, DmaBufService dmabuf, FrameFormat format, RenderNode own) {
+        dmabuf.checkLibraryCaller(); // the view is its caller's to give (docs/security.md): no stolen view acts here
         this.stream = "display/" + device.name();
         this.driver = driver;
         this.device = device;

@@ -248,7 +248,9 @@ public class LicenceGateIT extends PlatformTest {
     @Test
     public void another_bundles_fds_are_out_of_reach_by_every_route_whatever_the_licence() throws Exception {
         Bundle giver = TestBundles.bundle("test.giver3").activator(GiverActivator.class).install(context);
-        Bundle thief = TestBundles.bundle("test.fdthief").activator(FdThiefActivator.class).install(context);
+        Bundle thief = TestBundles.bundle("test.fdthief").imports("org.dmabuf.drm;version=\"[2.0,3)\"")
+                .imports("org.dmabuf.api.display;version=\"[1.0,2)\"").activator(FdThiefActivator.class)
+                .install(context);
         try {
             giver.start();
             ModuleInfo before = module("test.giver3");
@@ -267,6 +269,12 @@ public class LicenceGateIT extends PlatformTest {
             assertTrue("a thread that runs no bundle's code is nobody's: " + report.getProperty("nobundle"),
                     String.valueOf(report.getProperty("nobundle")).contains(
                             "fds: test.giver3's DMA-BUF view used by code of no bundle"));
+            for (String route : List.of("deputy", "deputy_reflection")) {
+                String outcome = String.valueOf(report.getProperty(route));
+                assertTrue(route + ": " + outcome, outcome.contains("checkLibraryCaller: test.giver3's DMA-BUF view"
+                        + " used by test.fdthief; expected your own view and fds") && outcome.endsWith("(-EBADF: Bad"
+                        + " file descriptor)"));
+            }
             ModuleInfo after = module("test.giver3");
             assertEquals("the victim's fds and references are as they were", before, after);
             assertEquals("nothing was made", buffers, debug.bufferCount());

@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 
 import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.Errno;
+import org.dmabuf.api.FileDescriptors;
 
 /**
  * Who may use a bundle's view: its owner, and the libraries the owner links
@@ -32,6 +33,12 @@ public final class FdCallers {
 
         /** @return the bundle that really makes the current call, {@link #TRUSTED} or {@link #NONE} */
         long stackCaller();
+
+        /**
+         * @return the bundle that called the library whose code calls {@link FileDescriptors#checkLibraryCaller}:
+         *         the first frame of a bundle other than that library's, {@link #NONE} for none
+         */
+        long libraryCaller();
 
         /**
          * @return whether {@code caller} may use {@code owner}'s view: a library the owner links (it imports
@@ -85,6 +92,14 @@ public final class FdCallers {
         Rule r = rule;
         if (r != null) {
             owner.checkCaller(r, r.stackCaller(), func, fd);
+        }
+    }
+
+    /** A library's entry point: its caller is judged ({@code FileDescriptors.checkLibraryCaller}). */
+    static void library(LoadedModule owner) {
+        Rule r = rule;
+        if (r != null) {
+            owner.checkCaller(r, r.libraryCaller(), "checkLibraryCaller", -1);
         }
     }
 

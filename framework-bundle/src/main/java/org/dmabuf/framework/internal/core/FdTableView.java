@@ -44,6 +44,11 @@ abstract class FdTableView implements FileDescriptors {
     }
 
     @Override
+    public final void checkLibraryCaller() {
+        FdCallers.library(module);
+    }
+
+    @Override
     public final int[] fds() {
         FdCallers.unwoven(module, "fds", -1);
         return module.fds();

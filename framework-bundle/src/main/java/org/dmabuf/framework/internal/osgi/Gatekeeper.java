@@ -542,6 +542,28 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
     }
 
     @Override
+    public long libraryCaller() {
+        ClassLoader ours = Gatekeeper.class.getClassLoader();
+        return WALKER.walk(frames -> {
+            long library = -1;
+            for (var it = frames.iterator(); it.hasNext();) {
+                Class<?> c = it.next().getDeclaringClass();
+                ClassLoader l = c.getClassLoader();
+                Bundle b = l == null || l == ours ? null : FrameworkUtil.getBundle(c);
+                if (b == null) {
+                    continue; // the view, the JDK's frames, code of no bundle: never the caller
+                }
+                if (library < 0) {
+                    library = b.getBundleId(); // the library that asks
+                } else if (b.getBundleId() != library) {
+                    return b.getBundleId(); // who called it
+                }
+            }
+            return org.dmabuf.framework.internal.core.FdCallers.NONE;
+        });
+    }
+
+    @Override
     public boolean helper(LoadedModule owner, long caller) {
         Bundle o = context.getBundle(owner.bundleId());
         Bundle c = context.getBundle(caller);

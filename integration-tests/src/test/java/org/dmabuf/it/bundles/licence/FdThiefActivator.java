@@ -17,7 +17,9 @@ import org.osgi.framework.ServiceReference;
  * and tries the fd calls on that bundle's fds: read its table, duplicate,
  * send, get and close one of its fds, directly (woven), by reflection,
  * through the JDK's reflection trampoline, and from a thread that runs no
- * code of any bundle (a {@code java.beans.EventHandler} proxy). It reports
+ * code of any bundle (a {@code java.beans.EventHandler} proxy); and by passing
+ * the stolen view to a library the victim links (the drm helpers' engines),
+ * directly and by reflection, to have the library act for it. It reports
  * each outcome as a service property of {@code (test.fdthief=*)}.
  */
 public class FdThiefActivator implements BundleActivator {
@@ -45,6 +47,13 @@ public class FdThiefActivator implements BundleActivator {
             new java.beans.Expression(view, "close", new Object[] {fd}).execute();
             return "closed";
         }));
+        // a library the victim links, as a deputy: the drm helpers take the stolen view at their entry point
+        org.dmabuf.api.fence.DmaFenceService mine = context.getService(context.getServiceReference(
+                org.dmabuf.api.fence.DmaFenceService.class));
+        report.put("deputy", outcome(() -> String.valueOf(new org.dmabuf.drm.RenderEngine("thief", null, view, mine,
+                "system"))));
+        report.put("deputy_reflection", outcome(() -> String.valueOf(org.dmabuf.drm.ScanoutEngine.class
+                .getConstructors()[0].newInstance("thief", null, view, org.dmabuf.api.display.FrameFormat.VGA, null))));
         AtomicReference<String> noBundle = new AtomicReference<>("allowed");
         Thread t = new Thread((Runnable) java.beans.EventHandler.create(Runnable.class, view, "fds"));
         t.setUncaughtExceptionHandler((th, e) -> noBundle.set(root(e)));
