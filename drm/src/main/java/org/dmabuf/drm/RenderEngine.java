@@ -78,8 +78,12 @@ public final class RenderEngine implements RenderNode {
      * @throws DmaBufException EBADF when the views are not the caller's own, nor given to it by their owner
      */
     public RenderEngine(String driver, Device device, DmaBufService dmabuf, DmaFenceService fences, String heap) {
-        dmabuf.checkLibraryCaller(); // the views are their caller's to give (docs/security.md): no stolen view acts here
-        fences.checkLibraryCaller();
+        if (dmabuf != null) {
+            dmabuf.checkLibraryCaller(); // the views are their caller's to give (docs/security.md): no stolen view
+        }
+        if (fences != null) {
+            fences.checkLibraryCaller();
+        }
         this.driver = driver;
         this.device = device;
         this.dmabuf = dmabuf;

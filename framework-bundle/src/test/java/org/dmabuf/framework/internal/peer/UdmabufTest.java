@@ -186,6 +186,8 @@ class UdmabufTest {
         assertThatThrownBy(() -> f.fill(0, 9)).isInstanceOf(DmaBufException.class)
                 .satisfies(e -> assertThat(((DmaBufException) e).errno()).isEqualTo(Errno.ENODEV));
         // the display's references keep the buffers, and their pages, after the process left
+        await("the process's connection and what it held are gone", () -> server.count() == 0
+                && core.holders(bufs[0].inode()).stream().noneMatch(l -> l.startsWith("pid ")));
         assertThat(core.bufferCount()).isEqualTo(3);
         for (DmaBuf b : bufs) {
             b.put();
