@@ -204,12 +204,17 @@ final class FdWatcher implements AutoCloseable {
                         discard(w.eventfd()); // the process wrote into its reference: ignored
                         continue;
                     }
-                    try {
-                        if (!w.ref().cancelled) {
-                            w.ref().hangup.run(); // every copy of the write end is closed: the reference goes
-                        }
-                    } catch (RuntimeException e) {
-                        LOG.warn("dma-buf peers: dropping a reference failed: {}", e.getMessage());
+                    if (!w.ref().cancelled) {
+                        // every copy of the write end is closed: the reference goes, on a thread of its own, since
+                        // dropping the last one calls the exporter's release, a driver this thread never waits on
+                        Runnable hangup = w.ref().hangup;
+                        Thread.ofVirtual().name("dma-buf peer reference").start(() -> {
+                            try {
+                                hangup.run();
+                            } catch (RuntimeException e) {
+                                LOG.warn("dma-buf peers: dropping a reference failed: {}", e.getMessage());
+                            }
+                        });
                     }
                     finish(w, 0, null);
                     done.add(w);

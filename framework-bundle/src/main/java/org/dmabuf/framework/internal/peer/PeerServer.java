@@ -494,7 +494,7 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 if (before != null) {
                     before.put();
                 }
-                fail(job, -12); // ENOMEM: no eventfd
+                fail(job, live ? -12 : Errno.ENODEV.code()); // no eventfd (ENOMEM), or the stream ended meanwhile
                 return job;
             }
             DmaFence cancelled;
@@ -509,7 +509,7 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 cancelled.put();
             }
             try {
-                Native.sendNow(peer.fd, encode("FILL", "stream", name, "index", String.valueOf(index), "frame",
+                peer.sendNow(encode("FILL", "stream", name, "index", String.valueOf(index), "frame",
                         String.valueOf(frame)).getBytes(StandardCharsets.UTF_8), event);
             } catch (IOException | RuntimeException e) {
                 Memfd.closeFd(event);
@@ -640,6 +640,20 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
 
         String name() {
             return "pid " + creds.pid() + " (" + comm + ")";
+        }
+
+        /**
+         * Sends from another thread than its own (a display's, a renderer's), never waiting: under the lock that
+         * its end closes the connection's fd with, so that a message meant for it never goes to a file that
+         * took the fd's number after.
+         */
+        void sendNow(byte[] data, int... fds) throws IOException {
+            synchronized (fdLock) {
+                if (fdClosed) {
+                    throw new IOException(name() + " left");
+                }
+                Native.sendNow(fd, data, fds);
+            }
         }
 
         // wakes its thread, unless the connection's fd was closed (its number may be another file's now)
@@ -1061,7 +1075,7 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                     kv.add(k);
                     kv.add(v);
                 });
-                Native.sendNow(fd, encode("FRAME", kv.toArray(String[]::new)).getBytes(StandardCharsets.UTF_8),
+                sendNow(encode("FRAME", kv.toArray(String[]::new)).getBytes(StandardCharsets.UTF_8),
                         h.osFd(), event, ref);
                 Memfd.closeFd(ref); // the process has its copy: the reference is its
             } catch (IOException | RuntimeException e) {
