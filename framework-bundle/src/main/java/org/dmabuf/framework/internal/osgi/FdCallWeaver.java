@@ -93,26 +93,10 @@ final class FdCallWeaver implements WeavingHook {
             if (b.getBundleId() == 0 || b.equals(self) || !contains(wc.getBytes(), API)) {
                 return;
             }
-            ClassModel model = ClassFile.of().parse(wc.getBytes());
-            if (!guardedCalls(model)) {
+            byte[] out = weave(wc.getBytes(), wc.getBundleWiring().getClassLoader());
+            if (out == null) {
                 return;
             }
-            ClassLoader loader = wc.getBundleWiring().getClassLoader();
-            ClassFile cf = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(ClassHierarchyResolver
-                    .defaultResolver().orElse(ClassHierarchyResolver.ofResourceParsing(loader))));
-            byte[] out = cf.transformClass(model, ClassTransform.transformingMethodBodies((code, element) -> {
-                String bridge = element instanceof InvokeInstruction i ? bridge(i) : null;
-                if (bridge == null) {
-                    code.with(element);
-                    return;
-                }
-                InvokeInstruction i = (InvokeInstruction) element;
-                MethodTypeDesc t = i.typeSymbol();
-                MethodTypeDesc desc = t.insertParameterTypes(0, ClassDesc.ofInternalName(bridge))
-                        .insertParameterTypes(t.parameterCount() + 1, LOOKUP);
-                code.invokestatic(HANDLES, "lookup", LOOKUP_DESC);
-                code.invokestatic(WOVEN, i.name().stringValue(), desc);
-            }));
             wc.getDynamicImports().add(WOVEN_PACKAGE);
             wc.setBytes(out);
             woven.incrementAndGet();
@@ -121,6 +105,33 @@ final class FdCallWeaver implements WeavingHook {
             LOG.warn("{}: {} not woven ({}); its calls of DMA-BUF views are judged by the stack",
                     wc.getBundleWiring().getBundle().getSymbolicName(), wc.getClassName(), e.toString());
         }
+    }
+
+    /**
+     * @param bytes a class file
+     * @param loader where the types its stack maps name are read from (as resources, never loaded)
+     * @return the class with each guarded call rewritten, or {@code null} when it makes none
+     */
+    static byte[] weave(byte[] bytes, ClassLoader loader) {
+        ClassModel model = ClassFile.of().parse(bytes);
+        if (!guardedCalls(model)) {
+            return null;
+        }
+        ClassFile cf = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(ClassHierarchyResolver
+                .defaultResolver().orElse(ClassHierarchyResolver.ofResourceParsing(loader))));
+        return cf.transformClass(model, ClassTransform.transformingMethodBodies((code, element) -> {
+            String bridge = element instanceof InvokeInstruction i ? bridge(i) : null;
+            if (bridge == null) {
+                code.with(element);
+                return;
+            }
+            InvokeInstruction i = (InvokeInstruction) element;
+            MethodTypeDesc t = i.typeSymbol();
+            MethodTypeDesc desc = t.insertParameterTypes(0, ClassDesc.ofInternalName(bridge))
+                    .insertParameterTypes(t.parameterCount() + 1, LOOKUP);
+            code.invokestatic(HANDLES, "lookup", LOOKUP_DESC);
+            code.invokestatic(WOVEN, i.name().stringValue(), desc);
+        }));
     }
 
     // the receiver type of the bridge of a guarded call, or null
