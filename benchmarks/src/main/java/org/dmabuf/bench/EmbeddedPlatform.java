@@ -98,6 +98,40 @@ final class EmbeddedPlatform implements AutoCloseable {
         return manifestOnly(bsn, List.of());
     }
 
+    /** The component property of the trivial DS bundle's service. */
+    static final String DS_PROPERTY = "bench.ds";
+    /** The property of the service the trivial DS bundle references. */
+    static final String REFERENCED_PROPERTY = "bench.referenced";
+
+    /**
+     * @return a Declarative Services bundle with one component: one static reference to a {@code Runnable} with
+     *         {@value #REFERENCED_PROPERTY}{@code =true}, one registered {@code Runnable} with
+     *         {@value #DS_PROPERTY}{@code =<bsn>}, the component class {@code ds.TrivialComponent} and nothing else
+     */
+    static byte[] dsBundle(String bsn) throws IOException {
+        String cls = org.dmabuf.bench.ds.TrivialComponent.class.getName();
+        String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                + "<scr:component xmlns:scr=\"http://www.osgi.org/xmlns/scr/v1.3.0\" name=\"" + bsn
+                + "\" immediate=\"true\">\n"
+                + "  <implementation class=\"" + cls + "\"/>\n"
+                + "  <property name=\"" + DS_PROPERTY + "\" value=\"" + bsn + "\"/>\n"
+                + "  <service><provide interface=\"java.lang.Runnable\"/></service>\n"
+                + "  <reference name=\"referenced\" interface=\"java.lang.Runnable\" target=\"(" + REFERENCED_PROPERTY
+                + "=true)\" bind=\"bind\"/>\n"
+                + "</scr:component>\n";
+        Manifest mf = manifest(bsn, List.of("Service-Component", "OSGI-INF/trivial.xml"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JarOutputStream jar = new JarOutputStream(out, mf);
+                InputStream code = org.dmabuf.bench.ds.TrivialComponent.class.getResourceAsStream(
+                        "TrivialComponent.class")) {
+            jar.putNextEntry(new java.util.jar.JarEntry("OSGI-INF/trivial.xml"));
+            jar.write(xml.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            jar.putNextEntry(new java.util.jar.JarEntry(cls.replace('.', '/') + ".class"));
+            code.transferTo(jar);
+        }
+        return out.toByteArray();
+    }
+
     /** @return a GPL, in-tree bundle linking every symbol, with no code: a client of the views */
     static byte[] clientBundle(String bsn) throws IOException {
         List<String> req = new ArrayList<>();
@@ -111,6 +145,15 @@ final class EmbeddedPlatform implements AutoCloseable {
     }
 
     private static byte[] manifestOnly(String bsn, List<String> headers) throws IOException {
+        Manifest mf = manifest(bsn, headers);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JarOutputStream jar = new JarOutputStream(out, mf)) {
+            // nothing but the manifest
+        }
+        return out.toByteArray();
+    }
+
+    private static Manifest manifest(String bsn, List<String> headers) {
         Manifest mf = new Manifest();
         Attributes a = mf.getMainAttributes();
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
@@ -120,11 +163,7 @@ final class EmbeddedPlatform implements AutoCloseable {
         for (int i = 0; i < headers.size(); i += 2) {
             a.putValue(headers.get(i), headers.get(i + 1));
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JarOutputStream jar = new JarOutputStream(out, mf)) {
-            // nothing but the manifest
-        }
-        return out.toByteArray();
+        return mf;
     }
 
     static InputStream in(byte[] bytes) {

@@ -29,6 +29,7 @@ public class HotplugOsgiBench {
     private EmbeddedPlatform platform;
     private byte[] driver;
     private byte[] trivial;
+    private byte[] ds;
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
@@ -36,6 +37,9 @@ public class HotplugOsgiBench {
         platform.bundle("tegra_drm").uninstall(); // the benchmark installs its own copy each time
         driver = platform.jar("driver-tegra.jar");
         trivial = EmbeddedPlatform.trivialBundle("bench.trivial");
+        ds = EmbeddedPlatform.dsBundle("bench.ds");
+        platform.context.registerService(Runnable.class, () -> { },
+                new java.util.Hashtable<>(java.util.Map.of(EmbeddedPlatform.REFERENCED_PROPERTY, "true")));
     }
 
     @TearDown(Level.Trial)
@@ -58,6 +62,33 @@ public class HotplugOsgiBench {
             b.start();
             if (!bound.await(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("tegra_drm did not bind its display controller");
+            }
+            b.stop();
+            b.uninstall();
+            return b.getState();
+        } finally {
+            platform.context.removeServiceListener(l);
+        }
+    }
+
+    /**
+     * The fair baseline of {@link #hotplug_driver_cycle}: the same cycle of a trivial Declarative Services bundle
+     * with one reference and one registered service, what Felix and SCR cost any driver.
+     */
+    @Benchmark
+    public int hotplug_ds_cycle() throws Exception {
+        CountDownLatch up = new CountDownLatch(1);
+        AllServiceListener l = e -> {
+            if (e.getType() == ServiceEvent.REGISTERED) {
+                up.countDown();
+            }
+        };
+        platform.context.addServiceListener(l, "(" + EmbeddedPlatform.DS_PROPERTY + "=bench.ds)");
+        try {
+            Bundle b = platform.context.installBundle("bench:ds", EmbeddedPlatform.in(ds));
+            b.start();
+            if (!up.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the trivial DS component did not register its service");
             }
             b.stop();
             b.uninstall();
