@@ -77,17 +77,25 @@ class Peer:
             raise PeerError("EPROTO", f"expected WELCOME, got {verb}")
         self.module = args.get("module")
 
-    def request(self, verb, **kv):
-        self.sock.send(encode(verb, **kv))
-        data, fds, _flags, _addr = socket.recv_fds(self.sock, MAX_MESSAGE, 4)
-        if not data:
-            raise PeerError("ECONNRESET", "the platform closed the connection")
-        rverb, args = decode(data)
-        if rverb == "ERROR":
-            for fd in fds:
-                os.close(fd)
-            raise PeerError(args.get("code"), args.get("message"))
-        return rverb, args, fds
+    def request(self, verb, pass_fds=(), **kv):
+        """Sends a request (with pass_fds, if any) and returns its reply: (verb, args, fds).
+
+        Messages the platform sends unasked meanwhile (FRAME, FILL) are let go: their fds closed."""
+        if pass_fds:
+            socket.send_fds(self.sock, [encode(verb, **kv)], list(pass_fds))
+        else:
+            self.sock.send(encode(verb, **kv))
+        while True:
+            rverb, args, fds = self.next_message()
+            if rverb in ("FRAME", "FILL"):
+                for fd in fds:
+                    os.close(fd)
+                continue
+            if rverb == "ERROR":
+                for fd in fds:
+                    os.close(fd)
+                raise PeerError(args.get("code"), args.get("message"))
+            return rverb, args, fds
 
     def get(self, name):
         """GET name=...: returns (args, memfd, eventfd, reference); closing the reference drops it."""
@@ -108,17 +116,6 @@ class Peer:
             raise PeerError("ECONNRESET", "the platform closed the connection")
         verb, args = decode(data)
         return verb, args, fds
-
-    def send_with(self, verb, fds, **kv):
-        """Sends a request with fds, returns its reply."""
-        socket.send_fds(self.sock, [encode(verb, **kv)], fds)
-        data, rfds, _flags, _addr = socket.recv_fds(self.sock, MAX_MESSAGE, 4)
-        rverb, args = decode(data)
-        if rverb == "ERROR":
-            for fd in rfds:
-                os.close(fd)
-            raise PeerError(args.get("code"), args.get("message"))
-        return rverb, args, rfds
 
     def close_buffer(self, fd):
         self.request("CLOSE", fd=fd)
@@ -267,7 +264,7 @@ def camera(peer, a):
         memfd = os.memfd_create(f"camera-{i}", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
         os.ftruncate(memfd, size)
         fcntl.fcntl(memfd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW)  # as udmabuf requires
-        _, args, ref = peer.send_with("IMPORT", [memfd], size=size, name=f"camera-{i}")
+        _, args, ref = peer.request("IMPORT", pass_fds=[memfd], size=size, name=f"camera-{i}")
         refs.extend(ref)  # the reference to the dma-buf udmabuf made: held while it is open
         inodes_ok = inodes_ok and int(args["inode"]) == os.fstat(memfd).st_ino  # the platform maps this file
         memfds.append(memfd)

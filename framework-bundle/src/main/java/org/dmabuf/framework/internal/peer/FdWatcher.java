@@ -156,7 +156,9 @@ final class FdWatcher implements AutoCloseable {
             }
             for (Object o; (o = leaving.poll()) != null;) {
                 Object owner = o;
-                watches.removeIf(w -> w.owner() == owner && finish(w, Errno.ENODEV.code(), null));
+                // what it signalled before it left stands (its last frame's fence, say); the rest: -ENODEV
+                watches.removeIf(w -> w.owner() == owner && finish(w, w.reference() || !signalled(w.eventfd())
+                        ? Errno.ENODEV.code() : statusOf(w.eventfd()), null));
             }
             long now = System.nanoTime();
             long next = Long.MAX_VALUE;
@@ -236,6 +238,14 @@ final class FdWatcher implements AutoCloseable {
         }
         for (Watch w; (w = added.poll()) != null;) {
             finish(w, Errno.ENODEV.code(), null);
+        }
+    }
+
+    private static boolean signalled(int eventfd) {
+        try {
+            return Native.eventfdCount(eventfd) != 0;
+        } catch (IOException | NumberFormatException e) {
+            return false;
         }
     }
 

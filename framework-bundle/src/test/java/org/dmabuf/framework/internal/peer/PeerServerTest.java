@@ -2,6 +2,8 @@
 package org.dmabuf.framework.internal.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.dmabuf.framework.internal.peer.PeerTesting.await;
+import static org.dmabuf.framework.internal.peer.PeerTesting.openFds;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.zip.CRC32;
 
 import org.dmabuf.api.DmaBuf;
@@ -38,7 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
  * leaves nothing behind.
  */
 class PeerServerTest {
-    private static final Path CLIENT = Path.of("..", "clients", "python", "dmabuf_peer.py").toAbsolutePath();
     @TempDir
     Path dir;
     final DmaBufCore core = new DmaBufCore(List.of(new MemfdHeap(64L << 20)));
@@ -60,20 +60,7 @@ class PeerServerTest {
     }
 
     private Process python(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("python3", CLIENT.toString(), "--socket",
-                server.path().toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        processes.add(p);
-        return p;
-    }
-
-    private static void await(String what, BooleanSupplier done) {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!done.getAsBoolean()) {
-            assertThat(System.nanoTime()).as(what).isLessThan(end);
-            Thread.onSpinWait();
-        }
+        return PeerTesting.python(processes, server.path(), args);
     }
 
     // a rendered frame: 1 MiB of the memfd heap, named, with a pattern, and its CRC-32
@@ -215,13 +202,8 @@ class PeerServerTest {
                 && core.holders(f.buf().inode()).stream().noneMatch(l -> l.startsWith("pid ")));
         await("its thread ended", () -> Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(t -> t.getName().equals("dmabuf-peer pid " + p.pid())));
-        await("the connection's fd, the armed eventfd and the reference's pipe are closed", () -> {
-            try {
-                return openFds() < fdsBefore && openFds() <= fdsIdle;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        await("the connection's fd, the armed eventfd and the reference's pipe are closed",
+                () -> openFds() < fdsBefore && openFds() <= fdsIdle);
         job.signal(); // nobody waits on it any more: nothing to write, nothing left
         f.buf().put();
         gpu.close(f.fd());
@@ -300,13 +282,7 @@ class PeerServerTest {
         p.getOutputStream().close(); // it ends: its 64 connections close
         assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
         await("every connection's thread ended", () -> server.count() == 0 && Thread.activeCount() <= threads);
-        await("and every fd is closed", () -> {
-            try {
-                return openFds() <= idle;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        await("and every fd is closed", () -> openFds() <= idle);
     }
 
     @Test
@@ -433,9 +409,4 @@ class PeerServerTest {
         gpu.close(f.fd());
     }
 
-    private static long openFds() throws IOException {
-        try (var s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
-    }
 }

@@ -2,6 +2,8 @@
 package org.dmabuf.framework.internal.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.dmabuf.framework.internal.peer.PeerTesting.await;
+import static org.dmabuf.framework.internal.peer.PeerTesting.openFds;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
@@ -17,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.DmaBufException;
@@ -45,7 +46,6 @@ import org.junit.jupiter.api.io.TempDir;
  * killed mid-stream leaves nothing behind.
  */
 class UdmabufTest {
-    private static final Path CLIENT = Path.of("..", "clients", "python", "dmabuf_peer.py").toAbsolutePath();
     private static final long MAGIC = 0x444d414255462d31L;
     @TempDir
     Path dir;
@@ -82,27 +82,9 @@ class UdmabufTest {
     }
 
     private Process python(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("python3", CLIENT.toString(), "--socket",
-                server.path().toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        processes.add(p);
-        return p;
+        return PeerTesting.python(processes, server.path(), args);
     }
 
-    private static void await(String what, BooleanSupplier done) {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!done.getAsBoolean()) {
-            assertThat(System.nanoTime()).as(what).isLessThan(end);
-            Thread.onSpinWait();
-        }
-    }
-
-    private static long openFds() throws IOException {
-        try (var s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
-    }
 
     private static List<String> memfdMappings(String name) throws IOException {
         return Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(l -> l.contains("/memfd:" + name))
@@ -220,13 +202,7 @@ class UdmabufTest {
             b.put();
         }
         assertThat(core.bufferCount()).isZero();
-        await("every fd it cost is closed", () -> {
-            try {
-                return openFds() <= idle;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        await("every fd it cost is closed", () -> openFds() <= idle);
     }
 
     // a process that says each line of stdin in turn, with the fds that line asks for, and prints each reply
@@ -322,13 +298,7 @@ class UdmabufTest {
         assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
         await("everything it had is dropped", () -> server.count() == 0 && unpublished.size() == 1
                 && core.bufferCount() == 0);
-        await("every fd it sent is closed", () -> {
-            try {
-                return openFds() <= idle;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        await("every fd it sent is closed", () -> openFds() <= idle);
     }
 
     @Test
