@@ -18,6 +18,9 @@ public class HoarderActivator implements BundleActivator {
     /** Buffers it allocates from each of the system and contiguous heaps. */
     public static final int PER_HEAP = 8;
 
+    // what it took, kept reachable: a hoarder holds its handles (the leak finder reports only unreachable ones)
+    private final java.util.List<Object> kept = new java.util.ArrayList<>();
+
     @Override
     public void start(BundleContext context) throws Exception {
         DmaBufService dmabuf = context.getService(context.getServiceReference(DmaBufService.class));
@@ -28,7 +31,8 @@ public class HoarderActivator implements BundleActivator {
                 int fd = heap.allocate(64 * 1024);
                 dmabuf.dup(fd);
                 DmaBuf buf = dmabuf.get(fd);
-                buf.get();
+                kept.add(buf);
+                kept.add(buf.get());
                 buf.vmap();
                 buf.attach(gpu).mapAttachment(DmaDirection.BIDIRECTIONAL);
                 buf.dynamicAttach(gpu, org.dmabuf.api.ImporterOps.builder().invalidateMappings(a -> { }).build()).pin();
