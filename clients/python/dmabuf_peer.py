@@ -72,6 +72,7 @@ class Peer:
     def __init__(self, path, name="dmabuf_peer.py"):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.sock.connect(path)
+        self.queued = []
         verb, args, _ = self.request("HELLO", version=VERSION, name=name)
         if verb != "WELCOME":
             raise PeerError("EPROTO", f"expected WELCOME, got {verb}")
@@ -80,16 +81,15 @@ class Peer:
     def request(self, verb, pass_fds=(), **kv):
         """Sends a request (with pass_fds, if any) and returns its reply: (verb, args, fds).
 
-        Messages the platform sends unasked meanwhile (FRAME, FILL) are let go: their fds closed."""
+        Messages the platform sends unasked meanwhile (FRAME, FILL) are kept for next_message."""
         if pass_fds:
             socket.send_fds(self.sock, [encode(verb, **kv)], list(pass_fds))
         else:
             self.sock.send(encode(verb, **kv))
         while True:
-            rverb, args, fds = self.next_message()
+            rverb, args, fds = self._receive()
             if rverb in ("FRAME", "FILL"):
-                for fd in fds:
-                    os.close(fd)
+                self.queued.append((rverb, args, fds))  # for next_message, in order
                 continue
             if rverb == "ERROR":
                 for fd in fds:
@@ -110,7 +110,12 @@ class Peer:
             raise PeerError("EPROTO", f"expected SUBSCRIBED, got {verb}")
 
     def next_message(self):
-        """The next message the platform sends: (verb, args, fds)."""
+        """The next message the platform sends: (verb, args, fds); those kept while a request waited first."""
+        if self.queued:
+            return self.queued.pop(0)
+        return self._receive()
+
+    def _receive(self):
         data, fds, _flags, _addr = socket.recv_fds(self.sock, MAX_MESSAGE, 4)
         if not data:
             raise PeerError("ECONNRESET", "the platform closed the connection")

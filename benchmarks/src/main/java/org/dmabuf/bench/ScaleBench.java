@@ -35,7 +35,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class ScaleBench {
-    @Param({"1000000"})
+    @Param({"1000", "10000", "100000", "1000000"})
     public int buffers;
 
     private DmaBufCore core;

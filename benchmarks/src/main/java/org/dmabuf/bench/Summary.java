@@ -137,7 +137,7 @@ final class Summary {
                 + " per-bundle view)", factory, plain, factory == null || plain == null ? Double.NaN
                 : factory.ns() / plain.ns(), "factory / plain", "(not judged)", r -> true);
 
-        Figure bufinfo = find(all, "scale_bufinfo", null);
+        Figure bufinfo = find(all, "scale_bufinfo", "1000000"); // the row of a million; the curve is its own table
         String n = scale.getProperty("buffers", "?");
         row(out, missed, "scale: bufinfo over " + n + " buffers", bufinfo, null,
                 bufinfo == null ? Double.NaN : bufinfo.ns() / 1e6, "ms", "<= 1 s", r -> r <= 1000);

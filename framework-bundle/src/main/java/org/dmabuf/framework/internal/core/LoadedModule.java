@@ -582,6 +582,18 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
         return c;
     }
 
+    /**
+     * A timeline of the framework's own making that is done (a process's stream ended, its fences signalled):
+     * no longer listed, nor watched.
+     *
+     * @param c a context this module allocated
+     */
+    public void forgetContext(org.dmabuf.api.fence.FenceContext c) {
+        if (c instanceof FenceContextImpl f) {
+            forgetContext(f);
+        }
+    }
+
     /** @param c a context that is done (a closed {@code sw_sync} timeline): no longer listed */
     synchronized void forgetContext(FenceContextImpl c) {
         contexts.remove(c);

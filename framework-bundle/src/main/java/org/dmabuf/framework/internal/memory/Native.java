@@ -351,20 +351,21 @@ public final class Native {
     }
 
     /**
-     * {@code poll(2)} for {@code POLLIN}.
+     * {@code poll(2)}.
      *
      * @param fds the fds
+     * @param events each fd's events: {@link #POLLIN}, or 0 for its hang-up and errors only (always reported)
      * @param timeoutMillis how long at most; 0 returns at once
      * @return each fd's {@code revents} ({@link #POLLIN}, {@link #POLL_BROKEN}), 0 for none; all 0 on a timeout
      *         or a signal
      */
-    public static short[] poll(int[] fds, int timeoutMillis) throws IOException {
+    public static short[] poll(int[] fds, short[] events, int timeoutMillis) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Memfd.captureState(a);
             MemorySegment p = a.allocate(8L * Math.max(1, fds.length), 8);
             for (int i = 0; i < fds.length; i++) {
                 p.set(JAVA_INT, 8L * i, fds[i]);
-                p.set(JAVA_SHORT, 8L * i + 4, POLLIN);
+                p.set(JAVA_SHORT, 8L * i + 4, events[i]);
             }
             int n = (int) POLL.invokeExact(st, p, (long) fds.length, timeoutMillis);
             short[] out = new short[fds.length];
@@ -437,21 +438,6 @@ public final class Native {
                 throw failed("pipe2", st);
             }
             return new int[] {fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** Reads and throws away what is in a non-blocking fd, up to 4096 bytes. */
-    public static void discard(int fd) throws IOException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = Memfd.captureState(a);
-            MemorySegment buf = a.allocate(4096);
-            if ((long) READ.invokeExact(st, fd, buf, 4096L) < 0 && Memfd.errno(st) != 11) {
-                throw failed("read", st);
-            }
         } catch (IOException e) {
             throw e;
         } catch (Throwable t) {

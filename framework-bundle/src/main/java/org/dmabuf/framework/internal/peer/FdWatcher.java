@@ -178,13 +178,17 @@ final class FdWatcher implements AutoCloseable {
                 }
             }
             int[] fds = new int[watches.size() + 1];
+            short[] events = new short[fds.length];
             fds[0] = wake;
+            events[0] = Native.POLLIN;
             for (int i = 0; i < watches.size(); i++) {
                 fds[i + 1] = watches.get(i).eventfd();
+                // a reference's read end: its hang-up only, so what a process writes into it never wakes us
+                events[i + 1] = watches.get(i).reference() ? 0 : Native.POLLIN;
             }
             short[] ready;
             try {
-                ready = Native.poll(fds, next == Long.MAX_VALUE ? 1000
+                ready = Native.poll(fds, events, next == Long.MAX_VALUE ? 1000
                         : (int) Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(next) + 1)));
                 if (ready[0] != 0) {
                     Native.drain(wake);
@@ -203,8 +207,7 @@ final class FdWatcher implements AutoCloseable {
                 Watch w = watches.get(i - 1);
                 if (w.reference()) {
                     if ((ready[i] & Native.POLL_BROKEN) == 0) {
-                        discard(w.eventfd()); // the process wrote into its reference: ignored
-                        continue;
+                        continue; // not asked for: only a hang-up wakes a reference
                     }
                     if (!w.ref().cancelled) {
                         // every copy of the write end is closed: the reference goes, on a thread of its own, since
@@ -263,14 +266,6 @@ final class FdWatcher implements AutoCloseable {
         }
     }
 
-    private static void discard(int readEnd) {
-        try {
-            Native.discard(readEnd);
-        } catch (IOException e) {
-            // nothing to read after all
-        }
-    }
-
     // signals and lets go of one watch (a reference's: only closes it); true, for removeIf
     private boolean finish(Watch w, int status, String why) {
         if (w.reference()) {
@@ -307,6 +302,8 @@ final class FdWatcher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Memfd.closeFd(wake);
+        if (!thread.isAlive()) {
+            Memfd.closeFd(wake); // only once its thread is gone: a number it still polls is never another file's
+        }
     }
 }

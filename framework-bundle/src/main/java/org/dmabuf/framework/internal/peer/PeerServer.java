@@ -378,8 +378,8 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
         private final int[] held; // fds of udmabuf's table, one per buffer
         private final long[] pendingFrame;
         private final DmaFence[] pending; // guarded by this
-        private final org.dmabuf.api.fence.FenceContext jobs;
-        private volatile boolean live = true;
+        private org.dmabuf.api.fence.FenceContext jobs; // made once it is published; guarded by this
+        private volatile boolean live = true; // written under this: a fill or send under it sees the end
         volatile Object handle;
         private long fills; // guarded by this
         private long late; // guarded by this
@@ -395,12 +395,12 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
             java.util.Arrays.fill(held, -1);
             this.pendingFrame = new long[count];
             this.pending = new DmaFence[count];
-            this.jobs = udmabufFences.contextAlloc(UDMABUF, name + "@" + peer.name());
-            jobs.setTimeout(RELEASE_TIMEOUT_NANOS, true); // a process that never fills is timed out by the watchdog
         }
 
-        // takes udmabuf's own reference to each buffer at the process's fds
-        void hold(int[] fds) {
+        // once the name is its: udmabuf's own reference to each buffer at the process's fds, and the timeline
+        synchronized void hold(int[] fds) {
+            jobs = udmabufFences.contextAlloc(UDMABUF, name + "@" + peer.name());
+            jobs.setTimeout(RELEASE_TIMEOUT_NANOS, true); // a process that never fills is timed out by the watchdog
             for (int i = 0; i < fds.length; i++) {
                 held[i] = udmabuf.receive(peer.module.send(fds[i]));
             }
@@ -465,18 +465,15 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
         }
 
         @Override
-        public org.dmabuf.api.FdTransfer send(int index) {
-            check(index, "ProcessFrames.send");
-            try {
-                return udmabuf.send(held[index]);
-            } catch (DmaBufException e) {
-                throw new DmaBufException(Errno.ENODEV, "ProcessFrames.send: stream " + name + " ended; expected a"
-                        + " live stream", e);
-            }
+        public synchronized org.dmabuf.api.FdTransfer send(int index) {
+            check(index, "ProcessFrames.send"); // under the lock end() takes: its fds stay this stream's meanwhile
+            return udmabuf.send(held[index]);
         }
 
         @Override
-        public DmaFence fill(int index, long frame) {
+        public synchronized DmaFence fill(int index, long frame) {
+            // under the lock end() takes: a fill under way finishes first, none starts after it, and the fds of
+            // held[] stay this stream's meanwhile. Nothing here waits: the FILL goes with MSG_DONTWAIT
             check(index, "ProcessFrames.fill");
             DmaFence job = jobs.next();
             DmaFence before = null;
@@ -494,16 +491,13 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 if (before != null) {
                     before.put();
                 }
-                fail(job, live ? -12 : Errno.ENODEV.code()); // no eventfd (ENOMEM), or the stream ended meanwhile
+                fail(job, -12); // ENOMEM: no eventfd
                 return job;
             }
-            DmaFence cancelled;
-            synchronized (this) {
-                cancelled = pending[index];
-                pending[index] = job.get();
-                pendingFrame[index] = frame;
-                fills++;
-            }
+            DmaFence cancelled = pending[index];
+            pending[index] = job.get();
+            pendingFrame[index] = frame;
+            fills++;
             if (cancelled != null) {
                 fail(cancelled, -125); // ECANCELED: asked again before it was filled
                 cancelled.put();
@@ -557,7 +551,14 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
             if (!published.remove(name, this)) {
                 return;
             }
-            live = false;
+            DmaFence[] left;
+            org.dmabuf.api.fence.FenceContext timeline;
+            synchronized (this) { // waits for a fill or send under way; none starts after
+                live = false;
+                left = pending.clone();
+                java.util.Arrays.fill(pending, null);
+                timeline = jobs;
+            }
             Object h = handle;
             if (h != null) {
                 try {
@@ -565,11 +566,6 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 } catch (RuntimeException e) {
                     LOG.warn("dma-buf peers: {}: unpublishing failed: {}", name, e.getMessage());
                 }
-            }
-            DmaFence[] left;
-            synchronized (this) {
-                left = pending.clone();
-                java.util.Arrays.fill(pending, null);
             }
             for (DmaFence f : left) {
                 if (f != null) {
@@ -585,6 +581,9 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                         // closed with udmabuf already
                     }
                 }
+            }
+            if (timeline != null) {
+                udmabuf.forgetContext(timeline); // its fences are all signalled: the timeline goes with the stream
             }
             LOG.info("dma-buf peers: stream {} ended: {}", name, why);
         }
@@ -735,11 +734,13 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                     dropped = held();
                     core.closeWithin(m); // its release fences are signalled -ENODEV with its contexts
                 }
-                for (DmaFence rel : frames.values()) {
-                    rel.signal();
-                    rel.put();
+                for (Integer k : List.copyOf(frames.keySet())) {
+                    DmaFence rel = frames.remove(k); // only what it removes: a hang-up may be putting another
+                    if (rel != null) {
+                        rel.signal();
+                        rel.put();
+                    }
                 }
-                frames.clear();
                 peers.remove(fd);
                 synchronized (fdLock) {
                     fdClosed = true;
@@ -856,12 +857,12 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 }
                 hungUp.add(n); // before the close: a new buffer at n clears it
             }
+            DmaFence rel = frames.remove(n); // before the close: a frame handed at n after it is another's
             try {
                 module.close(n);
             } catch (DmaBufException e) {
                 // its module closed meanwhile: dropped with it
             }
-            DmaFence rel = frames.remove(n);
             if (rel != null) {
                 rel.signal(); // it let go of the frame: its renderer may write it again
                 rel.put();
@@ -1050,6 +1051,7 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
             }
             DmaFence writers = null;
             DmaFence release = null;
+            boolean inFrames = false;
             int event = -1;
             int ref = -1;
             try {
@@ -1066,6 +1068,7 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 }
                 event = Native.eventfd();
                 frames.put(h.fd(), release); // before it is sent: the process may let go as soon as it has it
+                inFrames = true;
                 ref = referenceFor(h.fd());
                 List<String> kv = new ArrayList<>(List.of("stream", stream, "fd", String.valueOf(h.fd()), "ino",
                         String.valueOf(h.ino()), "size", String.valueOf(h.size()), "name",
@@ -1078,19 +1081,20 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                 sendNow(encode("FRAME", kv.toArray(String[]::new)).getBytes(StandardCharsets.UTF_8),
                         h.osFd(), event, ref);
                 Memfd.closeFd(ref); // the process has its copy: the reference is its
+                ref = -1;
             } catch (IOException | RuntimeException e) {
                 if (ref >= 0) {
+                    unreference(h.fd()); // first: closing the only write end must not look like a hang-up
                     Memfd.closeFd(ref);
-                    unreference(h.fd());
                 }
-                frames.remove(h.fd());
                 if (event >= 0) {
                     Memfd.closeFd(event);
                 }
                 if (writers != null) {
                     writers.put();
                 }
-                if (release != null) {
+                // the release fence is this path's to put unless the process's end took it out of frames first
+                if (release != null && (!inFrames || frames.remove(h.fd(), release))) {
                     release.signal();
                     release.put();
                 }
@@ -1418,8 +1422,7 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
                     + frame)) {
                 fds[0] = -1;
             } else {
-                job.setError(Errno.EBUSY.code()); // too many eventfds watched: the frame is not trusted
-                job.signal();
+                Stream.fail(job, Errno.EBUSY.code()); // too many eventfds watched: the frame is not trusted
                 job.put();
             }
         }
@@ -1454,22 +1457,41 @@ public final class PeerServer implements AutoCloseable, DmaBufCore.ProcessShare 
             FdWatcher.Reference ref;
             boolean dropped;
             synchronized (refLock) { // never I/O under it: the watcher's thread takes it too
-                ref = refs.remove(n);
+                ref = refs.get(n);
                 dropped = ref == null && hungUp.remove(n);
             }
             if (dropped) {
                 reply(fd, "CLOSED", "fd", String.valueOf(n)); // it closed its reference fd first: dropped already
                 return;
             }
-            watcher.cancel(ref);
-            DmaFence rel;
-            if (frames.containsKey(n) || event < 0) {
-                module.close(n);
-                rel = frames.remove(n);
-            } else {
-                rel = releaseFence(n); // a buffer it took with GET: its release fence goes in as a READ fence
-                module.close(n);
+            if (ref == null) { // only what it was handed: never a file of the platform's own making in its table
+                reply(fd, "ERROR", "code", "EBADF", "message", "CLOSE fd=" + n + ": not a buffer of this process;"
+                        + " expected the fd of a BUFFER, FRAME or IMPORTED reply");
+                return;
             }
+            boolean frame = frames.containsKey(n);
+            // what can fail comes first: an ERROR leaves the reference as it was
+            DmaFence rel = !frame && event >= 0 ? releaseFence(n) : null; // a GET buffer's release, as a READ fence
+            boolean lost;
+            synchronized (refLock) {
+                lost = !refs.remove(n, ref); // its reference fd hung up meanwhile: the hang-up drops it
+                if (lost) {
+                    hungUp.remove(n);
+                }
+            }
+            if (lost) {
+                if (rel != null) {
+                    rel.signal();
+                    rel.put();
+                }
+                reply(fd, "CLOSED", "fd", String.valueOf(n));
+                return;
+            }
+            watcher.cancel(ref);
+            if (frame) {
+                rel = frames.remove(n); // before the close: a frame handed at n after it is another's
+            }
+            module.close(n);
             if (rel != null && event >= 0) {
                 // the release fence stays until the process signals its eventfd (or a second passes)
                 if (watcher.watch(event, rel, RELEASE_TIMEOUT_NANOS, this, name() + ": release fence of fd " + n)) {

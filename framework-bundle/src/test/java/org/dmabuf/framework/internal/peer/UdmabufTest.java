@@ -302,6 +302,57 @@ class UdmabufTest {
     }
 
     @Test
+    void a_close_refused_for_want_of_release_timelines_changes_nothing() throws Exception {
+        start();
+        LoadedModule gpu = core.openModule("nvidia", 10);
+        int fd = gpu.heap("memfd").allocate(1 << 16);
+        DmaBuf buf = gpu.get(fd);
+        buf.setName("frame-busy");
+        int slots = PeerServer.MAX_FRAMES + PeerServer.MAX_PENDING;
+        String script = String.join("\n",
+                "import os, socket, sys",
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
+                "s.connect(sys.argv[1])",
+                "s.send(b'HELLO version=1'); s.recv(4096)",
+                "kept, last = [], None",
+                "for i in range(" + (slots + 1) + "):",
+                "    s.send(b'GET name=frame-busy')",
+                "    data, fds, _, _ = socket.recv_fds(s, 4096, 4)",
+                "    kept.extend(fds)",
+                "    n = data.decode().split(' ')[1]",
+                "    done = os.eventfd(0)",  // never signalled: each holds a release timeline for a second
+                "    kept.append(done)",
+                "    socket.send_fds(s, [('CLOSE ' + n).encode()], [done])",
+                "    last = s.recv(4096).decode()",
+                "print(last, flush=True)",
+                "sys.stdin.readline()",
+                "os.close(fds[2])  # the refused one's reference fd: closing it lets go of it",
+                "print('CLOSED REFERENCE', flush=True)",
+                "sys.stdin.readline()");
+        Process p = new ProcessBuilder("python3", "-c", script, server.path().toString()).redirectErrorStream(true)
+                .start();
+        processes.add(p);
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(out.readLine()).startsWith("ERROR code=EBUSY").contains("release%20fences%20of%20this%20process");
+        // the refused CLOSE left its reference as it was: held, and counted
+        assertThat(core.holders(buf.inode())).filteredOn(l -> l.startsWith("pid " + p.pid())).hasSize(1);
+        assertThat(server.describe()).singleElement().asString().contains("1 buffer held");
+        var in = p.outputWriter(StandardCharsets.UTF_8);
+        in.write("\n");
+        in.flush();
+        assertThat(out.readLine()).isEqualTo("CLOSED REFERENCE");
+        await("and its reference fd still drops it", () -> core.holders(buf.inode()).stream()
+                .noneMatch(l -> l.startsWith("pid ")));
+        assertThat(server.count()).as("while it stays connected").isOne();
+        p.destroyForcibly();
+        await("gone, with what it held", () -> server.count() == 0
+                && core.holders(buf.inode()).stream().noneMatch(l -> l.startsWith("pid ")));
+        buf.put();
+        gpu.close(fd);
+        await("every release fence let go", () -> core.bufferCount() == 0);
+    }
+
+    @Test
     void a_release_eventfd_holds_the_buffer_until_the_process_signals_it_and_carries_its_error() throws Exception {
         start();
         LoadedModule gpu = core.openModule("nvidia", 10);
