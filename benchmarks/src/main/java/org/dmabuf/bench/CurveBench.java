@@ -6,7 +6,6 @@ import java.util.concurrent.TimeUnit;
 import org.dmabuf.api.Attachment;
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.DmaDirection;
-import org.dmabuf.api.Mapping;
 import org.dmabuf.framework.internal.core.DmaBufCore;
 import org.dmabuf.framework.internal.core.LoadedModule;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -150,15 +149,7 @@ public class CurveBench {
     }
 
     static void cycle(LoadedModule exporter, int fd, LoadedModule importer, Blackhole bh) {
-        int ifd = importer.receive(exporter.send(fd));
-        DmaBuf buf = importer.get(ifd);
-        Attachment a = buf.attach(Cores.IGPU);
-        Mapping m = a.mapAttachment(DmaDirection.FROM_DEVICE);
-        bh.consume(m.segment());
-        a.unmapAttachment(m);
-        buf.detach(a);
-        buf.put();
-        importer.close(ifd);
+        HandoffBench.cycle(exporter, fd, importer, bh);
     }
 
     @Benchmark

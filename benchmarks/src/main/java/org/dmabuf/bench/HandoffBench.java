@@ -79,6 +79,11 @@ public class HandoffBench {
 
     @Benchmark
     public void handoff(Blackhole bh) {
+        cycle(exporter, fd, importer, bh);
+    }
+
+    /** The cycle: send, receive, get, attach, map, unmap, detach, put, close (CurveBench's too). */
+    static void cycle(DmaBufService exporter, int fd, DmaBufService importer, Blackhole bh) {
         int ifd = importer.receive(exporter.send(fd));
         DmaBuf buf = importer.get(ifd);
         Attachment a = buf.attach(Cores.IGPU);
