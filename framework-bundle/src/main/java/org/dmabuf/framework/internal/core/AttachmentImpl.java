@@ -19,6 +19,7 @@ final class AttachmentImpl extends Tracked implements Attachment {
 
     // guarded by the buffer's reservation lock
     volatile boolean attached = true;
+    int slot; // its place in its buffer's list of attachments; under the buffer's reservation lock
     /** The newest of its mappings not yet unmapped, linked by {@link MappingImpl#next}: no list to allocate. */
     MappingImpl mappings;
     int pins;

@@ -62,7 +62,12 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
     private static final AttachmentImpl[] NO_ATTACHMENTS = new AttachmentImpl[0];
     // written under the reservation lock, copied on write: introspection (bufinfo, the Web Console) reads it
     // without the lock, so a driver that holds the lock forever cannot hang it
-    private volatile AttachmentImpl[] attachments = NO_ATTACHMENTS;
+    // the attachments, as the kernel's list_head: added at the end and removed by swapping the last into the
+    // hole, O(1) both, under the reservation lock; read without it through attachSeq, a seqlock (odd while a
+    // writer changes the list), so bufinfo never takes a driver's lock and never sees half a change
+    private AttachmentImpl[] attachments = NO_ATTACHMENTS;
+    private int attachmentCount;
+    private volatile int attachSeq;
     // guarded by the reservation lock
     private int vmapCount;
     private MemorySegment vmapPtr;
@@ -159,10 +164,10 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
         resv.lock();
         try {
             released = true;
-            if (attachments.length != 0 || vmapCount != 0) {
+            if (attachmentCount != 0 || vmapCount != 0) {
                 // cannot happen: attachments and vmaps hold references. Kept as the kernel's WARN_ON.
                 LOG.warn("dma-buf ino {}: released with {} attachments and {} vmaps left", ino,
-                        attachments.length, vmapCount);
+                        attachmentCount, vmapCount);
             }
         } finally {
             resv.unlock();
@@ -200,10 +205,13 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
     void addAttachment(AttachmentImpl a) {
         resv.lock(a.owner);
         try {
-            AttachmentImpl[] was = attachments;
-            AttachmentImpl[] now = java.util.Arrays.copyOf(was, was.length + 1);
-            now[was.length] = a;
-            attachments = now;
+            attachSeq++; // odd: a change under way
+            if (attachmentCount == attachments.length) {
+                attachments = java.util.Arrays.copyOf(attachments, Math.max(4, attachmentCount * 2));
+            }
+            a.slot = attachmentCount;
+            attachments[attachmentCount++] = a;
+            attachSeq++;
         } finally {
             resv.unlock();
         }
@@ -227,7 +235,7 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
                 return false;
             }
             a.attached = false;
-            attachments = without(attachments, a);
+            withoutAttachment(a);
             leftover = a.mappings;
             a.mappings = null;
             pins = a.pins;
@@ -267,25 +275,44 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
         return true;
     }
 
-    private static AttachmentImpl[] without(AttachmentImpl[] as, AttachmentImpl a) {
-        for (int i = 0; i < as.length; i++) {
-            if (as[i] == a) {
-                if (as.length == 1) {
-                    return NO_ATTACHMENTS;
-                }
-                AttachmentImpl[] now = new AttachmentImpl[as.length - 1];
-                System.arraycopy(as, 0, now, 0, i);
-                System.arraycopy(as, i + 1, now, i, as.length - i - 1);
-                return now;
-            }
+    // under the reservation lock: the last attachment fills the hole
+    private void withoutAttachment(AttachmentImpl a) {
+        int i = a.slot;
+        if (i >= attachmentCount || attachments[i] != a) {
+            return;
         }
-        return as;
+        attachSeq++;
+        int last = --attachmentCount;
+        attachments[i] = attachments[last];
+        attachments[i].slot = i;
+        attachments[last] = null;
+        if (attachmentCount == 0) {
+            attachments = NO_ATTACHMENTS; // a buffer mostly has a few: give the array back when it empties
+        }
+        attachSeq++;
     }
 
-    /** @return the attachments now, read without the reservation lock (a consistent copy: it is never changed) */
+    // under the reservation lock: the attachments now, copied (callbacks may detach while the caller walks them)
+    private AttachmentImpl[] attachmentsLocked() {
+        return java.util.Arrays.copyOf(attachments, attachmentCount);
+    }
+
+    /** @return the attachments now, read without the reservation lock: a consistent copy (the seqlock) */
     List<AttachmentImpl> attachmentsSnapshot() {
-        AttachmentImpl[] as = attachments;
-        return as.length == 0 ? List.of() : List.of(as);
+        while (true) {
+            int seq = attachSeq;
+            if ((seq & 1) != 0) {
+                Thread.onSpinWait(); // a writer is in the middle of a change: a few instructions
+                continue;
+            }
+            AttachmentImpl[] as = attachments;
+            int n = Math.min(attachmentCount, as.length);
+            AttachmentImpl[] copy = java.util.Arrays.copyOf(as, n);
+            VarHandle.acquireFence(); // the reads above happen before the check below
+            if (attachSeq == seq) {
+                return n == 0 ? List.of() : List.of(copy);
+            }
+        }
     }
 
     // --- mappings ------------------------------------------------------------
@@ -476,7 +503,7 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
         resv.lock();
         try {
             int n = 0;
-            for (AttachmentImpl a : attachments) {
+            for (AttachmentImpl a : attachmentsLocked()) {
                 if (a.importerOps != null) {
                     n++;
                     if (!resv.busy(null, a.owner, "move_notify")) {
