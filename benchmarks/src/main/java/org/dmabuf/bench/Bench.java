@@ -53,6 +53,10 @@ public final class Bench {
         if (full) {
             o.forks(1).warmupIterations(3).warmupTime(TimeValue.seconds(1))
                     .measurementIterations(5).measurementTime(TimeValue.seconds(1));
+            String buffers = System.getProperty("bench.buffers", "");
+            if (!buffers.isBlank()) {
+                o.param("buffers", buffers.split(",")); // ScaleBench at these counts only
+            }
         } else {
             // seconds in all: proves each benchmark still runs; judges nothing
             o.forks(1).warmupIterations(1).warmupTime(TimeValue.milliseconds(100))
