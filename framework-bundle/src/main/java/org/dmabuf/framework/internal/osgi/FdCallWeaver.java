@@ -14,7 +14,6 @@ import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.hooks.weaving.WeavingHook;
@@ -75,15 +74,9 @@ final class FdCallWeaver implements WeavingHook {
     }
 
     private final Bundle self;
-    private final AtomicLong woven = new AtomicLong();
 
     FdCallWeaver(Bundle self) {
         this.self = self;
-    }
-
-    /** @return the classes woven so far */
-    long woven() {
-        return woven.get();
     }
 
     @Override
@@ -99,7 +92,6 @@ final class FdCallWeaver implements WeavingHook {
             }
             wc.getDynamicImports().add(WOVEN_PACKAGE);
             wc.setBytes(out);
-            woven.incrementAndGet();
         } catch (RuntimeException | LinkageError e) {
             // never fail a class load: it loads unwoven, and its calls are judged by the stack
             LOG.warn("{}: {} not woven ({}); its calls of DMA-BUF views are judged by the stack",

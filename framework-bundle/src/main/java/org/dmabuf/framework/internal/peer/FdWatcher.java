@@ -157,8 +157,8 @@ final class FdWatcher implements AutoCloseable {
             for (Object o; (o = leaving.poll()) != null;) {
                 Object owner = o;
                 // what it signalled before it left stands (its last frame's fence, say); the rest: -ENODEV
-                watches.removeIf(w -> w.owner() == owner && finish(w, w.reference() || !signalled(w.eventfd())
-                        ? Errno.ENODEV.code() : statusOf(w.eventfd()), null));
+                watches.removeIf(w -> w.owner() == owner && finish(w, w.reference() ? Errno.ENODEV.code()
+                        : statusAtEnd(w.eventfd()), null));
             }
             long now = System.nanoTime();
             long next = Long.MAX_VALUE;
@@ -244,26 +244,31 @@ final class FdWatcher implements AutoCloseable {
         }
     }
 
-    private static boolean signalled(int eventfd) {
+    // at the process's end: what it signalled before it left stands; the rest is -ENODEV
+    private static int statusAtEnd(int eventfd) {
         try {
-            return Native.eventfdCount(eventfd) != 0;
+            long v = Native.eventfdCount(eventfd);
+            return v == 0 ? Errno.ENODEV.code() : status(v);
         } catch (IOException | NumberFormatException e) {
-            return false;
+            return Errno.ENODEV.code();
         }
     }
 
     // the value the process wrote: 1 when its work is done; (1 << 32) | errno when it failed
     private static int statusOf(int eventfd) {
         try {
-            long v = Native.eventfdCount(eventfd);
-            if ((v & PeerServer.ERROR_BIT) != 0) {
-                int errno = (int) (v & 0xFFFF_FFFFL);
-                return errno > 0 && errno < 4096 ? -errno : Errno.EIO.code();
-            }
-            return 0;
+            return status(Native.eventfdCount(eventfd));
         } catch (IOException | NumberFormatException e) {
             return Errno.EBADF.code(); // the process sent something that is not an eventfd
         }
+    }
+
+    private static int status(long v) {
+        if ((v & PeerServer.ERROR_BIT) != 0) {
+            int errno = (int) (v & 0xFFFF_FFFFL);
+            return errno > 0 && errno < 4096 ? -errno : Errno.EIO.code();
+        }
+        return 0;
     }
 
     // signals and lets go of one watch (a reference's: only closes it); true, for removeIf
