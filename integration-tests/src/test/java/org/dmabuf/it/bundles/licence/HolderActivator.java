@@ -18,6 +18,10 @@ import org.osgi.framework.ServiceReference;
  * {@code (test.up=<bsn>)} carrying the buffer's inode number.
  */
 public class HolderActivator implements BundleActivator {
+    // what it holds, kept reachable: a driver that holds its handles (debug mode's leak finder reports, and lets
+    // go of, only unreachable ones, which a GC would make of them at any moment)
+    private final java.util.List<Object> kept = new java.util.ArrayList<>();
+
     @Override
     public void start(BundleContext context) throws Exception {
         ServiceReference<DmaBufService> ref = context.getServiceReference(DmaBufService.class);
@@ -32,7 +36,9 @@ public class HolderActivator implements BundleActivator {
         String bsn = context.getBundle().getSymbolicName();
         buf.setName(bsn);
         Attachment a = buf.attach(igpu);
-        a.mapAttachment(DmaDirection.BIDIRECTIONAL);
+        kept.add(buf);
+        kept.add(a);
+        kept.add(a.mapAttachment(DmaDirection.BIDIRECTIONAL));
         Hashtable<String, Object> props = new Hashtable<>();
         props.put("test.up", bsn);
         props.put("test.ino", buf.inode());
