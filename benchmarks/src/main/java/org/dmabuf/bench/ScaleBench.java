@@ -9,8 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.dmabuf.api.Attachment;
+import org.dmabuf.api.DmaBuf;
+import org.dmabuf.api.DmaBufService;
+import org.dmabuf.api.DmaDirection;
 import org.dmabuf.api.Heap;
 import org.dmabuf.framework.internal.core.DmaBufCore;
+import org.dmabuf.framework.internal.core.DmaBufServiceView;
 import org.dmabuf.framework.internal.core.LoadedModule;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,7 +30,9 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * A million live 4 KB buffers held by four bundles: the heap each costs
- * beyond its payload (measured: live heap after a full GC, before and after),
+ * beyond its payload (measured: live heap after a full GC, before and after;
+ * once as allocated, once more after each was attached, mapped, unmapped and
+ * detached once, which gives it its reservation lock),
  * the time {@code bufinfo} takes over all of them (the score), and whether
  * every byte, on and off the heap, comes back when they are released. The
  * measurements besides the score go to {@code scale.properties} beside the
@@ -41,6 +48,7 @@ public class ScaleBench {
     private DmaBufCore core;
     private final List<LoadedModule> holders = new ArrayList<>();
     private long heapPerBuffer;
+    private long heapPerBufferUsed;
     private long offHeapLive;
 
     static long liveHeap() {
@@ -60,12 +68,24 @@ public class ScaleBench {
             holders.add(core.openModule("holder" + h, 30 + h));
         }
         long before = liveHeap();
+        int[] fds = new int[buffers];
         for (int i = 0; i < buffers; i++) {
             LoadedModule m = holders.get(i % holders.size());
             Heap heap = m.heap("system");
-            heap.allocate(4096);
+            fds[i] = heap.allocate(4096);
         }
         heapPerBuffer = (liveHeap() - before) / buffers;
+        // then each used once, as a pipeline uses its buffers: its reservation lock now exists, and stays
+        List<DmaBufService> views = holders.stream().map(m -> (DmaBufService) new DmaBufServiceView(m)).toList();
+        for (int i = 0; i < buffers; i++) {
+            DmaBuf b = views.get(i % views.size()).get(fds[i]);
+            Attachment a = b.attach(Cores.IGPU);
+            a.unmapAttachment(a.mapAttachment(DmaDirection.BIDIRECTIONAL));
+            b.detach(a);
+            b.put();
+        }
+        fds = null;
+        heapPerBufferUsed = (liveHeap() - before) / buffers;
         offHeapLive = core.offHeapBytes();
     }
 
@@ -78,6 +98,7 @@ public class ScaleBench {
         String out = String.join("\n",
                 "buffers=" + buffers,
                 "heap.bytes.per.buffer=" + heapPerBuffer,
+                "heap.bytes.per.buffer.used=" + heapPerBufferUsed,
                 "offheap.bytes.live=" + offHeapLive,
                 "offheap.bytes.after.release=" + offHeapAfter,
                 "buffers.after.release=" + core.bufferCount()) + "\n";

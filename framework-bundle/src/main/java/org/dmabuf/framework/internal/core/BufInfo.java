@@ -71,7 +71,7 @@ public final class BufInfo {
         /** A live buffer, read without its locks (attachments and fences are copy-on-write arrays). */
         void buffer(DmaBufObject b) throws IOException {
             line(b.size, b.flags, b.refCount(), b.expName, b.ino, b.name());
-            for (ResvImpl.Entry e : b.resv.snapshot()) {
+            for (ResvImpl.Entry e : b.fenceSnapshot()) {
                 if (e.usage().ordinal() <= DmaResvUsage.READ.ordinal()) {
                     DmaFence f = e.fence();
                     fence(e.usage().label(), f.driverName(), f.timelineName(), f.seqno(), f.isSignaled());

@@ -2,7 +2,6 @@
 package org.dmabuf.framework.internal.core;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The DMA-BUF core: what {@code drivers/dma-buf/dma-buf.c} and
  * {@code dma-heap.c} hold globally. The registry of live buffers (the
- * kernel's debugfs list) is a concurrent set, not a lock; every buffer has
- * its own lock and every module its own.
+ * kernel's debugfs list) is an intrusive list ({@link LiveList}) whose lock
+ * only export and release take; every buffer has its own lock and every
+ * module its own.
  *
  * <p>Plain Java, no OSGi: the OSGi layer opens one {@link LoadedModule} per bundle.
  */
@@ -40,7 +40,7 @@ public final class DmaBufCore implements DmaBufDebug {
     /** The module name under which the core itself exports (heaps). */
     public static final String KERNEL = "kernel";
 
-    private final Set<DmaBufObject> live = ConcurrentHashMap.newKeySet();
+    private final LiveList<DmaBufObject> live = new LiveList<>();
     private final Set<LoadedModule> modules = ConcurrentHashMap.newKeySet();
     /** Holds charged to a driver, as the watchdog last saw them (not a field of every buffer: few are busy). */
     final Map<ResvImpl, ResvImpl.Seen> lockSeen = new ConcurrentHashMap<>();
@@ -430,8 +430,9 @@ public final class DmaBufCore implements DmaBufDebug {
     private Map<ResvImpl, List<DmaBufObject>> heldBy(LoadedModule m) {
         Map<ResvImpl, List<DmaBufObject>> held = new java.util.IdentityHashMap<>();
         for (DmaBufObject b : live) {
-            if (b.resv.holder() == m) {
-                held.computeIfAbsent(b.resv, r -> new ArrayList<>()).add(b);
+            ResvImpl resv = b.resvIfAny();
+            if (resv != null && resv.holder() == m) {
+                held.computeIfAbsent(resv, r -> new ArrayList<>()).add(b);
             }
         }
         return held;
@@ -483,8 +484,12 @@ public final class DmaBufCore implements DmaBufDebug {
         }
         java.util.TreeMap<Long, ResvImpl.Hold> held = new java.util.TreeMap<>();
         for (DmaBufObject b : live) {
-            ResvImpl.Seen s = lockSeen.get(b.resv);
-            ResvImpl.Hold h = b.resv.hold();
+            ResvImpl r = b.resvIfAny();
+            if (r == null) {
+                continue; // never locked
+            }
+            ResvImpl.Seen s = lockSeen.get(r);
+            ResvImpl.Hold h = r.hold();
             if (s != null && s.reported() && s.hold().equals(h)) {
                 held.put(b.ino, h); // the hold that matched, not a second look
             }
@@ -669,7 +674,7 @@ public final class DmaBufCore implements DmaBufDebug {
             shared = rv.resv();
         }
         String expName = info.expName() != null ? info.expName() : exporter.name();
-        DmaBufObject buf = new DmaBufObject(this, nextIno.getAndIncrement(), exporter, ops, info.priv(),
+        DmaBufObject buf = new DmaBufObject(nextIno.getAndIncrement(), exporter, ops, info.priv(),
                 info.size(), info.flags(), expName, shared);
         live.add(buf);
         exporter.liveExports.incrementAndGet();
@@ -729,6 +734,18 @@ public final class DmaBufCore implements DmaBufDebug {
         }
         out.sort(Comparator.comparingLong(b -> b.ino));
         return out;
+    }
+
+    // why release failed, by buffer: such a buffer stays listed, its memory leaked; rare, so not a field of each
+    private final Map<DmaBufObject, String> leaks = new ConcurrentHashMap<>();
+
+    void leaked(DmaBufObject b, String why) {
+        leaks.put(b, why);
+    }
+
+    /** @return why the buffer's release failed, or {@code null} */
+    String leakOf(DmaBufObject b) {
+        return leaks.isEmpty() ? null : leaks.get(b);
     }
 
     /** @return a new inode number, for files other than dma-bufs (sync files) */
@@ -810,7 +827,7 @@ public final class DmaBufCore implements DmaBufDebug {
         StringBuilder leaks = null;
         StringBuilder busy = null;
         long now = System.nanoTime();
-        for (DmaBufObject b : liveByIno()) {
+        for (DmaBufObject b : live) { // in inode order
             w.buffer(b);
             if (b.leak() != null) {
                 leaks = leaks == null ? new StringBuilder() : leaks;
@@ -818,10 +835,10 @@ public final class DmaBufCore implements DmaBufDebug {
                         .append(" bytes, exporter ").append(b.expName).append(": ").append(b.leak().replace('\n', ' '))
                         .append('\n');
             }
-            ResvImpl.Hold h = b.resv.hold();
+            ResvImpl.Hold h = b.hold();
             if (h != null) {
                 busy = busy == null ? new StringBuilder() : busy;
-                ResvImpl.Seen seen = lockSeen.get(b.resv);
+                ResvImpl.Seen seen = lockSeen.get(b.resvIfAny());
                 busy.append(b.ino).append('\t').append("ino ").append(b.ino).append(": locked by ")
                         .append(h.holder()).append(" in ").append(h.op());
                 if (seen != null && seen.hold().equals(h)) {
@@ -920,15 +937,14 @@ public final class DmaBufCore implements DmaBufDebug {
 
     @Override
     public List<BufferInfo> buffers() {
-        DmaBufObject[] bs = liveByIno();
-        List<BufferInfo> out = new ArrayList<>(bs.length);
-        for (DmaBufObject b : bs) {
+        List<BufferInfo> out = new ArrayList<>(live.size());
+        for (DmaBufObject b : live) { // in inode order
             List<AttachmentImpl> as = b.attachmentsSnapshot();
             List<String> devs = as.isEmpty() ? List.of() : new ArrayList<>(as.size());
             for (AttachmentImpl a : as) {
                 devs.add(a.device().name());
             }
-            ResvImpl.Entry[] es = b.resv.snapshot();
+            ResvImpl.Entry[] es = b.fenceSnapshot();
             List<FenceInfo> fences = es.length == 0 ? List.of() : new ArrayList<>(es.length);
             for (ResvImpl.Entry e : es) {
                 if (e.usage().ordinal() <= DmaResvUsage.READ.ordinal()) {
@@ -943,46 +959,9 @@ public final class DmaBufCore implements DmaBufDebug {
         return out;
     }
 
-    /**
-     * @return the live buffers now, by inode number. Inode numbers come from
-     *         a counter, so the live ones are usually dense: they are put in
-     *         place in one pass, no comparison and no second look at each
-     *         buffer (sorting a million buffers by a field of each was half of
-     *         bufinfo's time); when they are sparse, they are sorted.
-     */
-    /** @return the live buffers in no order, without copying: a weakly consistent view for a background scan */
+    /** @return the live buffers in inode order, without copying: a weakly consistent view ({@link LiveList}) */
     Iterable<DmaBufObject> live() {
         return live;
-    }
-
-    DmaBufObject[] liveByIno() {
-        DmaBufObject[] bs = live.toArray(new DmaBufObject[0]);
-        int n = bs.length;
-        if (n < 2) {
-            return bs;
-        }
-        long min = Long.MAX_VALUE;
-        long max = Long.MIN_VALUE;
-        for (DmaBufObject b : bs) {
-            min = Math.min(min, b.ino);
-            max = Math.max(max, b.ino);
-        }
-        long range = max - min + 1; // inode numbers are unique: range >= n
-        if (range > 4L * n || range > Integer.MAX_VALUE - 8) {
-            Arrays.sort(bs, Comparator.comparingLong(b -> b.ino));
-            return bs;
-        }
-        DmaBufObject[] slots = new DmaBufObject[(int) range];
-        for (DmaBufObject b : bs) {
-            slots[(int) (b.ino - min)] = b;
-        }
-        int i = 0;
-        for (DmaBufObject b : slots) {
-            if (b != null) {
-                bs[i++] = b;
-            }
-        }
-        return bs;
     }
 
     @Override

@@ -28,37 +28,40 @@ import org.slf4j.LoggerFactory;
  * map, unmap, pin, unpin, vmap, vunmap and move-notify run under it, attach
  * and detach take it only to change the list of attachments.
  */
-final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Buffer {
+final class DmaBufObject extends LiveList.Node implements org.dmabuf.framework.internal.trace.Trace.Buffer {
     private static final Logger LOG = LoggerFactory.getLogger("dma-buf");
     private static final VarHandle REFS;
     private static final VarHandle CB_THREAD;
     private static final VarHandle CB_OP;
+    private static final VarHandle RESV;
 
     static {
         try {
             REFS = MethodHandles.lookup().findVarHandle(DmaBufObject.class, "refs", long.class);
             CB_THREAD = MethodHandles.lookup().findVarHandle(DmaBufObject.class, "cbThread", Thread.class);
             CB_OP = MethodHandles.lookup().findVarHandle(DmaBufObject.class, "cbOp", String.class);
+            RESV = MethodHandles.lookup().findVarHandle(DmaBufObject.class, "resv", ResvImpl.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    final DmaBufCore core;
-    final long ino;
     final long size;
     final int flags;
     final String expName;
     volatile DmaBufOps<Object> ops; // replaced once, when the exporter stops before the buffer is released
     final Object priv;
     final LoadedModule exporter;
-    final ResvImpl resv;
+    // the reservation object: an exporter's shared one from the start, else the buffer's own, made the first
+    // time it is needed (the first lock or fence) and kept: a buffer that is only held costs no lock; through RESV
+    private volatile ResvImpl resv;
     private final boolean ownResv;
 
     private volatile String name;
     @SuppressWarnings("unused") // through REFS
     private volatile long refs = 1;
 
+    private static final ResvImpl.Entry[] NO_FENCES = new ResvImpl.Entry[0];
     private static final AttachmentImpl[] NO_ATTACHMENTS = new AttachmentImpl[0];
     // written under the reservation lock, copied on write: introspection (bufinfo, the Web Console) reads it
     // without the lock, so a driver that holds the lock forever cannot hang it
@@ -72,7 +75,6 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
     private int vmapCount;
     private MemorySegment vmapPtr;
     private boolean released;
-    private volatile String leak; // why release failed: the buffer stays listed
     private boolean orphaned;
     // the exporter callback in flight without the reservation lock (attach, detach, release, cpu access, mmap),
     // the last one entered: the watchdog reports it when it runs too long; through CB_THREAD and CB_OP
@@ -82,22 +84,50 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
     private String cbOp;
 
     @SuppressWarnings("unchecked")
-    DmaBufObject(DmaBufCore core, long ino, LoadedModule exporter, DmaBufOps<?> ops, Object priv,
+    DmaBufObject(long ino, LoadedModule exporter, DmaBufOps<?> ops, Object priv,
             long size, int flags, String expName, ResvImpl sharedResv) {
-        this.core = core;
+        super(ino);
         this.ownResv = sharedResv == null;
-        this.resv = sharedResv != null ? sharedResv : new ResvImpl();
-        this.ino = ino;
+        this.resv = sharedResv;
         this.exporter = exporter;
         this.ops = (DmaBufOps<Object>) ops;
         this.priv = priv;
         this.size = size;
         this.flags = flags;
         this.expName = expName;
-        if (ownResv && org.dmabuf.framework.internal.fence.Lockdep.enabled()) {
-            org.dmabuf.framework.internal.fence.Lockdep.name(resv, "dma_buf ino " + ino + " (" + expName + ", "
+    }
+
+    /** @return the buffer's reservation object, made now if this is its first use */
+    ResvImpl resv() {
+        ResvImpl r = resv;
+        return r != null ? r : newResv();
+    }
+
+    private ResvImpl newResv() {
+        ResvImpl r = new ResvImpl();
+        if (org.dmabuf.framework.internal.fence.Lockdep.enabled()) {
+            org.dmabuf.framework.internal.fence.Lockdep.name(r, "dma_buf ino " + ino + " (" + expName + ", "
                     + exporter.name() + ")");
         }
+        ResvImpl was = (ResvImpl) RESV.compareAndExchange(this, (ResvImpl) null, r);
+        return was != null ? was : r;
+    }
+
+    /** @return the reservation object if the buffer has one yet, for readers that must not make it */
+    ResvImpl resvIfAny() {
+        return resv;
+    }
+
+    /** @return the fences now, without a lock: none for a buffer that never had a reservation object */
+    ResvImpl.Entry[] fenceSnapshot() {
+        ResvImpl r = resv;
+        return r == null ? NO_FENCES : r.snapshot();
+    }
+
+    /** @return the current hold of the reservation lock, or {@code null} (also for a buffer never locked) */
+    ResvImpl.Hold hold() {
+        ResvImpl r = resv;
+        return r == null ? null : r.hold();
     }
 
     @Override
@@ -161,19 +191,24 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
 
     // dma_buf_release: called once, by whoever dropped the last reference
     private void release() {
-        resv.lock();
-        try {
-            released = true;
-            if (attachmentCount != 0 || vmapCount != 0) {
-                // cannot happen: attachments and vmaps hold references. Kept as the kernel's WARN_ON.
-                LOG.warn("dma-buf ino {}: released with {} attachments and {} vmaps left", ino,
-                        attachmentCount, vmapCount);
+        ResvImpl r = resv;
+        if (r == null) {
+            released = true; // never locked, never attached: nobody to tell, no lock to make for it
+        } else {
+            r.lock();
+            try {
+                released = true;
+                if (attachmentCount != 0 || vmapCount != 0) {
+                    // cannot happen: attachments and vmaps hold references. Kept as the kernel's WARN_ON.
+                    LOG.warn("dma-buf ino {}: released with {} attachments and {} vmaps left", ino,
+                            attachmentCount, vmapCount);
+                }
+            } finally {
+                r.unlock();
             }
-        } finally {
-            resv.unlock();
-        }
-        if (ownResv) {
-            resv.fini();
+            if (ownResv) {
+                r.fini();
+            }
         }
         boolean marked = enter("release");
         try {
@@ -184,7 +219,7 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
             if (marked) {
                 leave();
             }
-            leak = String.valueOf(t);
+            exporter.core().leaked(this, String.valueOf(t));
             LOG.error("dma-buf ino {}: exporter {}: release failed; its {} bytes stay listed as leaked", ino,
                     expName, size, t);
             return;
@@ -192,18 +227,19 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
         if (marked) {
             leave();
         }
-        core.unregister(this);
+        exporter.core().unregister(this);
     }
 
     /** @return why the exporter's release failed, leaving the buffer's memory leaked; {@code null} if it did not */
     String leak() {
-        return leak;
+        return exporter.core().leakOf(this);
     }
 
     // --- attachments -------------------------------------------------------
 
     void addAttachment(AttachmentImpl a) {
-        resv.lock(a.owner);
+        ResvImpl rv = resv();
+        rv.lock(a.owner);
         try {
             attachSeq++; // odd: a change under way
             if (attachmentCount == attachments.length) {
@@ -213,7 +249,7 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
             attachments[attachmentCount++] = a;
             attachSeq++;
         } finally {
-            resv.unlock();
+            rv.unlock();
         }
     }
 
@@ -229,7 +265,8 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
     boolean detach(AttachmentImpl a, String why, ResvImpl.Waiter waiter) {
         MappingImpl leftover;
         int pins;
-        resv.lock(waiter);
+        ResvImpl rv = resv();
+        rv.lock(waiter);
         try {
             if (!a.attached) {
                 return false;
@@ -257,7 +294,7 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
                 }
             }
         } finally {
-            resv.unlock();
+            rv.unlock();
         }
         if (ops.detach() != null) {
             boolean marked = enter("detach");
@@ -318,17 +355,18 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
     // --- mappings ------------------------------------------------------------
 
     MappingImpl map(AttachmentImpl a, DmaDirection dir) {
-        resv.lock(a.owner);
+        ResvImpl rv = resv();
+        rv.lock(a.owner);
         try {
-            if (!a.isDynamic() && !resv.testSignaled(DmaResvUsage.KERNEL)) {
+            if (!a.isDynamic() && !rv.testSignaled(DmaResvUsage.KERNEL)) {
                 // a static importer cannot follow moves: wait for memory management in flight, the hold
                 // charged to the importer (revoking it interrupts the wait)
                 String waiting = "dma_buf_map_attachment (waiting for kernel fences)";
-                resv.busy(null, a.owner, waiting);
+                rv.busy(null, a.owner, waiting);
                 try {
                     awaitFences(DmaResvUsage.KERNEL, "dma_buf_map_attachment");
                 } finally {
-                    if (!resv.busy(a.owner, null, null)) {
+                    if (!rv.busy(a.owner, null, null)) {
                         throw revokedWaiter(a.owner, waiting);
                     }
                 }
@@ -357,7 +395,7 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
                             + " for ino " + ino + "; expected " + size + " bytes");
                 }
             } catch (RuntimeException | Error e) { // an OutOfMemoryError passes through, the pin undone
-                if (pinOnMap && resv.isLockedByCurrentThread()) { // revoked: the exporter's pins are moot
+                if (pinOnMap && rv.isLockedByCurrentThread()) { // revoked: the exporter's pins are moot
                     callUnpin(a);
                 }
                 throw e;
@@ -367,12 +405,13 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
             a.mappings = m;
             return m;
         } finally {
-            resv.unlock();
+            rv.unlock();
         }
     }
 
     void unmap(AttachmentImpl a, MappingImpl m) {
-        resv.lock(a.owner);
+        ResvImpl rv = resv();
+        rv.lock(a.owner);
         try {
             if (!m.mapped || !a.unlink(m)) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_unmap_attachment: this mapping of ino " + ino
@@ -381,7 +420,7 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
             }
             unmapLocked(a, m);
         } finally {
-            resv.unlock();
+            rv.unlock();
         }
     }
 
@@ -405,7 +444,8 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
     // --- pin -----------------------------------------------------------------
 
     void pin(AttachmentImpl a) {
-        resv.lock(a.owner);
+        ResvImpl rv = resv();
+        rv.lock(a.owner);
         try {
             if (!a.attached || released) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_pin: the attachment of " + a.device().name()
@@ -416,12 +456,13 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
             }
             a.pins++;
         } finally {
-            resv.unlock();
+            rv.unlock();
         }
     }
 
     void unpin(AttachmentImpl a) {
-        resv.lock(a.owner);
+        ResvImpl rv = resv();
+        rv.lock(a.owner);
         try {
             if (a.pins == 0) {
                 throw new DmaBufException(Errno.EINVAL, "dma_buf_unpin: the attachment of " + a.device().name()
@@ -432,7 +473,7 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
                 callUnpin(a);
             }
         } finally {
-            resv.unlock();
+            rv.unlock();
         }
     }
 
@@ -460,7 +501,8 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
      * @return whether this call orphaned it
      */
     boolean orphan() {
-        resv.lock();
+        ResvImpl rv = resv();
+        rv.lock();
         try {
             if (!orphanOps()) {
                 return false;
@@ -468,7 +510,7 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
             moveNotify(); // revoke: dynamic importers re-map from the framework's memory, or fail with ENODEV
             return true;
         } finally {
-            resv.unlock();
+            rv.unlock();
         }
     }
 
@@ -480,7 +522,8 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
      * @return whether this call orphaned it
      */
     boolean orphanOps() {
-        resv.lock();
+        ResvImpl rv = resv();
+        rv.lock();
         try {
             if (orphaned || released) {
                 return false;
@@ -489,7 +532,7 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
             ops = OrphanOps.of(priv, ops, expName, size);
             return true;
         } finally {
-            resv.unlock();
+            rv.unlock();
         }
     }
 
@@ -500,13 +543,14 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
     // --- move notify ---------------------------------------------------------
 
     int moveNotify() {
-        resv.lock();
+        ResvImpl rv = resv();
+        rv.lock();
         try {
             int n = 0;
             for (AttachmentImpl a : attachmentsLocked()) {
                 if (a.importerOps != null) {
                     n++;
-                    if (!resv.busy(null, a.owner, "move_notify")) {
+                    if (!rv.busy(null, a.owner, "move_notify")) {
                         return n; // the lock was taken from this thread: the rest is not ours to do
                     }
                     boolean atomic = org.dmabuf.framework.internal.fence.Lockdep.enterAtomic(
@@ -519,21 +563,22 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
                     } finally {
                         org.dmabuf.framework.internal.fence.Lockdep.exitAtomic(atomic);
                     }
-                    if (!resv.busy(a.owner, null, null)) {
+                    if (!rv.busy(a.owner, null, null)) {
                         return n; // revoked while in its callback (its importer stopped)
                     }
                 }
             }
             return n;
         } finally {
-            resv.unlock();
+            rv.unlock();
         }
     }
 
     // --- vmap ------------------------------------------------------------------
 
     MemorySegment vmap(LoadedModule caller) {
-        resv.lock(caller);
+        ResvImpl rv = resv();
+        rv.lock(caller);
         try {
             if (released) {
                 throw new DmaBufException(Errno.EBADF, "dma_buf_vmap: ino " + ino + " is released");
@@ -555,13 +600,14 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
             getRef();
             return vmapPtr;
         } finally {
-            resv.unlock();
+            rv.unlock();
         }
     }
 
     /** @return whether a vmap was undone (false: warned and ignored) */
     boolean vunmap(MemorySegment map, String who, ResvImpl.Waiter waiter) {
-        resv.lock(waiter);
+        ResvImpl rv = resv();
+        rv.lock(waiter);
         try {
             if (vmapCount == 0) {
                 LOG.warn("dma-buf ino {}: {}: dma_buf_vunmap without a vmap; ignored", ino, who);
@@ -589,34 +635,36 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
                 }
             }
         } finally {
-            resv.unlock();
+            rv.unlock();
         }
         put();
         return true;
     }
 
     MemorySegment vmapSegment() {
-        resv.lock();
+        ResvImpl rv = resv();
+        rv.lock();
         try {
             return vmapPtr;
         } finally {
-            resv.unlock();
+            rv.unlock();
         }
     }
 
     int vmapCount() {
-        resv.lock();
+        ResvImpl rv = resv();
+        rv.lock();
         try {
             return vmapCount;
         } finally {
-            resv.unlock();
+            rv.unlock();
         }
     }
 
     /** Waits, interruptibly, for the fences of that usage and below. */
     void awaitFences(DmaResvUsage usage, String func) {
         try {
-            resv.await(usage, true);
+            resv().await(usage, true);
         } catch (DmaBufException e) {
             if (e.errno() == Errno.EINTR) {
                 throw new DmaBufException(Errno.EINTR, func + ": interrupted while waiting for the " + usage.label()
@@ -721,7 +769,7 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
             throw new DmaBufException(Errno.EINVAL, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE: flags " + flags
                     + "; expected DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE or both");
         }
-        List<DmaFence> fences = resv.getFences(DmaResvUsage.rw((flags & DmaBuf.SYNC_WRITE) != 0));
+        List<DmaFence> fences = resv().getFences(DmaResvUsage.rw((flags & DmaBuf.SYNC_WRITE) != 0));
         try {
             return fences.isEmpty() ? Fences.STUB : Fences.merge(fences.toArray(DmaFence[]::new));
         } finally {
@@ -745,14 +793,15 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
         try {
             DmaResvUsage usage = (flags & DmaBuf.SYNC_WRITE) != 0 ? DmaResvUsage.WRITE : DmaResvUsage.READ;
             List<DmaFence> leaves = Fences.unwrap(fence);
-            resv.lock();
+            ResvImpl rv = resv();
+            rv.lock();
             try {
-                resv.reserve(leaves.size());
+                rv.reserve(leaves.size());
                 for (DmaFence f : leaves) {
-                    resv.add(f, usage);
+                    rv.add(f, usage);
                 }
             } finally {
-                resv.unlock();
+                rv.unlock();
             }
         } finally {
             fence.put();
@@ -807,20 +856,20 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
      * @return the module charged, or {@code null} (orphaned: the framework serves it; or already revoked)
      */
     private Object charge(String op) {
-        if (!resv.isLockedByCurrentThread()) {
+        if (!resv().isLockedByCurrentThread()) {
             return LOST; // revoked while an earlier callback of this cleanup ran: not ours to call any more
         }
         LoadedModule who = orphaned ? null : exporter;
         if (who == null) {
             return UNCHARGED;
         }
-        return resv.busy(null, who, op) ? who : LOST;
+        return resv().busy(null, who, op) ? who : LOST;
     }
 
     // the hold back to the framework after a cleanup callback; revoked meanwhile: nothing to give back
     private void discharge(Object charged) {
         if (charged != LOST && charged != UNCHARGED) {
-            resv.idle(charged);
+            resv().idle(charged);
         }
     }
 
@@ -839,19 +888,19 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
      */
     private <R> R callLocked(String op, java.util.function.Supplier<R> call) {
         LoadedModule who = orphaned ? null : exporter;
-        if (who != null && !resv.busy(null, who, op)) {
+        if (who != null && !resv().busy(null, who, op)) {
             throw revoked(op, null);
         }
         R r;
         try {
             r = callExporter(op, call);
         } catch (RuntimeException | Error e) {
-            if (who != null && !resv.busy(who, null, null)) {
+            if (who != null && !resv().busy(who, null, null)) {
                 throw revoked(op, e);
             }
             throw e;
         }
-        if (who != null && !resv.busy(who, null, null)) {
+        if (who != null && !resv().busy(who, null, null)) {
             throw revoked(op, null);
         }
         return r;
@@ -889,7 +938,7 @@ final class DmaBufObject implements org.dmabuf.framework.internal.trace.Trace.Bu
             if (e instanceof VirtualMachineError vme) {
                 throw vme;
             }
-            if (!resv.isLockedByCurrentThread() && resv.isRevokedFromCurrentThread()) {
+            if (!resv().isLockedByCurrentThread() && resv().isRevokedFromCurrentThread()) {
                 throw e; // revoked while it ran: the caller reports that, not the driver's reaction to it
             }
             LOG.error("dma-buf ino {}: exporter {}: {} failed", ino, expName, op, e);

@@ -335,7 +335,7 @@ final class DmaBufRef extends Tracked implements DmaBuf {
     public DmaResv resv() {
         ResvView v = resvView;
         if (v == null) {
-            v = resvView = new ResvView(buf.resv, owner);
+            v = resvView = new ResvView(buf.resv(), owner);
         }
         return v;
     }

@@ -485,6 +485,9 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
         heapBytes.addAndGet(-bytes);
     }
 
+    // told by a heap when memory this module allocated goes back: one for the module, not one per buffer
+    final java.util.function.LongConsumer uncharger = this::uncharge;
+
     /** @return the heap memory this module allocated that is not yet back in its heap */
     public long heapBytes() {
         return heapBytes.get();

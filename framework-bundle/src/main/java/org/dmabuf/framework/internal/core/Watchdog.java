@@ -79,7 +79,7 @@ public final class Watchdog {
             fences(b, now, seen, out, inBuffers);
             if (callbackTimeoutNanos > 0) {
                 if (lock(b, now, out)) {
-                    busy.add(b.resv);
+                    busy.add(b.resvIfAny());
                 }
                 call(b, now, out, inCall);
             }
@@ -103,7 +103,7 @@ public final class Watchdog {
 
     private void fences(DmaBufObject b, long now, Set<Pending> seen, List<String> out,
             Map<DmaFence, List<Long>> inBuffers) {
-        for (ResvImpl.Entry e : b.resv.snapshot()) {
+        for (ResvImpl.Entry e : b.fenceSnapshot()) {
             DmaFence f = e.fence();
             if (f.isSignaled()) {
                 continue;
@@ -181,8 +181,8 @@ public final class Watchdog {
     // a hold is the same while its owner, its holder and the count of releases are: then it has lasted since seen
     /** @return whether the buffer's lock is held in a driver's code */
     private boolean lock(DmaBufObject b, long now, List<String> out) {
-        ResvImpl r = b.resv;
-        ResvImpl.Hold h = r.hold();
+        ResvImpl r = b.resvIfAny();
+        ResvImpl.Hold h = r == null ? null : r.hold();
         if (h == null) {
             return false; // the common case: nothing to remember (a stale entry is pruned after the scan)
         }

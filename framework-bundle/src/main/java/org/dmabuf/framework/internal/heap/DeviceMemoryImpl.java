@@ -9,66 +9,64 @@ import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.Errno;
 import org.dmabuf.framework.internal.memory.Pages;
 
-/** Pages of a heap, handed to an exporter (or kept by the heap for its own buffers). */
-public final class DeviceMemoryImpl implements DeviceMemory {
-    private final Pages pages;
-    private final String heap;
-    private final boolean contiguous;
-    private final Device device;
+/**
+ * Pages of a heap, handed to an exporter (or kept by the heap for its own
+ * buffers): the allocator's record of the pages and the heap's, one object
+ * (40 bytes: its pages, its heap and whom to tell of the free).
+ */
+public final class DeviceMemoryImpl extends Pages implements DeviceMemory {
+    private final PageHeap heap;
     private final java.util.function.LongConsumer freed;
 
-    DeviceMemoryImpl(Pages pages, String heap, boolean contiguous, Device device,
-            java.util.function.LongConsumer freed) {
-        this.pages = pages;
+    DeviceMemoryImpl(PageHeap heap, java.util.function.LongConsumer freed) {
         this.heap = heap;
-        this.contiguous = contiguous;
-        this.device = device;
         this.freed = freed;
     }
 
     @Override
     public MemorySegment segment() {
-        return pages.segment();
+        return super.segment();
     }
 
     @Override
     public long size() {
-        return pages.size();
+        return super.size();
     }
 
     @Override
     public String heap() {
-        return heap;
+        return heap.name();
     }
 
     @Override
     public boolean contiguous() {
-        return contiguous;
+        return heap.contiguous();
     }
 
     @Override
     public Device device() {
-        return device;
+        return heap.device();
     }
 
     @Override
     public boolean reachable() {
+        Device device = heap.device();
         return device == null || device.isPresent();
     }
 
     @Override
     public void free() {
         try {
-            pages.free();
+            super.free();
         } catch (IllegalStateException e) {
-            throw new DmaBufException(Errno.EINVAL, "DeviceMemory.free: " + size() + " bytes of " + heap
+            throw new DmaBufException(Errno.EINVAL, "DeviceMemory.free: " + size() + " bytes of " + heap.name()
                     + " were freed already; expected one free per allocation");
         }
-        freed.accept(pages.size()); // once: a second free throws above
+        freed.accept(size()); // once: a second free throws above
     }
 
     @Override
     public String toString() {
-        return size() + " bytes of " + heap;
+        return size() + " bytes of " + heap.name();
     }
 }

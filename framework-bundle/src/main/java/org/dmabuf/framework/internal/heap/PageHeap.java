@@ -10,7 +10,6 @@ import org.dmabuf.api.Errno;
 import org.dmabuf.api.ExportInfo;
 import org.dmabuf.framework.internal.core.HeapBackend;
 import org.dmabuf.framework.internal.memory.PageAllocator;
-import org.dmabuf.framework.internal.memory.Pages;
 
 /**
  * A heap of zero-filled pages from a {@link PageAllocator}: {@code system}
@@ -87,13 +86,11 @@ public final class PageHeap implements HeapBackend {
             throw new DmaBufException(Errno.ENODEV, "dma_heap_buffer_alloc(" + name + "): " + device.name()
                     + " is unplugged; expected a present device");
         }
-        Pages p;
         try {
-            p = pages.allocate(len);
+            return pages.allocate(len, new DeviceMemoryImpl(this, freed));
         } catch (OutOfMemoryError e) {
             throw new DmaBufException(Errno.ENOMEM, "dma_heap_buffer_alloc(" + name + "): " + e.getMessage(), e);
         }
-        return new DeviceMemoryImpl(p, name, contiguous, device, freed);
     }
 
     @Override

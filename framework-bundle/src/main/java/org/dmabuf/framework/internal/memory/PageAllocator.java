@@ -86,6 +86,24 @@ public final class PageAllocator {
      * @throws IllegalArgumentException for a size below 1
      */
     public Pages allocate(long size) {
+        return allocate(size, new Pages());
+    }
+
+    /**
+     * As {@link #allocate(long)}, into a record of the caller's making (a
+     * heap's, which extends {@link Pages}).
+     *
+     * @param <P> the record's type
+     * @param size bytes, at least 1; rounded up to whole pages
+     * @param blank a record never filled before
+     * @return {@code blank}, filled in
+     * @throws OutOfMemoryError when the capacity or the machine's memory is exhausted
+     * @throws IllegalArgumentException for a size below 1, or a record filled before
+     */
+    public <P extends Pages> P allocate(long size, P blank) {
+        if (blank.segment() != null) {
+            throw new IllegalArgumentException("the pages record was filled before; expected a blank one");
+        }
         if (size < 1) {
             throw new IllegalArgumentException("size must be at least 1, was " + size);
         }
@@ -100,32 +118,36 @@ public final class PageAllocator {
                     + (now - rounded) + " of " + capacity + " in use");
         }
         try {
-            Pages pages = debug || rounded >= LARGE ? dedicated(size, rounded) : carve(size, rounded);
+            if (debug || rounded >= LARGE) {
+                dedicated(blank, size, rounded);
+            } else {
+                carve(blank, size, rounded);
+            }
             allocations.incrementAndGet();
-            return pages;
+            return blank;
         } catch (OutOfMemoryError | RuntimeException e) {
             used.addAndGet(-rounded);
             throw e;
         }
     }
 
-    private Pages dedicated(long size, long rounded) {
+    private void dedicated(Pages into, long size, long rounded) {
         Arena arena = Arena.ofShared();
         try {
             MemorySegment seg = arena.allocate(rounded, PAGE_SIZE);
             reserved.addAndGet(rounded);
-            Arena0 a = new Arena0(arena, seg, rounded);
+            Arena0 a = new Arena0(this, arena, seg, rounded);
             a.top = rounded;
             a.retired = true;
             a.live = 1;
-            return new Pages(this, a, seg, size);
+            into.fill(a, seg, size);
         } catch (OutOfMemoryError | RuntimeException e) {
             arena.close();
             throw e;
         }
     }
 
-    private synchronized Pages carve(long size, long rounded) {
+    private synchronized void carve(Pages into, long size, long rounded) {
         Arena0 s = slab;
         if (s == null || s.base.byteSize() - s.top < rounded) {
             if (s != null) {
@@ -135,7 +157,7 @@ public final class PageAllocator {
             try {
                 MemorySegment base = arena.allocate(SLAB, PAGE_SIZE);
                 reserved.addAndGet(SLAB);
-                s = new Arena0(arena, base, SLAB);
+                s = new Arena0(this, arena, base, SLAB);
             } catch (OutOfMemoryError | RuntimeException e) {
                 arena.close();
                 throw e;
@@ -145,7 +167,7 @@ public final class PageAllocator {
         MemorySegment seg = s.base.asSlice(s.top, rounded);
         s.top += rounded;
         s.live++;
-        return new Pages(this, s, seg, size);
+        into.fill(s, seg, size);
     }
 
     // a slab that is no longer carved from closes once its last range is freed
@@ -208,6 +230,7 @@ public final class PageAllocator {
 
     /** An arena and the bookkeeping of the ranges carved from it. */
     static final class Arena0 {
+        final PageAllocator owner;
         final Arena arena;
         final MemorySegment base;
         final long capacity;
@@ -215,7 +238,8 @@ public final class PageAllocator {
         int live;        // ranges not freed, guarded by the allocator
         boolean retired; // no longer carved from, guarded by the allocator
 
-        Arena0(Arena arena, MemorySegment base, long capacity) {
+        Arena0(PageAllocator owner, Arena arena, MemorySegment base, long capacity) {
+            this.owner = owner;
             this.arena = arena;
             this.base = base;
             this.capacity = capacity;

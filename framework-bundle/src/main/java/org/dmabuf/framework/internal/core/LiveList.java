@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package org.dmabuf.framework.internal.core;
+
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+/**
+ * The live buffers, as the kernel's {@code db_list} (the list
+ * {@code dma_buf_export} adds a buffer to under {@code dmabuf_list_mutex}):
+ * an intrusive doubly linked list, the links in the buffers themselves, in
+ * inode order. Eight bytes a buffer, where a concurrent set's node and table
+ * cost about forty; and bufinfo walks it in order with nothing to sort and
+ * nothing to copy.
+ *
+ * <p>Adding and removing take the list's lock (the kernel's mutex): an
+ * export and a release, never a handoff. Readers take no lock: an iteration
+ * is weakly consistent, as a {@code ConcurrentHashMap}'s, and returns each
+ * buffer at most once, in increasing inode order: every buffer live for the
+ * whole walk, perhaps some added or removed during it. How: a removed node
+ * keeps a link to the node that was before it, never one to a later node, so
+ * a reader standing on it goes back and skips what it has seen by inode
+ * number; nothing removed is kept reachable by a later removal (a driver
+ * that keeps a stale handle keeps at most the buffers older than it that
+ * were removed after it, a bounded chain).
+ */
+final class LiveList<T extends LiveList.Node> implements Iterable<T> {
+    /** What a listed buffer carries: its inode number and its links. */
+    abstract static class Node {
+        final long ino;
+        volatile Node next; // written under the list's lock; once removed, the node that was before it
+        Node prev;          // under the list's lock; null once removed
+
+        Node(long ino) {
+            this.ino = ino;
+        }
+    }
+
+    private static final class Head extends Node {
+        Head() {
+            super(Long.MIN_VALUE);
+        }
+    }
+
+    private final Node head = new Head();
+    private Node tail = head; // guarded by this
+    private volatile int size;
+
+    /**
+     * Adds a buffer in its inode order (exporters that race add a few out of
+     * order: it walks back over them).
+     *
+     * @param n a buffer never listed
+     */
+    synchronized void add(T n) {
+        Node p = tail;
+        while (p.ino > n.ino) {
+            p = p.prev;
+        }
+        Node after = p.next;
+        n.prev = p;
+        n.next = after;
+        if (after == null) {
+            tail = n;
+        } else {
+            after.prev = n;
+        }
+        p.next = n; // last: a reader that reaches n sees its links
+        size++;
+    }
+
+    /** @return whether it was listed (a second remove does nothing) */
+    synchronized boolean remove(T n) {
+        Node p = n.prev;
+        if (p == null) {
+            return false;
+        }
+        Node after = n.next;
+        p.next = after;
+        if (after == null) {
+            tail = p;
+        } else {
+            after.prev = p;
+        }
+        n.prev = null;
+        n.next = p; // back, never forward: see the class comment
+        size--;
+        return true;
+    }
+
+    /** @return the number of live buffers */
+    int size() {
+        return size;
+    }
+
+    /** @return whether no buffer is live */
+    boolean isEmpty() {
+        return size == 0;
+    }
+
+    @Override
+    public Iterator<T> iterator() {
+        return new Iterator<>() {
+            private Node at = head;
+            private long seen = Long.MIN_VALUE;
+            private T ahead;
+
+            @Override
+            public boolean hasNext() {
+                if (ahead == null) {
+                    Node n = at.next;
+                    while (n != null && n.ino <= seen) {
+                        n = n.next; // a removed node's link goes back: skip what was returned already
+                    }
+                    if (n == null) {
+                        return false;
+                    }
+                    at = n;
+                    seen = n.ino;
+                    @SuppressWarnings("unchecked")
+                    T t = (T) n;
+                    ahead = t;
+                }
+                return true;
+            }
+
+            @Override
+            public T next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                T b = ahead;
+                ahead = null;
+                return b;
+            }
+        };
+    }
+}
