@@ -44,12 +44,18 @@ public final class Bench {
         Path json = target.resolve(full ? "jmh-result.json" : "jmh-quick.json");
         String include = System.getProperty("bench.include", DEFAULT_INCLUDE);
         String profilers = System.getProperty("bench.prof", "");
+        java.util.List<String> jvm = new java.util.ArrayList<>(java.util.List.of("-Xmx4g",
+                "--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED",
+                "-Ddmabuf.home=" + System.getProperty("dmabuf.home"),
+                "-Ddmabuf.bench.out=" + target.toAbsolutePath()));
+        String jvmArgs = System.getProperty("bench.jvmArgs", "");
+        if (!jvmArgs.isBlank()) {
+            jvm.addAll(java.util.List.of(jvmArgs.strip().split("\\s+"))); // e.g. another collector, to compare
+        }
         ChainedOptionsBuilder o = new OptionsBuilder()
                 .include(include)
                 .resultFormat(ResultFormatType.JSON).result(json.toString())
-                .jvmArgsAppend("-Xmx4g", "--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED",
-                        "-Ddmabuf.home=" + System.getProperty("dmabuf.home"),
-                        "-Ddmabuf.bench.out=" + target.toAbsolutePath());
+                .jvmArgsAppend(jvm.toArray(String[]::new));
         if (full) {
             o.forks(1).warmupIterations(3).warmupTime(TimeValue.seconds(1))
                     .measurementIterations(5).measurementTime(TimeValue.seconds(1));
@@ -71,7 +77,7 @@ public final class Bench {
         Collection<RunResult> results = new Runner(o.build()).run();
         String md = Summary.markdown(results, readScale(target), full);
         // only the whole measured run replaces the docs' page; a part of it (-Dbench.include) stays in target
-        boolean whole = DEFAULT_INCLUDE.equals(include) && profilers.isBlank();
+        boolean whole = DEFAULT_INCLUDE.equals(include) && profilers.isBlank() && jvmArgs.isBlank();
         Path out = full && whole ? docs : target.resolve(full ? "performance-partial.md" : "performance-quick.md");
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md);

@@ -67,8 +67,8 @@ public class ScaleBench {
         for (int h = 0; h < 4; h++) {
             holders.add(core.openModule("holder" + h, 30 + h));
         }
+        int[] fds = new int[buffers]; // before the first measurement: it is not the buffers'
         long before = liveHeap();
-        int[] fds = new int[buffers];
         for (int i = 0; i < buffers; i++) {
             LoadedModule m = holders.get(i % holders.size());
             Heap heap = m.heap("system");
@@ -84,7 +84,6 @@ public class ScaleBench {
             b.detach(a);
             b.put();
         }
-        fds = null;
         heapPerBufferUsed = (liveHeap() - before) / buffers;
         offHeapLive = core.offHeapBytes();
     }

@@ -458,17 +458,13 @@ public final class DmaBufCore implements DmaBufDebug {
      *         (leaked, as bufinfo lists them) and stops whose cleanup is still blocked in the background
      */
     public List<String> leaks() {
-        List<DmaBufObject> leaked = new ArrayList<>();
-        for (DmaBufObject b : live) { // unsorted: a health check runs every second a page is open; few leak
-            if (b.leak() != null) {
-                leaked.add(b);
-            }
-        }
+        // the leaked are in a map of their own: a health check runs every second a page is open, and few leak
+        List<DmaBufObject> leaked = new ArrayList<>(leaks.keySet());
         leaked.sort(Comparator.comparingLong(b -> b.ino));
         List<String> out = new ArrayList<>();
         for (DmaBufObject b : leaked) {
             out.add("ino " + b.ino + ", " + b.size + " bytes, exporter " + b.expName + ": release failed ("
-                    + b.leak() + "); its memory is not back");
+                    + leaks.get(b) + "); its memory is not back");
         }
         background.entrySet().removeIf(e -> !e.getValue().isAlive());
         background.forEach((m, t) -> out.add(m.name() + ": its stop's cleanup is still blocked in the background"

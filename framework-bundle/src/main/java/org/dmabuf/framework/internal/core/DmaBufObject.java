@@ -191,24 +191,22 @@ final class DmaBufObject extends LiveList.Node implements org.dmabuf.framework.i
 
     // dma_buf_release: called once, by whoever dropped the last reference
     private void release() {
-        ResvImpl r = resv;
-        if (r == null) {
-            released = true; // never locked, never attached: nobody to tell, no lock to make for it
-        } else {
-            r.lock();
-            try {
-                released = true;
-                if (attachmentCount != 0 || vmapCount != 0) {
-                    // cannot happen: attachments and vmaps hold references. Kept as the kernel's WARN_ON.
-                    LOG.warn("dma-buf ino {}: released with {} attachments and {} vmaps left", ino,
-                            attachmentCount, vmapCount);
-                }
-            } finally {
-                r.unlock();
+        // under the lock even for a buffer never locked before (made now, for the release only): an exporter's
+        // stop that orphans the buffer on another thread reads released under it
+        ResvImpl r = resv();
+        r.lock();
+        try {
+            released = true;
+            if (attachmentCount != 0 || vmapCount != 0) {
+                // cannot happen: attachments and vmaps hold references. Kept as the kernel's WARN_ON.
+                LOG.warn("dma-buf ino {}: released with {} attachments and {} vmaps left", ino,
+                        attachmentCount, vmapCount);
             }
-            if (ownResv) {
-                r.fini();
-            }
+        } finally {
+            r.unlock();
+        }
+        if (ownResv) {
+            r.fini();
         }
         boolean marked = enter("release");
         try {
@@ -663,8 +661,12 @@ final class DmaBufObject extends LiveList.Node implements org.dmabuf.framework.i
 
     /** Waits, interruptibly, for the fences of that usage and below. */
     void awaitFences(DmaResvUsage usage, String func) {
+        ResvImpl r = resv;
+        if (r == null) {
+            return; // never had a fence: nothing to wait for, no reservation object to make
+        }
         try {
-            resv().await(usage, true);
+            r.await(usage, true);
         } catch (DmaBufException e) {
             if (e.errno() == Errno.EINTR) {
                 throw new DmaBufException(Errno.EINTR, func + ": interrupted while waiting for the " + usage.label()
@@ -769,7 +771,8 @@ final class DmaBufObject extends LiveList.Node implements org.dmabuf.framework.i
             throw new DmaBufException(Errno.EINVAL, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE: flags " + flags
                     + "; expected DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE or both");
         }
-        List<DmaFence> fences = resv().getFences(DmaResvUsage.rw((flags & DmaBuf.SYNC_WRITE) != 0));
+        ResvImpl r = resv;
+        List<DmaFence> fences = r == null ? List.of() : r.getFences(DmaResvUsage.rw((flags & DmaBuf.SYNC_WRITE) != 0));
         try {
             return fences.isEmpty() ? Fences.STUB : Fences.merge(fences.toArray(DmaFence[]::new));
         } finally {

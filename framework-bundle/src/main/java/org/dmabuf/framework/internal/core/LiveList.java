@@ -17,17 +17,18 @@ import java.util.NoSuchElementException;
  * is weakly consistent, as a {@code ConcurrentHashMap}'s, and returns each
  * buffer at most once, in increasing inode order: every buffer live for the
  * whole walk, perhaps some added or removed during it. How: a removed node
- * keeps a link to the node that was before it, never one to a later node, so
- * a reader standing on it goes back and skips what it has seen by inode
- * number; nothing removed is kept reachable by a later removal (a driver
- * that keeps a stale handle keeps at most the buffers older than it that
- * were removed after it, a bounded chain).
+ * links to the list's head, never to another buffer, so a reader standing on
+ * it starts again from the head and skips what it has seen by inode number
+ * (a rare walk: only when the buffer it stands on goes while it stands
+ * there); and a driver that keeps a stale handle keeps its own buffer and
+ * nothing else (a link to the node before it would keep a chain of older
+ * buffers removed after it).
  */
 final class LiveList<T extends LiveList.Node> implements Iterable<T> {
     /** What a listed buffer carries: its inode number and its links. */
     abstract static class Node {
         final long ino;
-        volatile Node next; // written under the list's lock; once removed, the node that was before it
+        volatile Node next; // written under the list's lock; once removed, the head
         Node prev;          // under the list's lock; null once removed
 
         Node(long ino) {
@@ -82,7 +83,7 @@ final class LiveList<T extends LiveList.Node> implements Iterable<T> {
             after.prev = p;
         }
         n.prev = null;
-        n.next = p; // back, never forward: see the class comment
+        n.next = head; // back to the start, never forward: see the class comment
         size--;
         return true;
     }

@@ -18,7 +18,8 @@ public final class DeviceMemoryImpl extends Pages implements DeviceMemory {
     private final PageHeap heap;
     private final java.util.function.LongConsumer freed;
 
-    DeviceMemoryImpl(PageHeap heap, java.util.function.LongConsumer freed) {
+    DeviceMemoryImpl(Pages.Carved pages, PageHeap heap, java.util.function.LongConsumer freed) {
+        super(pages);
         this.heap = heap;
         this.freed = freed;
     }

@@ -87,7 +87,7 @@ public final class PageHeap implements HeapBackend {
                     + " is unplugged; expected a present device");
         }
         try {
-            return pages.allocate(len, new DeviceMemoryImpl(this, freed));
+            return pages.allocate(len, carved -> new DeviceMemoryImpl(carved, this, freed));
         } catch (OutOfMemoryError e) {
             throw new DmaBufException(Errno.ENOMEM, "dma_heap_buffer_alloc(" + name + "): " + e.getMessage(), e);
         }

@@ -86,24 +86,21 @@ public final class PageAllocator {
      * @throws IllegalArgumentException for a size below 1
      */
     public Pages allocate(long size) {
-        return allocate(size, new Pages());
+        return allocate(size, Pages::new);
     }
 
     /**
-     * As {@link #allocate(long)}, into a record of the caller's making (a
-     * heap's, which extends {@link Pages}).
+     * As {@link #allocate(long)}, the record of the pages of the caller's
+     * making (a heap's, which extends {@link Pages}).
      *
      * @param <P> the record's type
      * @param size bytes, at least 1; rounded up to whole pages
-     * @param blank a record never filled before
-     * @return {@code blank}, filled in
+     * @param record makes the record of the carved pages; must not throw
+     * @return the record
      * @throws OutOfMemoryError when the capacity or the machine's memory is exhausted
-     * @throws IllegalArgumentException for a size below 1, or a record filled before
+     * @throws IllegalArgumentException for a size below 1
      */
-    public <P extends Pages> P allocate(long size, P blank) {
-        if (blank.segment() != null) {
-            throw new IllegalArgumentException("the pages record was filled before; expected a blank one");
-        }
+    public <P extends Pages> P allocate(long size, java.util.function.Function<Pages.Carved, P> record) {
         if (size < 1) {
             throw new IllegalArgumentException("size must be at least 1, was " + size);
         }
@@ -117,21 +114,23 @@ public final class PageAllocator {
             throw new OutOfMemoryError(name + ": " + rounded + " bytes do not fit, "
                     + (now - rounded) + " of " + capacity + " in use");
         }
+        Pages.Carved c;
         try {
-            if (debug || rounded >= LARGE) {
-                dedicated(blank, size, rounded);
-            } else {
-                carve(blank, size, rounded);
-            }
-            allocations.incrementAndGet();
-            return blank;
+            c = debug || rounded >= LARGE ? dedicated(size, rounded) : carve(size, rounded);
         } catch (OutOfMemoryError | RuntimeException e) {
             used.addAndGet(-rounded);
             throw e;
         }
+        allocations.incrementAndGet();
+        try {
+            return record.apply(c);
+        } catch (OutOfMemoryError | RuntimeException e) {
+            new Pages(c).free(); // no record made: the pages go back
+            throw e;
+        }
     }
 
-    private void dedicated(Pages into, long size, long rounded) {
+    private Pages.Carved dedicated(long size, long rounded) {
         Arena arena = Arena.ofShared();
         try {
             MemorySegment seg = arena.allocate(rounded, PAGE_SIZE);
@@ -140,14 +139,14 @@ public final class PageAllocator {
             a.top = rounded;
             a.retired = true;
             a.live = 1;
-            into.fill(a, seg, size);
+            return new Pages.Carved(a, seg, size);
         } catch (OutOfMemoryError | RuntimeException e) {
             arena.close();
             throw e;
         }
     }
 
-    private synchronized void carve(Pages into, long size, long rounded) {
+    private synchronized Pages.Carved carve(long size, long rounded) {
         Arena0 s = slab;
         if (s == null || s.base.byteSize() - s.top < rounded) {
             if (s != null) {
@@ -167,7 +166,7 @@ public final class PageAllocator {
         MemorySegment seg = s.base.asSlice(s.top, rounded);
         s.top += rounded;
         s.live++;
-        into.fill(s, seg, size);
+        return new Pages.Carved(s, seg, size);
     }
 
     // a slab that is no longer carved from closes once its last range is freed

@@ -9,24 +9,35 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>A heap's record of its memory extends this class rather than holding
  * one ({@code DeviceMemoryImpl}): one object per buffer instead of two, 32
- * bytes less for every live buffer. The allocator fills a blank record in
- * ({@link PageAllocator#allocate(long, Pages)}); its fields are written once,
- * before the record is handed out.
+ * bytes less for every live buffer. The allocator carves the pages and the
+ * caller's factory makes the record of them
+ * ({@link PageAllocator#allocate(long, java.util.function.Function)}), its
+ * fields final, safe to hand to any thread.
  */
 public class Pages {
-    private PageAllocator.Arena0 arena; // knows its allocator
-    private MemorySegment segment;
-    private long requested;
+    private final PageAllocator.Arena0 arena; // knows its allocator
+    private final MemorySegment segment;
+    private final long requested;
     private boolean freed; // guarded by the allocator
 
-    /** A blank record, for {@link PageAllocator#allocate(long, Pages)} to fill in. */
-    protected Pages() {
+    /** Pages just carved, for a record's constructor: nothing else can make or read one. */
+    public static final class Carved {
+        final PageAllocator.Arena0 arena;
+        final MemorySegment segment;
+        final long requested;
+
+        Carved(PageAllocator.Arena0 arena, MemorySegment segment, long requested) {
+            this.arena = arena;
+            this.segment = segment;
+            this.requested = requested;
+        }
     }
 
-    final void fill(PageAllocator.Arena0 arena, MemorySegment segment, long requested) {
-        this.arena = arena;
-        this.segment = segment;
-        this.requested = requested;
+    /** @param c the pages the allocator carved, handed to the factory */
+    protected Pages(Carved c) {
+        this.arena = c.arena;
+        this.segment = c.segment;
+        this.requested = c.requested;
     }
 
     /**
