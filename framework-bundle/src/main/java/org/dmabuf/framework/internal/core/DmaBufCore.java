@@ -388,7 +388,7 @@ public final class DmaBufCore implements DmaBufDebug {
             for (int round = 0; round < 2; round++) {
                 try {
                     LoadedModule.Holdings h = task.get(bound, java.util.concurrent.TimeUnit.NANOSECONDS);
-                    if (m.resvHolds.get() > 0) {
+                    if (m.resvHolds() > 0) {
                         releaseHolds(m, deadline);
                     }
                     return h;
@@ -673,7 +673,7 @@ public final class DmaBufCore implements DmaBufDebug {
         DmaBufObject buf = new DmaBufObject(nextIno.getAndIncrement(), exporter, ops, info.priv(),
                 info.size(), info.flags(), expName, shared);
         live.add(buf);
-        exporter.liveExports.incrementAndGet();
+        exporter.exported(1);
         BufferEvents e = bufferEvents;
         if (e != null && e.wanted()) {
             e.exported(buf.ino, buf.size, exporter.name(), expName);
@@ -720,7 +720,7 @@ public final class DmaBufCore implements DmaBufDebug {
     /** @return the live buffers an exporter leaves behind, now served by the framework */
     List<DmaBufObject> orphanExportsOf(LoadedModule exporter) {
         List<DmaBufObject> out = new ArrayList<>();
-        if (exporter.liveExports.get() == 0) {
+        if (exporter.liveExports() == 0) {
             return out; // the common stop: nothing exported is still alive, no need to look through every buffer
         }
         for (DmaBufObject b : live) {
@@ -751,7 +751,7 @@ public final class DmaBufCore implements DmaBufDebug {
 
     void unregister(DmaBufObject buf) {
         if (live.remove(buf)) {
-            buf.exporter.liveExports.decrementAndGet();
+            buf.exporter.exported(-1);
             BufferEvents e = bufferEvents;
             if (e != null && e.wanted()) {
                 e.released(buf.ino, buf.size, buf.exporter.name(), buf.expName);

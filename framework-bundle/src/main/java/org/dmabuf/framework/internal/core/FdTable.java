@@ -35,7 +35,7 @@ final class FdTable {
 
     private final String owner;
     private final int max;
-    private Object[] files = new Object[16];
+    private Object[] files = new Object[4]; // the standard streams and one more; doubled as needed
     private int lowestFree; // no free slot below this
     private int open;
     private boolean closed;
@@ -199,6 +199,11 @@ final class FdTable {
     }
 
     /** @return the number of open fds, standard streams included */
+    /** @return whether nothing is open but the three standard streams, where they were put */
+    synchronized boolean onlyStandardStreams() {
+        return open <= 3 && files[0] == StdStream.STDIN && files[1] == StdStream.STDOUT && files[2] == StdStream.STDERR;
+    }
+
     synchronized int openCount() {
         return open;
     }
@@ -206,7 +211,7 @@ final class FdTable {
     /** Closes the table: nothing can be reserved any more. @return the files that were open, by fd */
     synchronized List<Entry> close() {
         closed = true;
-        if (open <= 3 && files[0] == StdStream.STDIN && files[1] == StdStream.STDOUT && files[2] == StdStream.STDERR) {
+        if (onlyStandardStreams()) {
             files[0] = files[1] = files[2] = null;
             open = 0;
             return List.of(); // only the standard streams: the common case, nothing to give back

@@ -64,7 +64,7 @@ final class HeapView implements Heap {
         DmaBufObject buf;
         ExportInfo<?> info = null;
         try {
-            info = backend.allocate(len, fdFlags & Fcntl.O_ACCMODE, module.uncharger);
+            info = backend.allocate(len, fdFlags & Fcntl.O_ACCMODE, module.uncharger());
             buf = module.core().exportAsKernel(info);
         } catch (RuntimeException e) {
             module.fdTable().unreserve(fd);
@@ -93,7 +93,7 @@ final class HeapView implements Heap {
         long pages = PageAllocator.roundUp(len);
         module.charge(pages, "dma_heap_buffer_alloc(" + backend.name() + ")");
         try {
-            return backend.allocateMemory(len, module.uncharger);
+            return backend.allocateMemory(len, module.uncharger());
         } catch (RuntimeException e) {
             module.uncharge(pages);
             throw e;

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.dmabuf.api.DmaBuf;
 import org.dmabuf.api.DmaBufException;
@@ -52,10 +51,45 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
     private boolean closed;
     /** Set when its stop ran past the bound and what it held was taken from it (see DmaBufCore#revoke). */
     private volatile boolean revoked;
+    // three counters as fields, not atomic objects: a module is made and closed each time a bundle gets and ungets
+    // its view (docs/performance.md, licence_view); through COUNTS and HEAP_BYTES
+    private static final java.lang.invoke.VarHandle RESV_HOLDS;
+    private static final java.lang.invoke.VarHandle LIVE_EXPORTS;
+    private static final java.lang.invoke.VarHandle HEAP_BYTES;
+
+    static {
+        try {
+            var l = java.lang.invoke.MethodHandles.lookup();
+            RESV_HOLDS = l.findVarHandle(LoadedModule.class, "resvHolds", int.class);
+            LIVE_EXPORTS = l.findVarHandle(LoadedModule.class, "liveExports", int.class);
+            HEAP_BYTES = l.findVarHandle(LoadedModule.class, "heapBytes", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** Reservation locks taken through its views and not given back: lets a stop skip the search for them. */
-    final AtomicInteger resvHolds = new AtomicInteger();
+    private volatile int resvHolds;
     /** Buffers this module exported that are not yet released: lets a stop skip the search for orphans. */
-    final AtomicInteger liveExports = new AtomicInteger();
+    private volatile int liveExports;
+    // heap memory this module allocated and not yet freed, as the dmem cgroup's current (whoever frees it)
+    private volatile long heapBytes;
+
+    int resvHolds() {
+        return resvHolds;
+    }
+
+    void resvHeld(int delta) {
+        RESV_HOLDS.getAndAdd(this, delta);
+    }
+
+    int liveExports() {
+        return liveExports;
+    }
+
+    void exported(int delta) {
+        LIVE_EXPORTS.getAndAdd(this, delta);
+    }
 
     /** Every symbol: the framework's own users (the console, the heaps). */
     public static final long ALL_SYMBOLS = -1L;
@@ -211,21 +245,28 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
         return origin == null ? "" : " (taken at " + origin + ")";
     }
 
-    /**
-     * {@code dmabuf:holders}: what this module holds of the buffer {@code ino}, one line each, with where
-     * it was taken in debug mode.
-     */
-    // the bundles other than the owner that may use this view (libraries it links), as judged once each
-    private final java.util.concurrent.ConcurrentHashMap<Long, Boolean> helpers =
-            new java.util.concurrent.ConcurrentHashMap<>(4);
+    // the bundles other than the owner that may use this view (libraries it links), as judged once each; made at
+    // the first call from another bundle (most modules never see one)
+    private volatile java.util.concurrent.ConcurrentHashMap<Long, Boolean> helpers;
 
     /** @throws DmaBufException EBADF unless {@code caller} is this module's bundle, a library it links, or ours */
     void checkCaller(FdCallers.Rule rule, long caller, String func, int fd) {
         if (caller == bundleId || caller == FdCallers.TRUSTED) {
             return;
         }
-        if (caller >= 0 && helpers.computeIfAbsent(caller, c -> rule.helper(this, c))) {
-            return;
+        if (caller >= 0) {
+            java.util.concurrent.ConcurrentHashMap<Long, Boolean> h = helpers;
+            if (h == null) {
+                synchronized (this) {
+                    h = helpers;
+                    if (h == null) {
+                        helpers = h = new java.util.concurrent.ConcurrentHashMap<>(4);
+                    }
+                }
+            }
+            if (h.computeIfAbsent(caller, c -> rule.helper(this, c))) {
+                return;
+            }
         }
         throw FdCallers.refused(rule, this, caller, func, fd);
     }
@@ -245,6 +286,10 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
         }
     }
 
+    /**
+     * {@code dmabuf:holders}: what this module holds of the buffer {@code ino}, one line each, with where
+     * it was taken in debug mode.
+     */
     List<String> holding(long ino) {
         List<String> out = new ArrayList<>();
         for (int fd : fds.fds()) {
@@ -456,9 +501,6 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
         return fd;
     }
 
-    // heap memory this module allocated and not yet freed, as the dmem cgroup's current (whoever frees it)
-    private final java.util.concurrent.atomic.AtomicLong heapBytes = new java.util.concurrent.atomic.AtomicLong();
-
     /**
      * Charges an allocation before it is made, within the module's max if it has one.
      *
@@ -469,28 +511,37 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
     void charge(long bytes, String func) {
         Long max = core.heapMaxOf(name);
         while (true) {
-            long now = heapBytes.get();
+            long now = heapBytes;
             if (max != null && now + bytes > max) {
                 throw new DmaBufException(Errno.ENOMEM, func + ": module " + name + " holds " + now + " bytes of"
                         + " heap memory, and " + bytes + " more would pass its max of " + max + " (heap.max, PID"
                         + " org.dmabuf.framework); expected at most " + Math.max(0, max - now) + " bytes");
             }
-            if (heapBytes.compareAndSet(now, now + bytes)) {
+            if (HEAP_BYTES.compareAndSet(this, now, now + bytes)) {
                 return;
             }
         }
     }
 
     void uncharge(long bytes) {
-        heapBytes.addAndGet(-bytes);
+        HEAP_BYTES.getAndAdd(this, -bytes);
     }
 
-    // told by a heap when memory this module allocated goes back: one for the module, not one per buffer
-    final java.util.function.LongConsumer uncharger = this::uncharge;
+    // told by a heap when memory this module allocated goes back: one for the module (made at its first
+    // allocation), not one per buffer
+    private java.util.function.LongConsumer uncharger;
+
+    java.util.function.LongConsumer uncharger() {
+        java.util.function.LongConsumer u = uncharger;
+        if (u == null) {
+            uncharger = u = this::uncharge; // a race makes two, both right
+        }
+        return u;
+    }
 
     /** @return the heap memory this module allocated that is not yet back in its heap */
     public long heapBytes() {
-        return heapBytes.get();
+        return heapBytes;
     }
 
     /**
@@ -652,13 +703,11 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
         List<FenceContextImpl> cs;
         synchronized (this) {
             if (closed || refs.size() + attachments.size() + vmaps.size() + transfers.size() > 0
-                    || resvHolds.get() > 0) {
+                    || resvHolds > 0) {
                 return false;
             }
-            for (int fd : fds.fds()) {
-                if (fd > 2) {
-                    return false;
-                }
+            if (!fds.onlyStandardStreams()) {
+                return false;
             }
             cs = contexts.isEmpty() ? List.of() : List.copyOf(contexts);
         }

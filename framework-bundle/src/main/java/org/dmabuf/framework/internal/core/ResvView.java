@@ -41,7 +41,7 @@ final class ResvView implements DmaResv {
             resv.unlock();
             throw revoked("dma_resv_lock");
         }
-        owner.resvHolds.incrementAndGet();
+        owner.resvHeld(1);
     }
 
     @Override
@@ -69,7 +69,7 @@ final class ResvView implements DmaResv {
             resv.unlock();
             throw revoked(func);
         }
-        owner.resvHolds.incrementAndGet();
+        owner.resvHeld(1);
     }
 
     @Override
@@ -86,7 +86,7 @@ final class ResvView implements DmaResv {
                 resv.unlock();
                 throw revoked("dma_resv_trylock");
             }
-            owner.resvHolds.incrementAndGet();
+            owner.resvHeld(1);
             return true;
         }
         return false;
@@ -100,7 +100,7 @@ final class ResvView implements DmaResv {
                     + " thread; expected one unlock per lock");
         }
         resv.unlock();
-        owner.resvHolds.decrementAndGet();
+        owner.resvHeld(-1);
     }
 
     @Override

@@ -237,8 +237,23 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
     private List<String> proprietaryOnlyProviders(BundleRevision r) {
         List<String> out = new ArrayList<>();
         Bundle[] all = self.getBundleContext().getBundles();
+        // the proprietary modules first (few, usually none): only a package one of them offers needs the look at
+        // every bundle's packages (a driver imports a dozen packages, a platform has dozens of bundles)
+        List<BundleRevision> proprietary = new ArrayList<>();
+        for (Bundle b : all) {
+            BundleRevision p = b.adapt(BundleRevision.class);
+            if (p != null && b.getBundleId() != r.getBundle().getBundleId()) {
+                ModuleFacts f = facts.of(p);
+                if (f.module() && gate.proprietary(f)) {
+                    proprietary.add(p);
+                }
+            }
+        }
+        if (proprietary.isEmpty()) {
+            return out;
+        }
         for (BundleRequirement req : r.getDeclaredRequirements(PackageNamespace.PACKAGE_NAMESPACE)) {
-            if ("optional".equals(req.getDirectives().get("resolution"))) {
+            if ("optional".equals(req.getDirectives().get("resolution")) || !offers(proprietary, req)) {
                 continue;
             }
             List<ModuleFacts> providers = new ArrayList<>();
@@ -259,6 +274,17 @@ final class Gatekeeper implements ResolverHookFactory, FindHook, EventListenerHo
             }
         }
         return out;
+    }
+
+    private static boolean offers(List<BundleRevision> revisions, BundleRequirement req) {
+        for (BundleRevision p : revisions) {
+            for (BundleCapability c : p.getDeclaredCapabilities(PackageNamespace.PACKAGE_NAMESPACE)) {
+                if (req.matches(c)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Thrown by the resolver hook: its message is the kernel's. */

@@ -19,7 +19,14 @@ import org.osgi.framework.Bundle;
  * the bound has passed.
  */
 final class ModuleRegistry {
-    private record Entry(LoadedModule module, int users) {
+    // a bundle's module and how many of its views are out; changed in place, under the registry's lock
+    private static final class Entry {
+        final LoadedModule module;
+        int users;
+
+        Entry(LoadedModule module) {
+            this.module = module;
+        }
     }
 
     private final DmaBufCore core;
@@ -32,27 +39,30 @@ final class ModuleRegistry {
     }
 
     synchronized LoadedModule acquire(Bundle b) {
-        Entry e = modules.get(b.getBundleId());
-        if (e == null || e.module().isClosed()) {
-            e = new Entry(core.openModule(b.getSymbolicName(), b.getBundleId(), gate.grants(b)), 0);
-            e.module().stoppingProbe(() -> b.getState() == Bundle.STOPPING);
+        long id = b.getBundleId(); // Felix reads it from the bundle's archive: once
+        Entry e = modules.get(id);
+        if (e == null || e.module.isClosed()) {
+            e = new Entry(core.openModule(b.getSymbolicName(), id, gate.grants(b)));
+            e.module.stoppingProbe(() -> b.getState() == Bundle.STOPPING);
+            modules.put(id, e);
         }
-        modules.put(b.getBundleId(), new Entry(e.module(), e.users() + 1));
-        return e.module();
+        e.users++;
+        return e.module;
     }
 
     void release(Bundle b) {
         LoadedModule toClose = null;
         synchronized (this) {
-            Entry e = modules.get(b.getBundleId());
+            long id = b.getBundleId();
+            Entry e = modules.get(id);
             if (e == null) {
                 return;
             }
-            if (e.users() <= 1) {
-                modules.remove(b.getBundleId());
-                toClose = e.module();
+            if (e.users <= 1) {
+                modules.remove(id);
+                toClose = e.module;
             } else {
-                modules.put(b.getBundleId(), new Entry(e.module(), e.users() - 1));
+                e.users--;
             }
         }
         if (toClose != null) {
