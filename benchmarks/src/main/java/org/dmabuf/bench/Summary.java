@@ -202,8 +202,9 @@ final class Summary {
     private static void curves(List<String> out, List<Figure> all) {
         out.add("## Curves");
         out.add("");
-        out.add("How the cost grows with the work. The slope is computed from the two ends of each curve: the"
-                + " exponent k of t ~ N^k (about 0: constant; about 1: linear) and the cost of each unit more.");
+        out.add("How the cost grows with the work. The slope is computed from the two largest N of each curve (at"
+                + " the small end a fixed cost hides it): the exponent k of t ~ N^k (about 0: constant; about 1:"
+                + " linear) and what each unit more costs.");
         out.add("");
         out.add("| work grows | benchmark | N | figure | slope |");
         out.add("|---|---|---|---|---|");
@@ -259,7 +260,7 @@ final class Summary {
         if (points.size() < 2) {
             return "";
         }
-        Figure a = points.get(0);
+        Figure a = points.get(points.size() - 2);
         Figure b = points.get(points.size() - 1);
         double na = Long.parseLong(a.param());
         double nb = Long.parseLong(b.param());
@@ -267,7 +268,7 @@ final class Summary {
         double per = (b.ns() - a.ns()) / (nb - na);
         String kind = k < 0.15 ? "**constant**" : k > 0.85 && k < 1.15 ? "**linear**" : "grows as N^" + fmt(k);
         return kind + " (k = " + fmt(k) + "; " + (Math.abs(per) >= 1000 ? fmt(per / 1000) + " µs" : fmt(per) + " ns")
-                + " a " + unit + " more)";
+                + " per " + unit + ")";
     }
 
     /** The frames handed to another process, for reference (docs/cross-process.md). */
@@ -308,26 +309,31 @@ final class Summary {
             - **handoff** (the cycle: send, receive, get, attach, map, unmap, detach, put, close): nine API
               calls, each a real state change with its atomics (the reference count changes six times, the
               reservation lock is taken four times, the module's lock six times, the fd tables four times)
-              and 160 bytes of the handles the API gives out. No byte is copied and nothing depends on the
-              size, which the two sizes' rows show. Netty's baseline is one atomic increment and decrement:
-              no handle, no lock, nothing to give back when its holder goes away. The owner rule, woven
-              (`handoff_woven`), costs less than the run's noise.
-            - **the handoff on two threads** (the curve above): each thread's own buffer and modules, and
-              still each cycle takes longer on two threads than on one. `HandoffStepsBench` finds the step:
-              send, get and map scale, attach and detach do not. Not the machine (a loop of atomics, locks
-              and allocation runs two threads in parallel at one thread's speed each), not a lock (no
-              thread BLOCKED in the stack profile), not the exporter's callback bookkeeping (taken out as an
-              experiment: no change), not the device (each thread its own device: no change). With a
-              collector that never moves an object (`-Dbench.jvmArgs="-XX:+UnlockExperimentalVMOptions
-              -XX:+UseEpsilonGC -Xmx12g"`, quick mode) attach and detach scale (83 and 85 ns on one thread,
-              92 and 82 ns on two); with G1 or Parallel they do not. What a moving collector changes: it
-              copies the two threads' long-lived objects (the buffers, their attachment arrays, their
-              reservation locks, which setup made on each thread's own allocation buffer) next to each
-              other, and then every write of one thread invalidates the other's cache line (false sharing);
-              and its write barrier marks cards in one shared table. Telling the two apart needs cache-miss
-              counters, which this virtual machine does not expose to `perf`. Padding the hot fields of a
-              buffer to a cache line of their own (the kernel's `____cacheline_aligned`) would cost 64 to
-              128 bytes a buffer against the 200-byte target below; not done.
+              and 160 bytes of the handles the API gives out; the steps' own costs are in the table above
+              (`HandoffStepsBench`, one thread). No byte is copied and nothing depends on the size, which
+              the two sizes' rows show. Netty's baseline is one atomic increment and decrement of a pooled
+              buffer's count, 7 ns on a quiet machine: 8x that is 58 ns, less than the attach and detach
+              alone. What the cycle has that Netty's does not is what makes it the kernel's: a handle per
+              holder, given back when its holder stops; a file per fd, sent and received; an attachment and
+              a mapping the exporter is told of, under the buffer's lock. The owner rule, woven
+              (`handoff_woven`), costs a few percent.
+            - **the handoff on two threads** (the curve above): the same code, each thread its own buffer
+              and modules, runs at 206 to 239 ns a cycle a thread in one JMH fork and at 855 to 1,264 ns in
+              the next (`-Dbench.include=.*curve_handoff_own_t2$`, twice, the same build): fixed within a
+              fork, different between forks. A plain loop of the cycle on two threads, outside JMH, runs
+              at 189 to 212 ns against 166 to 170 ns on one. What changes from one JVM to the next is where
+              the objects are: a thread's long-lived objects (its buffer, its modules and fd tables, whose
+              monitors it takes six times a cycle, its reservation lock) can land on the same 64-byte cache
+              line as the other thread's, when setup makes them or when the collector copies them, and
+              then every write of one thread evicts the other's line (false sharing). The steps alone
+              show it too, less often: attach and detach at 56 ns on one thread, and on two at 56 to 68 ns
+              a thread in one fork (after a first iteration at 167 ns), 136 to 268 ns in others (the full run
+              before this one and the probes, in the history); send, get and map do not. Not the machine (a loop of
+              atomics, locks and allocation runs two threads at one thread's speed each), not a lock wait
+              (no thread BLOCKED in the stack profile). Counting the cache misses would tell which objects
+              meet; this virtual machine gives `perf` no hardware counters. Padding the per-thread objects
+              to lines of their own (the kernel's `____cacheline_aligned`, the JDK's `@Contended`) would
+              cost 64 to 128 bytes a buffer against the 200-byte target; not done.
             - **steady frame, 4K**: both loops render and CRC-check 33 MB a frame on two cores shared by
               render and scanout; in a JFR profile of `steady`, 3 of 798 samples had a frame of the framework
               on their stack (0.4%): the fence wait, the reservation lock and the CPU-access calls on an
@@ -348,13 +354,15 @@ final class Summary {
               device, starts and stops a render and a display engine, registers two services more and gets
               its views. In a JFR profile of the cycle, about a third of the benchmark thread's samples are
               the platform's own (the resolver hook and the bundle's facts: the licence, the symbols, deep
-              reflection), the rest Felix, SCR (which looks each bind method up by reflection, a
-              NoSuchMethodException for every signature it tries before the one declared) and the driver.
-              The resolver hook's look for proprietary providers went through every package of every bundle
-              for every import of the driver; it now looks only at the packages proprietary modules offer.
+              reflection; the weaving hook), the rest Felix, SCR (which looks each bind method up by
+              reflection: a NoSuchMethodException for every signature it tries before the one declared,
+              786 in 5 s) and the driver's engines. The resolver hook's look for proprietary providers
+              went through every package of every bundle for every import of the driver; it now looks only
+              at the packages proprietary modules offer. The DS bundle's component has no engine, no
+              device and no import of ours: what is left of the gap is the driver's work and the gate's.
             - **licence gate, resolve**: the resolver hook filters every symbol candidate and reads the
               bundle's facts (cached per revision); the row moves between 0.7x and 1.7x from run to run (see
-              the history), within the noise of a 3 to 6 ms resolve.
+              the history), within the noise of a 2 to 6 ms resolve.
             - **licence gate, view get/unget against the factory**: a view is a module: per bundle, an fd
               table, the lists of what it holds (to give back at its stop), its counters and its grants,
               registered with the core so the console and the watchdog see it; 520 bytes a get/unget, where

@@ -34,6 +34,7 @@ final class DmaBufObject extends LiveList.Node implements org.dmabuf.framework.i
     private static final VarHandle CB_THREAD;
     private static final VarHandle CB_OP;
     private static final VarHandle RESV;
+    private static final VarHandle ATTACH_SEQ;
 
     static {
         try {
@@ -41,6 +42,7 @@ final class DmaBufObject extends LiveList.Node implements org.dmabuf.framework.i
             CB_THREAD = MethodHandles.lookup().findVarHandle(DmaBufObject.class, "cbThread", Thread.class);
             CB_OP = MethodHandles.lookup().findVarHandle(DmaBufObject.class, "cbOp", String.class);
             RESV = MethodHandles.lookup().findVarHandle(DmaBufObject.class, "resv", ResvImpl.class);
+            ATTACH_SEQ = MethodHandles.lookup().findVarHandle(DmaBufObject.class, "attachSeq", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -239,13 +241,13 @@ final class DmaBufObject extends LiveList.Node implements org.dmabuf.framework.i
         ResvImpl rv = resv();
         rv.lock(a.owner);
         try {
-            attachSeq++; // odd: a change under way
+            int seq = changing();
             if (attachmentCount == attachments.length) {
                 attachments = java.util.Arrays.copyOf(attachments, Math.max(4, attachmentCount * 2));
             }
             a.slot = attachmentCount;
             attachments[attachmentCount++] = a;
-            attachSeq++;
+            changed(seq);
         } finally {
             rv.unlock();
         }
@@ -316,7 +318,7 @@ final class DmaBufObject extends LiveList.Node implements org.dmabuf.framework.i
         if (i >= attachmentCount || attachments[i] != a) {
             return;
         }
-        attachSeq++;
+        int seq = changing();
         int last = --attachmentCount;
         attachments[i] = attachments[last];
         attachments[i].slot = i;
@@ -324,7 +326,21 @@ final class DmaBufObject extends LiveList.Node implements org.dmabuf.framework.i
         if (attachmentCount == 0) {
             attachments = NO_ATTACHMENTS; // a buffer mostly has a few: give the array back when it empties
         }
-        attachSeq++;
+        changed(seq);
+    }
+
+    // the seqlock's writer side, under the reservation lock: odd before the change, even after. The odd value
+    // needs only to be seen before the change's stores (a store-store fence) and the even one after them (a
+    // release store): on x86 neither is an instruction, where two volatile stores were two full fences
+    private int changing() {
+        int seq = (int) ATTACH_SEQ.getOpaque(this) + 1;
+        ATTACH_SEQ.setOpaque(this, seq);
+        VarHandle.storeStoreFence();
+        return seq;
+    }
+
+    private void changed(int seq) {
+        ATTACH_SEQ.setRelease(this, seq + 1);
     }
 
     // under the reservation lock: the attachments now, copied (callbacks may detach while the caller walks them)
