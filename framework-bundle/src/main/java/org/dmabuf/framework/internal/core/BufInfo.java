@@ -79,8 +79,8 @@ public final class BufInfo {
             }
             List<AttachmentImpl> as = b.attachmentsSnapshot();
             devices(as.size());
-            for (AttachmentImpl a : as) {
-                device(a.device().name());
+            for (int i = 0; i < as.size(); i++) { // no iterator: a buffer's lines allocate nothing
+                device(as.get(i).device().name());
             }
             done(b.size);
         }

@@ -358,7 +358,7 @@ final class DmaBufObject extends LiveList.Node implements org.dmabuf.framework.i
             }
             AttachmentImpl[] as = attachments;
             int n = Math.min(attachmentCount, as.length);
-            AttachmentImpl[] copy = java.util.Arrays.copyOf(as, n);
+            AttachmentImpl[] copy = n == 0 ? null : java.util.Arrays.copyOf(as, n); // none: nothing to allocate
             VarHandle.acquireFence(); // the reads above happen before the check below
             if (attachSeq == seq) {
                 return n == 0 ? List.of() : List.of(copy);

@@ -78,4 +78,47 @@ class BufInfoTest {
         }
         assertThat(listed()).containsExactlyElementsOf(expected); // dense: 44 live over 104, put in place
     }
+
+    @Test
+    void streamed_it_allocates_the_same_few_bytes_for_ten_buffers_or_twenty_thousand() throws Exception {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long[] allocated = new long[2];
+        long[] chars = new long[2];
+        int[] counts = {10, 20_000};
+        for (int k = 0; k < 2; k++) {
+            while (f.core.bufferCount() < counts[k]) {
+                f.importer.heap("system").allocate(4096, Fcntl.O_RDWR, 0);
+            }
+            long[] sink = new long[1];
+            Appendable counting = new Appendable() {
+                @Override
+                public Appendable append(CharSequence csq) {
+                    sink[0] += csq.length();
+                    return this;
+                }
+
+                @Override
+                public Appendable append(CharSequence csq, int start, int end) {
+                    sink[0] += end - start;
+                    return this;
+                }
+
+                @Override
+                public Appendable append(char c) {
+                    sink[0]++;
+                    return this;
+                }
+            };
+            f.core.bufinfo(counting); // once to load and link what it uses
+            sink[0] = 0;
+            long before = mx.getCurrentThreadAllocatedBytes();
+            f.core.bufinfo(counting);
+            allocated[k] = mx.getCurrentThreadAllocatedBytes() - before;
+            chars[k] = sink[0];
+        }
+        assertThat(chars[1]).as("the text grows with the buffers").isGreaterThan(1000 * chars[0]);
+        // a copy of the live list, a sort or any object a buffer would be 80 KB or more for 20,000 buffers
+        assertThat(allocated[1]).as("bytes allocated for 20,000 buffers, against %s for 10", allocated[0])
+                .isLessThan(allocated[0] + 16_384);
+    }
 }
