@@ -41,6 +41,7 @@ public final class Bench {
         Path target = Path.of(args.length > 1 ? args[1] : "target");
         Path docs = Path.of(args.length > 2 ? args[2] : "docs/performance.md");
         Files.createDirectories(target);
+        Files.deleteIfExists(target.resolve("scale.properties")); // this run's ScaleBench figures, none older
         Path json = target.resolve(full ? "jmh-result.json" : "jmh-quick.json");
         String include = System.getProperty("bench.include", DEFAULT_INCLUDE);
         String profilers = System.getProperty("bench.prof", "");
@@ -77,7 +78,8 @@ public final class Bench {
         Collection<RunResult> results = new Runner(o.build()).run();
         String md = Summary.markdown(results, readScale(target), full);
         // only the whole measured run replaces the docs' page; a part of it (-Dbench.include) stays in target
-        boolean whole = DEFAULT_INCLUDE.equals(include) && profilers.isBlank() && jvmArgs.isBlank();
+        boolean whole = DEFAULT_INCLUDE.equals(include) && profilers.isBlank() && jvmArgs.isBlank()
+                && System.getProperty("bench.buffers", "").isBlank();
         Path out = full && whole ? docs : target.resolve(full ? "performance-partial.md" : "performance-quick.md");
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md);

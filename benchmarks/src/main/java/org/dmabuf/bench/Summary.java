@@ -198,7 +198,7 @@ final class Summary {
         return String.join("\n", out) + "\n";
     }
 
-    /** How cost grows with the work: one table per curve, the slope computed from its ends. */
+    /** How cost grows with the work: one table per curve, the slope computed from its two largest N. */
     private static void curves(List<String> out, List<Figure> all) {
         out.add("## Curves");
         out.add("");

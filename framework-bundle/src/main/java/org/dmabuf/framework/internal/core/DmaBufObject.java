@@ -241,10 +241,12 @@ final class DmaBufObject extends LiveList.Node implements org.dmabuf.framework.i
         ResvImpl rv = resv();
         rv.lock(a.owner);
         try {
-            int seq = changing();
-            if (attachmentCount == attachments.length) {
-                attachments = java.util.Arrays.copyOf(attachments, Math.max(4, attachmentCount * 2));
+            AttachmentImpl[] room = attachments;
+            if (attachmentCount == room.length) { // grown first: an OutOfMemoryError must not leave the count odd
+                room = java.util.Arrays.copyOf(room, Math.max(4, attachmentCount * 2));
             }
+            int seq = changing();
+            attachments = room;
             a.slot = attachmentCount;
             attachments[attachmentCount++] = a;
             changed(seq);
@@ -330,12 +332,13 @@ final class DmaBufObject extends LiveList.Node implements org.dmabuf.framework.i
     }
 
     // the seqlock's writer side, under the reservation lock: odd before the change, even after. The odd value
-    // needs only to be seen before the change's stores (a store-store fence) and the even one after them (a
-    // release store): on x86 neither is an instruction, where two volatile stores were two full fences
+    // needs only to be seen before the change's stores (a release fence, as Boehm's seqlock has it) and the even
+    // one after them (a release store): on x86 neither is an instruction, where two volatile stores were two
+    // full fences. Nothing between the two may throw: the count would stay odd and readers spin
     private int changing() {
         int seq = (int) ATTACH_SEQ.getOpaque(this) + 1;
         ATTACH_SEQ.setOpaque(this, seq);
-        VarHandle.storeStoreFence();
+        VarHandle.releaseFence();
         return seq;
     }
 

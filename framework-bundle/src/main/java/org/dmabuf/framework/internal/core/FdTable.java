@@ -198,11 +198,12 @@ final class FdTable {
         return out;
     }
 
-    /** @return the number of open fds, standard streams included */
     /** @return whether nothing is open but the three standard streams, where they were put */
     synchronized boolean onlyStandardStreams() {
         return open <= 3 && files[0] == StdStream.STDIN && files[1] == StdStream.STDOUT && files[2] == StdStream.STDERR;
     }
+
+    /** @return the number of open fds, standard streams included */
 
     synchronized int openCount() {
         return open;
