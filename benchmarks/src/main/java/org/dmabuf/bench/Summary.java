@@ -316,8 +316,9 @@ final class Summary {
               alone. What the cycle has that Netty's does not is what makes it the kernel's: a handle per
               holder, given back when its holder stops; a file per fd, sent and received; an attachment and
               a mapping the exporter is told of, under the buffer's lock. The owner rule, woven
-              (`handoff_woven`), costs less than this machine's noise: compare the two rows with their
-              errors (earlier runs: 180 against 172 ns, 187 against 173, 193 against 220).
+              (`handoff_woven`: send, receive, get and close each pass the calling class's lookup and
+              compare its bundle with the view's owner) costs up to about 25 ns a cycle: 1.14 to 1.16x in
+              the final run of 2026-12-04, 1.05 to 1.08x an hour before it, 0.88x in an earlier one.
             - **the handoff on two threads** (the curve above): the same code, each thread its own buffer
               and modules, runs at 206 to 239 ns a cycle a thread in one JMH fork and at 855 to 1,264 ns in
               the next (`-Dbench.include=.*curve_handoff_own_t2$`, twice, the same build): fixed within a
@@ -335,11 +336,14 @@ final class Summary {
               meet; this virtual machine gives `perf` no hardware counters. Padding the per-thread objects
               to lines of their own (the kernel's `____cacheline_aligned`, the JDK's `@Contended`) would
               cost 64 to 128 bytes a buffer against the 200-byte target; not done.
-            - **steady frame, 4K**: both loops render and CRC-check 33 MB a frame on two cores shared by
-              render and scanout; in a JFR profile of `steady`, 3 of 798 samples had a frame of the framework
-              on their stack (0.4%): the fence wait, the reservation lock and the CPU-access calls on an
-              already mapped buffer are microseconds against 11 to 13 ms a frame. What is left between the
-              two rows is the scheduling of the two threads and the run's own noise (see the errors).
+            - **steady frame, 4K** (0.93 to 0.97 of the raw loop in the three full runs of 2026-12-04):
+              both loops render and CRC-check 33 MB a frame on two cores shared by render and scanout; in a
+              JFR profile of `steady`, 3 of 798 samples had a frame of the framework on their stack (0.4%):
+              the fence wait, the reservation lock and the CPU-access calls on an already mapped buffer are
+              microseconds against 11 to 13 ms a frame, and a fence's wake-up on another thread is about
+              40 µs (its row), twice a frame. The rest of the gap is not the framework's CPU time; what it is
+              (the two threads' scheduling against the render engine's own thread, the display's work
+              around the scan: its snapshot for the Web Console, its offer to processes) was not found.
             - **export and release, 33 MB**: both zero 33 MB; ours also records the free under the page
               allocator's lock and, as a buffer of 1 MB or more has an arena of its own, closes that shared
               arena (a JVM-wide handshake, about 32 µs); a confined arena cannot be used: a buffer is
