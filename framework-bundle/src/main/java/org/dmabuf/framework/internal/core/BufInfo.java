@@ -68,7 +68,7 @@ public final class BufInfo {
                     "ino"));
         }
 
-        /** A live buffer, read without its locks (attachments and fences are copy-on-write arrays). */
+        /** A live buffer, read without its locks (its fences a published array, its attachments through their seqlock). */
         void buffer(DmaBufObject b) throws IOException {
             line(b.size, b.flags, b.refCount(), b.expName, b.ino, b.name());
             for (ResvImpl.Entry e : b.fenceSnapshot()) {

@@ -65,11 +65,10 @@ final class DmaBufObject extends LiveList.Node implements org.dmabuf.framework.i
 
     private static final ResvImpl.Entry[] NO_FENCES = new ResvImpl.Entry[0];
     private static final AttachmentImpl[] NO_ATTACHMENTS = new AttachmentImpl[0];
-    // written under the reservation lock, copied on write: introspection (bufinfo, the Web Console) reads it
-    // without the lock, so a driver that holds the lock forever cannot hang it
     // the attachments, as the kernel's list_head: added at the end and removed by swapping the last into the
     // hole, O(1) both, under the reservation lock; read without it through attachSeq, a seqlock (odd while a
-    // writer changes the list), so bufinfo never takes a driver's lock and never sees half a change
+    // writer changes the list), so introspection (bufinfo, the Web Console) never takes a driver's lock and
+    // never sees half a change
     private AttachmentImpl[] attachments = NO_ATTACHMENTS;
     private int attachmentCount;
     private volatile int attachSeq;
