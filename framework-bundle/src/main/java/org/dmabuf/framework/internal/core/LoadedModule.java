@@ -292,17 +292,11 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
      */
     List<String> holding(long ino) {
         List<String> out = new ArrayList<>();
-        for (int fd : fds.fds()) {
-            Object f;
-            try {
-                f = fds.withFile(fd, "holders", x -> x);
-            } catch (DmaBufException closedMeanwhile) {
-                continue;
-            }
-            if (f instanceof DmaBufObject b && b.ino == ino) {
+        eachBufferFd((b, fd) -> {
+            if (b.ino == ino) {
                 out.add(name + ": fd " + fd + takenAt(fdOrigin(fd)));
             }
-        }
+        });
         List<Tracked> held;
         synchronized (this) {
             held = new ArrayList<>(refs.snapshot());
