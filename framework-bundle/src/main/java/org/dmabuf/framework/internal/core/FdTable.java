@@ -209,14 +209,26 @@ final class FdTable {
         return open;
     }
 
+    /**
+     * Closes the table if nothing is open but the standard streams (a view got and ungot), in one hold of
+     * its lock. @return whether it closed it
+     */
+    synchronized boolean closeIfOnlyStandardStreams() {
+        if (!onlyStandardStreams()) {
+            return false;
+        }
+        closed = true;
+        files[0] = files[1] = files[2] = null;
+        open = 0;
+        return true;
+    }
+
     /** Closes the table: nothing can be reserved any more. @return the files that were open, by fd */
     synchronized List<Entry> close() {
-        closed = true;
-        if (onlyStandardStreams()) {
-            files[0] = files[1] = files[2] = null;
-            open = 0;
+        if (closeIfOnlyStandardStreams()) {
             return List.of(); // only the standard streams: the common case, nothing to give back
         }
+        closed = true;
         List<Entry> out = new ArrayList<>();
         for (int fd = 0; fd < files.length; fd++) {
             Object f = files[fd];

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <p>The module's own lock ({@code this}) guards only its lists; nothing is
  * called while it is held, so it can never be part of a deadlock.
  */
-public final class LoadedModule implements DmaBufService, org.dmabuf.framework.internal.fence.ResvImpl.Waiter {
+public final class LoadedModule extends LiveList.Node implements DmaBufService, org.dmabuf.framework.internal.fence.ResvImpl.Waiter {
     static final Logger LOG = LoggerFactory.getLogger("dma-buf");
     /** Cleanups logged one by one at stop; the rest are counted, as printk_ratelimit would. */
     static final int LOG_EACH = 10;
@@ -56,6 +56,7 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
     private static final java.lang.invoke.VarHandle RESV_HOLDS;
     private static final java.lang.invoke.VarHandle LIVE_EXPORTS;
     private static final java.lang.invoke.VarHandle HEAP_BYTES;
+    private static final java.lang.invoke.VarHandle STOPPING;
 
     static {
         try {
@@ -63,6 +64,7 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
             RESV_HOLDS = l.findVarHandle(LoadedModule.class, "resvHolds", int.class);
             LIVE_EXPORTS = l.findVarHandle(LoadedModule.class, "liveExports", int.class);
             HEAP_BYTES = l.findVarHandle(LoadedModule.class, "heapBytes", long.class);
+            STOPPING = l.findVarHandle(LoadedModule.class, "stopping", java.util.function.BooleanSupplier.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -94,7 +96,9 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
     /** Every symbol: the framework's own users (the console, the heaps). */
     public static final long ALL_SYMBOLS = -1L;
 
-    LoadedModule(DmaBufCore core, String name, long bundleId, long grants) {
+    // seq: its place in the core's list of open modules (the order they were opened in)
+    LoadedModule(DmaBufCore core, long seq, String name, long bundleId, long grants) {
+        super(seq);
         this.core = core;
         this.name = name;
         this.bundleId = bundleId;
@@ -346,18 +350,21 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
         revoked = true;
     }
 
-    private volatile java.util.function.BooleanSupplier stopping = () -> false;
+    // null: not stopping. Set once, after the open, by a release store: a volatile one (or an initial value
+    // here) would put a full fence into every view's get
+    private volatile java.util.function.BooleanSupplier stopping;
     /** When the watchdog first saw the bundle stopping (0: not seen); written by the watchdog only. */
     long stoppingSeen;
 
     /** @param probe whether the module's bundle is in the middle of its stop (its state STOPPING) */
     public void stoppingProbe(java.util.function.BooleanSupplier probe) {
-        stopping = probe;
+        STOPPING.setRelease(this, probe);
     }
 
     /** @return whether the module's bundle is in the middle of its stop */
     boolean stopping() {
-        return stopping.getAsBoolean();
+        java.util.function.BooleanSupplier probe = stopping;
+        return probe != null && probe.getAsBoolean();
     }
 
     /** @return whether the module has been closed (its bundle stopped) */
@@ -608,7 +615,8 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
 
     // --- fence contexts this module issued ---------------------------------------------
 
-    private final List<FenceContextImpl> contexts = new ArrayList<>(); // guarded by this
+    // guarded by this; made at the first context (most modules, every plain view, issue none)
+    private List<FenceContextImpl> contexts = List.of();
 
     FenceContextImpl newContext(String driver, String timeline) {
         return newContext(driver, timeline, true);
@@ -624,6 +632,9 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
         synchronized (this) {
             if (closed) {
                 throw gone("dma_fence_context_alloc");
+            }
+            if (contexts.isEmpty()) {
+                contexts = new ArrayList<>(2);
             }
             contexts.add(c);
         }
@@ -644,7 +655,9 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
 
     /** @param c a context that is done (a closed {@code sw_sync} timeline): no longer listed */
     synchronized void forgetContext(FenceContextImpl c) {
-        contexts.remove(c);
+        if (!contexts.isEmpty()) {
+            contexts.remove(c);
+        }
     }
 
     /** @return the fence contexts this module issued, now */
@@ -727,6 +740,8 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
      * @param transfers transfers sent and not yet received
      */
     public record Holdings(int fds, int references, int attachments, int vmaps, int transfers) {
+        /** Nothing held. */
+        public static final Holdings NONE = new Holdings(0, 0, 0, 0, 0);
     }
 
     // --- stop -----------------------------------------------------------------------
@@ -740,11 +755,34 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
      * @return what had to be cleaned up
      */
     public Holdings close() {
+        return close(false);
+    }
+
+    /**
+     * Closes it as {@link #close()} does only if it holds nothing, has no fence context and has nothing open
+     * but the standard streams (the common stop: a view got and ungot), so that closing calls no driver; one
+     * hold of its lock and one of its fd table's, for the check and the close.
+     *
+     * @return what had to be cleaned up (nothing), or {@code null} if it holds something and is left open
+     */
+    Holdings closeIfIdle() {
+        return close(true);
+    }
+
+    private Holdings close(boolean onlyIfIdle) {
         List<Tracked> xs, as, vs, rs;
         List<FenceContextImpl> cs;
+        List<FdTable.Entry> open = null;
         synchronized (this) {
             if (closed) {
-                return new Holdings(0, 0, 0, 0, 0);
+                return Holdings.NONE;
+            }
+            if (onlyIfIdle) {
+                if (refs.size() + attachments.size() + vmaps.size() + transfers.size() > 0 || resvHolds > 0
+                        || !contexts.isEmpty() || !fds.closeIfOnlyStandardStreams()) {
+                    return null;
+                }
+                open = List.of();
             }
             closed = true;
             xs = transfers.drain();
@@ -752,7 +790,7 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
             vs = vmaps.drain();
             rs = refs.drain();
             cs = contexts.isEmpty() ? List.of() : List.copyOf(contexts);
-            contexts.clear();
+            contexts = List.of();
         }
         // fences outlive their driver: whoever waits on them is told the driver is gone
         for (FenceContextImpl c : cs) {
@@ -762,7 +800,9 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
                         c.driverName(), c.timelineName());
             }
         }
-        List<FdTable.Entry> open = fds.close();
+        if (open == null) {
+            open = fds.close();
+        }
         core.moduleClosed(this);
         for (Tracked t : xs) {
             TransferImpl x = (TransferImpl) t;
@@ -817,12 +857,12 @@ public final class LoadedModule implements DmaBufService, org.dmabuf.framework.i
                     + " framework serves them until released", name, orphans.size(),
                     String.join(" ", orphans.stream().map(b -> String.valueOf(b.ino)).toList()));
         }
-        Holdings h = new Holdings(dmabufFds, rs.size(), as.size(), vs.size(), xs.size());
-        if (dmabufFds + rs.size() + as.size() + vs.size() + xs.size() > 0) {
-            LOG.info("{}: cleaned up at stop: {} fds, {} references, {} attachments, {} vmaps, {} transfers", name,
-                    dmabufFds, rs.size(), as.size(), vs.size(), xs.size());
+        if (dmabufFds + rs.size() + as.size() + vs.size() + xs.size() == 0) {
+            return Holdings.NONE;
         }
-        return h;
+        LOG.info("{}: cleaned up at stop: {} fds, {} references, {} attachments, {} vmaps, {} transfers", name,
+                dmabufFds, rs.size(), as.size(), vs.size(), xs.size());
+        return new Holdings(dmabufFds, rs.size(), as.size(), vs.size(), xs.size());
     }
 
     @Override

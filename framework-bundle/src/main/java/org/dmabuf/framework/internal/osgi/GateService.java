@@ -87,7 +87,7 @@ public final class GateService {
     private record Grants(BundleWiring wiring, int generation, long mask) {
     }
 
-    private final Map<Long, Grants> grantsCache = new ConcurrentHashMap<>();
+    private final Map<Bundle, Grants> grantsCache = new ConcurrentHashMap<>(); // by the bundle: no boxed id a get
 
     /**
      * @return the symbols the bundle linked and may call now, as a grant mask;
@@ -100,18 +100,18 @@ public final class GateService {
             return 0;
         }
         int gen = gate().generation();
-        Grants g = grantsCache.get(b.getBundleId());
+        Grants g = grantsCache.get(b);
         if (g != null && g.wiring() == w && g.generation() == gen) {
             return g.mask();
         }
         long mask = grants(b, w);
-        grantsCache.put(b.getBundleId(), new Grants(w, gen, mask));
+        grantsCache.put(b, new Grants(w, gen, mask));
         return mask;
     }
 
     /** Drops what is cached for a bundle that was unresolved or uninstalled. */
     void forget(Bundle b) {
-        grantsCache.remove(b.getBundleId());
+        grantsCache.remove(b);
     }
 
     private long grants(Bundle b, BundleWiring w) {

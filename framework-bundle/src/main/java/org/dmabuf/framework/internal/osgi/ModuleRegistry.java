@@ -31,7 +31,7 @@ final class ModuleRegistry {
 
     private final DmaBufCore core;
     private final GateService gate;
-    private final Map<Long, Entry> modules = new HashMap<>(); // guarded by this
+    private final Map<Bundle, Entry> modules = new HashMap<>(); // guarded by this; by the bundle: no boxed id a get
 
     ModuleRegistry(DmaBufCore core, GateService gate) {
         this.core = core;
@@ -39,12 +39,11 @@ final class ModuleRegistry {
     }
 
     synchronized LoadedModule acquire(Bundle b) {
-        long id = b.getBundleId(); // Felix reads it from the bundle's archive: once
-        Entry e = modules.get(id);
+        Entry e = modules.get(b);
         if (e == null || e.module.isClosed()) {
-            e = new Entry(core.openModule(b.getSymbolicName(), id, gate.grants(b)));
+            e = new Entry(core.openModule(b.getSymbolicName(), b.getBundleId(), gate.grants(b)));
             e.module.stoppingProbe(() -> b.getState() == Bundle.STOPPING);
-            modules.put(id, e);
+            modules.put(b, e);
         }
         e.users++;
         return e.module;
@@ -53,13 +52,12 @@ final class ModuleRegistry {
     void release(Bundle b) {
         LoadedModule toClose = null;
         synchronized (this) {
-            long id = b.getBundleId();
-            Entry e = modules.get(id);
+            Entry e = modules.get(b);
             if (e == null) {
                 return;
             }
             if (e.users <= 1) {
-                modules.remove(id);
+                modules.remove(b);
                 toClose = e.module;
             } else {
                 e.users--;

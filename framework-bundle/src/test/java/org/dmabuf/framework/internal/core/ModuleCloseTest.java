@@ -80,4 +80,30 @@ class ModuleCloseTest {
         assertThat(f.importer.close()).isEqualTo(new LoadedModule.Holdings(0, 0, 0, 0, 0));
         assertThat(f.core.openModules()).extracting(LoadedModule::name).containsExactly("exporter");
     }
+
+    // the stop of a view got and ungot (closeWithin's first look): closed at once when it holds nothing, left
+    // open (for the bounded close) when it holds anything, and gone from the core's list of modules once closed
+    @Test
+    void an_idle_module_is_closed_at_once_and_a_busy_one_is_left_to_the_bounded_close() {
+        LoadedModule idle = f.core.openModule("idle", 12);
+        LoadedModule busy = f.core.openModule("busy", 13);
+        LoadedModule fences = f.core.openModule("fences", 14);
+        busy.heap("system").allocate(4096);
+        new FenceView(fences).contextAlloc("fences", "timeline");
+        assertThat(f.core.openModules()).extracting(LoadedModule::name).contains("idle", "busy", "fences");
+
+        assertThat(idle.closeIfIdle()).isEqualTo(LoadedModule.Holdings.NONE);
+        assertThat(idle.isClosed()).isTrue();
+        assertThat(busy.closeIfIdle()).as("it holds an fd").isNull();
+        assertThat(busy.isClosed()).isFalse();
+        assertThat(fences.closeIfIdle()).as("it issued a fence context").isNull();
+        assertThat(fences.isClosed()).isFalse();
+        assertThat(f.core.openModules()).extracting(LoadedModule::name).doesNotContain("idle")
+                .contains("busy", "fences");
+
+        assertThat(f.core.closeWithin(busy).fds()).isEqualTo(1);
+        assertThat(f.core.closeWithin(fences)).isEqualTo(LoadedModule.Holdings.NONE);
+        assertThat(f.core.openModules()).extracting(LoadedModule::name).containsExactly("exporter", "importer");
+        assertThat(f.core.bufferCount()).isZero();
+    }
 }
