@@ -340,20 +340,22 @@ final class Summary {
               cost 64 to 128 bytes a buffer against the 200-byte target; not done.
             - **steady frame, 4K** (0.93 to 0.97 of the raw loop in the one-fork full runs of 2026-12-04;
               0.97 with three forks each since): both loops render and CRC-check 33 MB a frame on two cores
-              shared by render and scanout. The benchmark thread never waits: its CPU time a frame is its
-              wall time within 1% in both loops (ThreadMXBean, 250 frames), so the gap is CPU the scanning
-              thread spends, not a late render nor a fence's wake-up. Of that CPU, the framework is 0.4% of
-              the JFR samples (3 of 798: the fence wait, the reservation lock and the CPU-access calls on a
-              mapped buffer, microseconds against 11 ms a frame); the rest is the same code as the raw loop's
-              (the pattern's render into the check's scratch, two CRCs), which runs slower or faster with
-              where the three 33 MB frames land: one process making both pipelines four times over measured
-              ours 11.18 to 12.62 ms and raw 10.98 to 11.92 ms, each pipeline's spread larger than the gap,
-              and six alternating forks of each gave 0.977 (mean) and 0.983 (median). Hence the three forks
-              a row. The display's picture for the Web Console (one pixel in 144 of a frame, 2.7 MB of reads
-              spread over its rows, 0.1 to 0.3 ms, ten a second) is now taken only while someone looks at it
-              (a look in the last 10 s); measured without it the loop moved by less than its spread. What is
-              left of the gap is not found in the framework's code; a profile with cache counters (none on
-              this virtual machine) would say whether the frames' placement is all of it.
+              shared by render and scanout. The scanning thread never waits: its CPU time a frame is its
+              wall time within 1% in both loops (ThreadMXBean, 250 frames), so the gap is CPU it spends, not
+              a late render nor a fence's wake-up. Of that CPU, the framework is 0.4% of the JFR samples (3
+              of 798: the fence wait, the reservation lock and the CPU-access calls on a mapped buffer,
+              microseconds against 11 ms a frame); the rest is the same code as the raw loop's (the
+              pattern's render into the check's scratch, two CRCs), and it runs about 2% slower in ours, with
+              a spread from one instance to the next twice as large: one process making both pipelines in
+              turn, its code compiled once for both, ten times over (250 frames each, nobody looking at the
+              picture), measured ours 11.19 to 11.92 ms and raw 10.88 to 11.80 ms (a tenth round, both slow,
+              left out), raw/ours 0.94 to 1.04 a pair and 0.98 on average; six alternating forks of each
+              gave 0.977 (mean) and 0.983 (median). Hence the three forks a row. The display's picture for
+              the Web Console (one pixel in 144 of a frame: 2.7 MB of reads spread over its rows, 0.1 to 0.3
+              ms, ten a second) is now taken only while someone looks at it (a look in the last 10 s);
+              without it the loop moved by less than its spread. Why the same code runs slower on our
+              buffers (where their pages land, the caches they meet) is not found: this virtual machine
+              gives `perf` no cache counters to tell.
             - **export and release, 33 MB**: both zero 33 MB; ours also records the free under the page
               allocator's lock and, as a buffer of 1 MB or more has an arena of its own, closes that shared
               arena (a JVM-wide handshake, about 32 µs); a confined arena cannot be used: a buffer is
