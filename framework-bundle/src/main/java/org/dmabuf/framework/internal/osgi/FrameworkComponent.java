@@ -119,6 +119,7 @@ public class FrameworkComponent {
     private java.util.concurrent.ScheduledExecutorService watchdog;
     private volatile Watchdog dog; // the current one, for the health checks
     private final List<ServiceRegistration<?>> regs = new ArrayList<>();
+    private org.osgi.framework.BundleListener uninstalls;
 
     /** The framework property that sets the stop bound when the configuration does not (tests, conf/config.properties). */
     public static final String STOP_TIMEOUT_PROPERTY = "dmabuf.stop.timeout.ms";
@@ -142,6 +143,12 @@ public class FrameworkComponent {
         core.bufferEvents(GateActivator.uevents()); // uevents for buffers, while anyone subscribes
         Hashtable<String, Object> props = gplOnly("DMA-BUF core, one view per bundle", Symbol.DMA_BUF);
         ModuleRegistry modules = new ModuleRegistry(core, gate);
+        uninstalls = e -> {
+            if (e.getType() == org.osgi.framework.BundleEvent.UNINSTALLED) {
+                modules.forget(e.getBundle()); // a bundle's entry lives from its first view to its uninstall
+            }
+        };
+        context.addBundleListener(uninstalls);
         ServiceRegistration<DmaBufService> serviceReg =
                 context.registerService(DmaBufService.class, new DmaBufServiceFactory(modules), props);
         regs.add(serviceReg);
@@ -394,6 +401,9 @@ public class FrameworkComponent {
         org.dmabuf.framework.internal.trace.Trace.close();
         gate.onArmingChanged(() -> { });
         gate.onPolicyApplied(() -> { });
+        if (uninstalls != null) {
+            context.removeBundleListener(uninstalls);
+        }
         // in reverse: the commands first, then the views (every bundle's view is closed, so their buffers go)
         for (int i = regs.size() - 1; i >= 0; i--) {
             regs.get(i).unregister();

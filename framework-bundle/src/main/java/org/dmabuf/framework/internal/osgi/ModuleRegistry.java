@@ -19,13 +19,16 @@ import org.osgi.framework.Bundle;
  * the bound has passed.
  */
 final class ModuleRegistry {
-    // a bundle's module and how many of its views are out; changed in place, under the registry's lock
+    // a bundle's module (null while none is open) and how many of its views are out; kept from the bundle's
+    // first view to its uninstall, so that a get and an unget change it in place (no map node, no entry, no
+    // probe made again for each view); under the registry's lock
     private static final class Entry {
-        final LoadedModule module;
+        final java.util.function.BooleanSupplier stopping;
+        LoadedModule module;
         int users;
 
-        Entry(LoadedModule module) {
-            this.module = module;
+        Entry(Bundle b) {
+            this.stopping = () -> b.getState() == Bundle.STOPPING;
         }
     }
 
@@ -40,10 +43,14 @@ final class ModuleRegistry {
 
     synchronized LoadedModule acquire(Bundle b) {
         Entry e = modules.get(b);
-        if (e == null || e.module.isClosed()) {
-            e = new Entry(core.openModule(b.getSymbolicName(), b.getBundleId(), gate.grants(b)));
-            e.module.stoppingProbe(() -> b.getState() == Bundle.STOPPING);
+        if (e == null) {
+            e = new Entry(b);
             modules.put(b, e);
+        }
+        if (e.module == null || e.module.isClosed()) {
+            e.module = core.openModule(b.getSymbolicName(), b.getBundleId(), gate.grants(b));
+            e.module.stoppingProbe(e.stopping);
+            e.users = 0;
         }
         e.users++;
         return e.module;
@@ -53,12 +60,16 @@ final class ModuleRegistry {
         LoadedModule toClose = null;
         synchronized (this) {
             Entry e = modules.get(b);
-            if (e == null) {
+            if (e == null || e.module == null) {
                 return;
             }
             if (e.users <= 1) {
-                modules.remove(b);
                 toClose = e.module;
+                e.module = null;
+                e.users = 0;
+                if (b.getState() == Bundle.UNINSTALLED) {
+                    modules.remove(b); // gone already: nothing will forget it later
+                }
             } else {
                 e.users--;
             }
@@ -66,5 +77,18 @@ final class ModuleRegistry {
         if (toClose != null) {
             core.closeWithin(toClose); // outside the registry's lock: it calls back into drivers, bounded
         }
+    }
+
+    /** The bundle was uninstalled: its entry goes, unless a view of it is still out (then at its release). */
+    synchronized void forget(Bundle b) {
+        Entry e = modules.get(b);
+        if (e != null && e.module == null) {
+            modules.remove(b);
+        }
+    }
+
+    /** @return the bundles with an entry (tests: none is kept past its uninstall) */
+    synchronized int entries() {
+        return modules.size();
     }
 }
