@@ -44,10 +44,11 @@ public final class LoadedModule extends LiveList.Node implements DmaBufService, 
     private final long grants;
 
     // guarded by this
-    private final Tracked.List0 refs = new Tracked.List0();
-    private final Tracked.List0 attachments = new Tracked.List0();
-    private final Tracked.List0 vmaps = new Tracked.List0();
-    private final Tracked.List0 transfers = new Tracked.List0();
+    // what it holds, by kind; guarded by this; each made at its first handle (a view got and ungot makes none)
+    private Tracked.List0 refs;
+    private Tracked.List0 attachments;
+    private Tracked.List0 vmaps;
+    private Tracked.List0 transfers;
     private boolean closed;
     /** Set when its stop ran past the bound and what it held was taken from it (see DmaBufCore#revoke). */
     private volatile boolean revoked;
@@ -162,11 +163,11 @@ public final class LoadedModule extends LiveList.Node implements DmaBufService, 
 
     private Tracked.List0 listOf(Tracked t) {
         return switch (t) {
-            case DmaBufRef r -> refs;
-            case DmaBufRef.Shadow r -> refs;
-            case AttachmentImpl a -> attachments;
-            case VmapRecord v -> vmaps;
-            case TransferImpl x -> transfers;
+            case DmaBufRef r -> refs != null ? refs : (refs = new Tracked.List0());
+            case DmaBufRef.Shadow r -> refs != null ? refs : (refs = new Tracked.List0());
+            case AttachmentImpl a -> attachments != null ? attachments : (attachments = new Tracked.List0());
+            case VmapRecord v -> vmaps != null ? vmaps : (vmaps = new Tracked.List0());
+            case TransferImpl x -> transfers != null ? transfers : (transfers = new Tracked.List0());
             default -> throw new IllegalArgumentException(t.getClass().getName());
         };
     }
@@ -204,7 +205,9 @@ public final class LoadedModule extends LiveList.Node implements DmaBufService, 
         // this call won the shadow's compare-and-set: the reference is ours to put, whether the module's stop
         // unlinked the shadow already (its drop then failed, and it did not put) or not
         synchronized (this) {
-            refs.remove(s);
+            if (refs != null) {
+                refs.remove(s);
+            }
         }
         String text = "ref_tracker: " + name + ": a reference to ino " + s.buf.ino + " (" + s.buf.expName
                 + ") became unreachable without dma_buf_put; putting it" + takenAt(s.origin);
@@ -303,10 +306,10 @@ public final class LoadedModule extends LiveList.Node implements DmaBufService, 
         });
         List<Tracked> held;
         synchronized (this) {
-            held = new ArrayList<>(refs.snapshot());
-            held.addAll(attachments.snapshot());
-            held.addAll(vmaps.snapshot());
-            held.addAll(transfers.snapshot());
+            held = new ArrayList<>(Tracked.List0.snapshot(refs));
+            held.addAll(Tracked.List0.snapshot(attachments));
+            held.addAll(Tracked.List0.snapshot(vmaps));
+            held.addAll(Tracked.List0.snapshot(transfers));
         }
         for (Tracked t : held) {
             String what = switch (t) {
@@ -332,9 +335,9 @@ public final class LoadedModule extends LiveList.Node implements DmaBufService, 
     }
 
     synchronized VmapRecord untrackVmap(DmaBufObject buf) {
-        for (Tracked t : vmaps.snapshot()) {
+        for (Tracked t : Tracked.List0.snapshot(vmaps)) {
             if (((VmapRecord) t).buf == buf) {
-                vmaps.remove(t);
+                vmaps.remove(t); // found in it: made already
                 return (VmapRecord) t;
             }
         }
@@ -682,16 +685,16 @@ public final class LoadedModule extends LiveList.Node implements DmaBufService, 
     Set<DmaBufObject> heldBuffers() {
         Set<DmaBufObject> out = new HashSet<>(fds.buffers());
         synchronized (this) {
-            for (Tracked t : refs.snapshot()) {
+            for (Tracked t : Tracked.List0.snapshot(refs)) {
                 out.add(t instanceof DmaBufRef.Shadow s ? s.buf : ((DmaBufRef) t).buf);
             }
-            for (Tracked t : attachments.snapshot()) {
+            for (Tracked t : Tracked.List0.snapshot(attachments)) {
                 out.add(((AttachmentImpl) t).buf);
             }
-            for (Tracked t : vmaps.snapshot()) {
+            for (Tracked t : Tracked.List0.snapshot(vmaps)) {
                 out.add(((VmapRecord) t).buf);
             }
-            for (Tracked t : transfers.snapshot()) {
+            for (Tracked t : Tracked.List0.snapshot(transfers)) {
                 if (((TransferImpl) t).file instanceof DmaBufObject b) {
                     out.add(b);
                 }
@@ -709,8 +712,7 @@ public final class LoadedModule extends LiveList.Node implements DmaBufService, 
     boolean idle() {
         List<FenceContextImpl> cs;
         synchronized (this) {
-            if (closed || refs.size() + attachments.size() + vmaps.size() + transfers.size() > 0
-                    || resvHolds > 0) {
+            if (closed || handles() > 0 || resvHolds > 0) {
                 return false;
             }
             if (!fds.onlyStandardStreams()) {
@@ -726,8 +728,15 @@ public final class LoadedModule extends LiveList.Node implements DmaBufService, 
         return true;
     }
 
+    // the references, attachments, vmaps and transfers it holds; under this
+    private int handles() {
+        return Tracked.List0.size(refs) + Tracked.List0.size(attachments) + Tracked.List0.size(vmaps)
+                + Tracked.List0.size(transfers);
+    }
+
     public synchronized Holdings holdings() {
-        return new Holdings(fds.openCount(), refs.size(), attachments.size(), vmaps.size(), transfers.size());
+        return new Holdings(fds.openCount(), Tracked.List0.size(refs), Tracked.List0.size(attachments),
+                Tracked.List0.size(vmaps), Tracked.List0.size(transfers));
     }
 
     /**
@@ -778,17 +787,16 @@ public final class LoadedModule extends LiveList.Node implements DmaBufService, 
                 return Holdings.NONE;
             }
             if (onlyIfIdle) {
-                if (refs.size() + attachments.size() + vmaps.size() + transfers.size() > 0 || resvHolds > 0
-                        || !contexts.isEmpty() || !fds.closeIfOnlyStandardStreams()) {
+                if (handles() > 0 || resvHolds > 0 || !contexts.isEmpty() || !fds.closeIfOnlyStandardStreams()) {
                     return null;
                 }
                 open = List.of();
             }
             closed = true;
-            xs = transfers.drain();
-            as = attachments.drain();
-            vs = vmaps.drain();
-            rs = refs.drain();
+            xs = Tracked.List0.drain(transfers);
+            as = Tracked.List0.drain(attachments);
+            vs = Tracked.List0.drain(vmaps);
+            rs = Tracked.List0.drain(refs);
             cs = contexts.isEmpty() ? List.of() : List.copyOf(contexts);
             contexts = List.of();
         }

@@ -55,6 +55,21 @@ abstract class Tracked {
             return size;
         }
 
+        /** @return the size of a list, 0 for one not made yet ({@code null}) */
+        static int size(List0 l) {
+            return l == null ? 0 : l.size;
+        }
+
+        /** @return {@link #snapshot()} of a list, empty for one not made yet ({@code null}) */
+        static List<Tracked> snapshot(List0 l) {
+            return l == null ? List.of() : l.snapshot();
+        }
+
+        /** @return {@link #drain()} of a list, empty for one not made yet ({@code null}) */
+        static List<Tracked> drain(List0 l) {
+            return l == null ? List.of() : l.drain();
+        }
+
         /** Unlinks everything and returns it, oldest first. */
         List<Tracked> drain() {
             if (size == 0) {
