@@ -76,15 +76,23 @@ public final class Bench {
             }
         }
         Collection<RunResult> results = new ArrayList<>();
+        Path steadyJson = target.resolve("jmh-result-steady.json");
+        Files.deleteIfExists(json); // JMH makes its result file before it looks for benchmarks: none stale stays
         if (full) {
-            // the steady frame's two loops differ between forks by more than the 1% they are judged by (where
-            // the JVM puts two threads' 33 MB frames and code): several forks each, their spread in the error
+            Files.deleteIfExists(steadyJson);
+            // the steady frame's two loops differ from fork to fork by more than the 1% they are judged by
+            // (docs/performance.md): several forks each, their spread in the error. Either half may be empty
+            // under a -Dbench.include; both empty is an error
             org.openjdk.jmh.runner.options.Options base = o.build();
-            results.addAll(run(new OptionsBuilder().parent(base).exclude(STEADY).build()));
-            results.addAll(run(new OptionsBuilder().parent(base).exclude("^(?!.*" + STEADY + ")")
-                    .forks(STEADY_FORKS).result(target.resolve("jmh-result-steady.json").toString()).build()));
+            results.addAll(runPart(new OptionsBuilder().parent(base).exclude(STEADY).build(), json));
+            results.addAll(runPart(new OptionsBuilder().parent(base).exclude("^(?!.*" + STEADY + ")")
+                    .forks(STEADY_FORKS).result(steadyJson.toString()).build(), steadyJson));
+            if (results.isEmpty()) {
+                throw new IllegalArgumentException("no benchmark matches -Dbench.include=" + include
+                        + "; expected a regex found in a benchmark's name, e.g. HandoffBench or .*steady.*");
+            }
         } else {
-            results.addAll(run(o.build()));
+            results.addAll(new Runner(o.build()).run()); // no benchmark at all is an error, as JMH says
         }
         String md = Summary.markdown(results, readScale(target), full);
         // only the whole measured run replaces the docs' page; a part of it (-Dbench.include) stays in target
@@ -93,18 +101,21 @@ public final class Bench {
         Path out = full && whole ? docs : target.resolve(full ? "performance-partial.md" : "performance-quick.md");
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md);
-        System.out.println("wrote " + json + " and " + out);
+        System.out.println("wrote " + (Files.exists(json) ? json + ", " : "")
+                + (Files.exists(steadyJson) ? steadyJson + ", " : "") + out);
     }
 
     /** The steady frame's benchmarks, run with {@link #STEADY_FORKS} forks in a full run. */
     static final String STEADY = "SteadyBench";
     static final int STEADY_FORKS = 3;
 
-    // a run of what the options include; none (a -Dbench.include that leaves this part out) is no error
-    private static Collection<RunResult> run(org.openjdk.jmh.runner.options.Options opts) throws Exception {
+    // a part of a full run; none (a -Dbench.include that leaves this part out) is no error here
+    private static Collection<RunResult> runPart(org.openjdk.jmh.runner.options.Options opts, Path result)
+            throws Exception {
         try {
             return new Runner(opts).run();
         } catch (org.openjdk.jmh.runner.NoBenchmarksException none) {
+            Files.deleteIfExists(result); // made empty by JMH before it found nothing
             return List.of();
         }
     }

@@ -192,7 +192,7 @@ final class Summary {
         }
         out.add("");
         out.add("All figures, including baselines' own errors and every iteration, are in"
-                + " `benchmarks/target/jmh-result.json`.");
+                + " `benchmarks/target/jmh-result.json` (the steady frame's in `jmh-result-steady.json`).");
         out.add("");
         curves(out, all);
         peer(out, all);
@@ -355,8 +355,8 @@ final class Summary {
               left out), raw/ours 0.94 to 1.04 a pair and 0.98 on average; six alternating forks of each
               gave 0.977 (mean) and 0.983 (median). Hence the three forks a row. The display's picture for
               the Web Console (one pixel in 144 of a frame: 2.7 MB of reads spread over its rows, 0.1 to 0.3
-              ms, ten a second) is now taken only while someone looks at it (a look in the last 10 s);
-              without it the loop moved by less than its spread. Why the same code runs slower on our
+              ms, ten a second) is now taken ten times a second only while someone looks at it (a look in
+              the last 10 s), once a second otherwise; without it the loop moved by less than its spread. Why the same code runs slower on our
               buffers (where their pages land, the caches they meet) is not found: this virtual machine
               gives `perf` no cache counters to tell.
             - **export and release, 33 MB**: both zero 33 MB; ours also records the free under the page

@@ -10,8 +10,11 @@ import static org.junit.Assert.fail;
 import org.dmabuf.api.DmaBufException;
 import org.dmabuf.api.DmaBufService;
 import org.dmabuf.api.Errno;
+import org.dmabuf.it.bundles.hoarder.HoarderActivator;
 import org.dmabuf.testsupport.PlatformTest;
+import org.dmabuf.testsupport.TestBundles;
 import org.junit.Test;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceReference;
 
 /**
@@ -52,6 +55,25 @@ public class ViewLifetimeIT extends PlatformTest {
                 assertEquals(e.getMessage(), Errno.EBADF, e.errno());
             }
             previous = view;
+        }
+    }
+
+    // uninstalled while active: Felix stops it (the framework ungets its views: the module closes, its entry is
+    // kept until the uninstall event forgets it); installed again, the same name gets a fresh module
+    @Test
+    public void a_bundle_uninstalled_with_its_view_out_leaves_nothing_and_comes_back_fresh() throws Exception {
+        long buffersBefore = debug.bufferCount();
+        for (int round = 0; round < 2; round++) {
+            Bundle hoarder = TestBundles.bundle("test.hoarder").activator(HoarderActivator.class).install(context);
+            hoarder.start();
+            assertEquals(buffersBefore + 2 * HoarderActivator.PER_HEAP, debug.bufferCount());
+            assertNotNull(module("test.hoarder"));
+
+            hoarder.uninstall();
+
+            assertEquals(Bundle.UNINSTALLED, hoarder.getState());
+            assertNull("its module closed", module("test.hoarder"));
+            assertEquals(debug.bufinfo(), buffersBefore, debug.bufferCount());
         }
     }
 }

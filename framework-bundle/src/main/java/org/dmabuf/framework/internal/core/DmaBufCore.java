@@ -368,14 +368,17 @@ public final class DmaBufCore implements DmaBufDebug {
      */
     public LoadedModule.Holdings closeWithin(LoadedModule m) {
         LoadedModule.Holdings quick = m.closeIfIdle(); // a view got and ungot: checked and closed in one hold
-        if (quick != null) {
-            return quick;
-        }
-        if (m.idle()) {
+        if (quick == null && m.idle()) {
             // nothing held, nothing pending: closing calls nobody, so it needs no thread nor bound (a view got
             // and ungot: 40 us of thread handoff before, docs/performance.md). What the bundle makes between the
             // look and the close is released here, inline, as the worker would have
-            return m.close();
+            quick = m.close();
+        }
+        if (quick != null) {
+            if (m.resvHolds() > 0) { // a reservation lock another thread of its bundle took while it closed
+                releaseHolds(m, System.nanoTime() + stopTimeoutNanos);
+            }
+            return quick;
         }
         long bound = stopTimeoutNanos;
         java.util.concurrent.FutureTask<LoadedModule.Holdings> task = new java.util.concurrent.FutureTask<>(() -> {

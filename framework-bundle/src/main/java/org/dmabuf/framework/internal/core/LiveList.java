@@ -51,7 +51,7 @@ final class LiveList<T extends LiveList.Node> implements Iterable<T> {
 
     // the list's stores are release stores, not volatile ones: under its lock there is one writer, and a reader
     // that reads a link sees what was written before it; a volatile store would add a full fence to each
-    // (two an add, three a remove: on x86 a locked instruction each, as dear as the lock itself)
+    // (three an add, three a remove: on x86 a locked instruction each, as dear as the lock itself)
     private static final VarHandle NEXT;
     private static final VarHandle SIZE;
 

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * interface's methods only.
  *
  * <p>The module's own lock ({@code this}) guards only its lists; nothing is
- * called while it is held, so it can never be part of a deadlock.
+ * called while it is held but its fd table's lock, a leaf (the table calls
+ * nothing back), so it can never be part of a deadlock.
  */
 public final class LoadedModule extends LiveList.Node implements DmaBufService, org.dmabuf.framework.internal.fence.ResvImpl.Waiter {
     static final Logger LOG = LoggerFactory.getLogger("dma-buf");
@@ -331,7 +332,9 @@ public final class LoadedModule extends LiveList.Node implements DmaBufService, 
         if (t instanceof DmaBufRef r && r.shadow != null) {
             t = r.shadow;
         }
-        listOf(t).remove(t);
+        if (t.linked) { // else never tracked, or dropped at its stop: no list to make for it
+            listOf(t).remove(t);
+        }
     }
 
     synchronized VmapRecord untrackVmap(DmaBufObject buf) {

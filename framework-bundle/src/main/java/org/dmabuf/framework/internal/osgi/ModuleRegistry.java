@@ -86,9 +86,4 @@ final class ModuleRegistry {
             modules.remove(b);
         }
     }
-
-    /** @return the bundles with an entry (tests: none is kept past its uninstall) */
-    synchronized int entries() {
-        return modules.size();
-    }
 }
