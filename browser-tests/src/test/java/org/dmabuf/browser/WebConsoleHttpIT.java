@@ -33,10 +33,23 @@ class WebConsoleHttpIT {
         platform.close();
     }
 
+    // the page's anti-forgery token; once in a full run the page came without its form right after the test
+    // that switches the policy there and back (the switch refreshes bundles): waits, at most 20 s, for a page
+    // that carries it, and says what it got if none does
     private static String token() throws Exception {
-        Matcher m = Pattern.compile("name=\"token\" value=\"([0-9a-f]+)\"").matcher(platform.get(PAGE, true).body());
-        assertThat(m.find()).as("the page's form carries a token").isTrue();
-        return m.group(1);
+        Pattern token = Pattern.compile("name=\"token\" value=\"([0-9a-f]+)\"");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        for (;;) {
+            HttpResponse<String> page = platform.get(PAGE, true);
+            Matcher m = token.matcher(page.body());
+            if (m.find()) {
+                return m.group(1);
+            }
+            assertThat(System.nanoTime() < deadline).as("the page's form carries a token; the last answer: "
+                    + page.statusCode() + " " + page.body().substring(0, Math.min(600, page.body().length())))
+                    .isTrue();
+            Thread.onSpinWait();
+        }
     }
 
     private static String policyNow() throws Exception {
