@@ -42,7 +42,7 @@ public final class DmaBufCore implements DmaBufDebug {
 
     private final LiveList<DmaBufObject> live = new LiveList<>();
     // the open modules, as the kernel's list of loaded modules: intrusive (a view's get and unget add and remove
-    // one, about 80 ns in a concurrent set, whose node and identity hash are made for each new module)
+    // one: about 80 ns in the concurrent set this was, which made a node and CASed its table for each module)
     private final LiveList<LoadedModule> modules = new LiveList<>();
     private final AtomicLong nextModule = new AtomicLong(1);
     /** Holds charged to a driver, as the watchdog last saw them (not a field of every buffer: few are busy). */

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * called while it is held but its fd table's lock, a leaf (the table calls
  * nothing back), so it can never be part of a deadlock.
  */
-public final class LoadedModule extends LiveList.Node implements DmaBufService, org.dmabuf.framework.internal.fence.ResvImpl.Waiter {
+public final class LoadedModule extends LiveList.Node
+        implements DmaBufService, org.dmabuf.framework.internal.fence.ResvImpl.Waiter {
     static final Logger LOG = LoggerFactory.getLogger("dma-buf");
     /** Cleanups logged one by one at stop; the rest are counted, as printk_ratelimit would. */
     static final int LOG_EACH = 10;
@@ -44,7 +45,6 @@ public final class LoadedModule extends LiveList.Node implements DmaBufService, 
     private final FdTable fds;
     private final long grants;
 
-    // guarded by this
     // what it holds, by kind; guarded by this; each made at its first handle (a view got and ungot makes none)
     private Tracked.List0 refs;
     private Tracked.List0 attachments;
