@@ -319,9 +319,9 @@ final class Summary {
               holder, given back when its holder stops; a file per fd, sent and received; an attachment and
               a mapping the exporter is told of, under the buffer's lock. The owner rule, woven
               (`handoff_woven`: send, receive, get and close each pass the calling class's lookup and
-              compare its bundle with the view's owner) costs up to about 35 ns a cycle: 1.13 to 1.22x in
-              the run of 2026-12-04 20:19 UTC, 1.14 to 1.16x in the one before it, 1.05 to 1.08x and 0.88x
-              in earlier ones.
+              compare its bundle with the view's owner) costs up to about 35 ns a cycle: 1.01 to 1.16x in
+              the run of 2026-12-04 21:14 UTC, 1.13 to 1.22x in the one of 20:19, 1.14 to 1.16x in the one
+              before it, 1.05 to 1.08x and 0.88x in earlier ones.
             - **the handoff on two threads** (the curve above): the same code, each thread its own buffer
               and modules, runs at 206 to 239 ns a cycle a thread in one JMH fork and at 855 to 1,264 ns in
               the next (`-Dbench.include=.*curve_handoff_own_t2$`, twice, the same build): fixed within a
@@ -334,15 +334,16 @@ final class Summary {
               show it too, less often: attach and detach at 56 ns on one thread, and on two at 56 to 68 ns
               a thread in one fork (after a first iteration at 167 ns), 136 to 268 ns in others (the full run
               before this one and the probes, in the history); in the run of 20:19 UTC send and map too
-              (3.2x on two threads); get and put (the module's lock, its list of references and the buffer's count) never. Not the machine (a loop of
+              (3.2x on two threads), in the one of 21:14 map (1.9x) and not send; get and put (the module's
+              lock, its list of references and the buffer's count) never. Not the machine (a loop of
               atomics, locks and allocation runs two threads at one thread's speed each), not a lock wait
               (no thread BLOCKED in the stack profile). Counting the cache misses would tell which objects
               meet; this virtual machine gives `perf` no hardware counters. Padding the per-thread objects
               to lines of their own (the kernel's `____cacheline_aligned`, the JDK's `@Contended`) would
               cost 64 to 128 bytes a buffer against the 200-byte target; not done.
             - **steady frame, 4K** (0.93 to 0.97 of the raw loop in the one-fork full runs of 2026-12-04;
-              with three forks each since, 0.97 in two partial runs and 1.00 in the full run of 20:19 UTC,
-              met there, inside the rows' errors): both loops render and CRC-check 33 MB a frame on two cores
+              with three forks each since, 0.97 in two partial runs, 1.00 and 1.06 in the full runs of 20:19
+              and 21:14 UTC, met there inside the rows' errors): both loops render and CRC-check 33 MB a frame on two cores
               shared by render and scanout. The scanning thread never waits: its CPU time a frame is its
               wall time within 1% in both loops (ThreadMXBean, 250 frames), so the gap is CPU it spends, not
               a late render nor a fence's wake-up. Of that CPU, the framework is 0.4% of the JFR samples (3
@@ -400,7 +401,8 @@ final class Summary {
               table's inside: an atomic instruction to enter each and one to leave) and the module's
               objects; allocating 96 bytes less moved the time by less than its noise. The full run of 20:19
               UTC measured 1.45 (met), its factory at 205 ± 133 ns where it usually runs at 157 to 177; the
-              probes gave 1.43 to 1.68: the row is at the target, not safely under it. Ungetting a bundle's
+              run of 21:14 UTC 1.66 (not met), its factory at 161 ± 8; the probes gave 1.43 to 1.68: the row
+              is at the target, not under it. Ungetting a bundle's
               last view closes its module, as closing the last fd of a file releases it: a view kept after
               its unget is dead (EBADF, `ViewLifetimeIT`), which keeping idle modules open for the next get
               would give up. A driver gets its view once, at activation; the hot paths never look a service
